@@ -123,7 +123,9 @@ class _Recorder(TorchDispatchMode):
         self.layers: list[Layer] = []
         self.events: list[OpEvent] = []
         self.seen_keys: set[int] = set()
-        self.conv_outputs: set[int] = set()  # buffers made by a convolution (for BN folding)
+        self.conv_outputs: dict[int, bool] = {}  # buffer made by a conv -> conv has a bias
+        self.params_delta = 0  # parameter change from folding BN into convs
+        self.folded: set[int] = set()
         self.keep: list[Any] = []  # keeps storages alive so their keys stay unique
         self.active: nn.Module | None = None
         self.calls: Counter[int] = Counter()
@@ -169,7 +171,9 @@ class _Recorder(TorchDispatchMode):
         layer = self.layers[-1]
         key = _key(x)
         layer.macs += result.macs
-        if not (result.batch_norm and self.fold_bn and key in self.conv_outputs):
+        if result.batch_norm and self.fold_bn and key in self.conv_outputs:
+            self._fold(module, key)
+        else:
             layer.other_ops += result.other
         if result.shape is None:
             out, makes = x, ()
@@ -181,12 +185,22 @@ class _Recorder(TorchDispatchMode):
             self.seen_keys.add(made)
             makes = ((made, out.numel()),)
             if result.conv:
-                self.conv_outputs.add(made)
+                self.conv_outputs[made] = module.bias is not None
         reads = () if key in self.weight_keys else (key,)
         self.events.append(
             OpEvent(len(self.layers) - 1, reads, makes, result.elementwise, result.depthwise)
         )
         return out
+
+    def _fold(self, bn: nn.Module, conv_output: int) -> None:
+        """Folding a BN into its conv drops its 2C affine params and adds a C bias if absent."""
+        if id(bn) in self.folded:
+            return
+        self.folded.add(id(bn))
+        channels = bn.num_features
+        delta = (-2 * channels if bn.affine else 0) + (0 if self.conv_outputs[conv_output] else channels)
+        self.params_delta += delta
+        self.layers[-1].params += delta
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
         out = _same_shape_result(func, args, kwargs)
@@ -213,6 +227,8 @@ class _Recorder(TorchDispatchMode):
             macs, other = cost
             if func.overloadpacket in BATCH_NORM and self.fold_bn and _key(ins[0]) in self.conv_outputs:
                 other = 0
+                if isinstance(self.active, nn.modules.batchnorm._BatchNorm):
+                    self._fold(self.active, _key(ins[0]))
             layer.macs += macs
             layer.other_ops += other
 
@@ -225,7 +241,7 @@ class _Recorder(TorchDispatchMode):
                 self.seen_keys.add(k)
                 makes.append((k, _elements(t)))
                 if func.overloadpacket in CONVOLUTION:
-                    self.conv_outputs.add(k)
+                    self.conv_outputs[k] = args[2] is not None
         self.events.append(
             OpEvent(
                 row,
@@ -396,6 +412,13 @@ def profile(
         raise ProfileError(f"expected a torch.nn.Module, got {type(model).__name__}")
     if bytes_per_element <= 0:
         raise ProfileError(f"bytes_per_element must be positive, got {bytes_per_element}")
+    # Inference-mode tensors skip the decompositions the cost rules are written against.
+    with torch.inference_mode(False):
+        return _profile(model, inputs, bytes_per_element, fold_bn, inplace_depthwise, fast)
+
+
+def _profile(model: nn.Module, inputs: InputSpec, bytes_per_element: int, fold_bn: bool,
+             inplace_depthwise: bool, fast: bool) -> Profile:
     named = list(model.named_modules(remove_duplicate=False))
     names = {id(m): n for n, m in reversed(named)}
     modules = list({id(m): m for _, m in named}.values())
@@ -435,8 +458,7 @@ def _summarise(model: nn.Module, recorder: _Recorder, args: list[torch.Tensor], 
                where: str, bpe: int, fold_bn: bool, inplace_depthwise: bool) -> Profile:
     layers = recorder.layers
     params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
-    if fold_bn:
-        params -= _folded_param_savings(model, recorder)
+    params += recorder.params_delta
     inputs = {_key(t): _elements(t) for t in args}
     outputs = {_key(t) for t in _tensors(output)}
     peak, at = peak_activation(inputs, recorder.events, outputs,
@@ -457,16 +479,3 @@ def _summarise(model: nn.Module, recorder: _Recorder, args: list[torch.Tensor], 
         executed_on=where,
         uncounted=dict(uncounted),
     )
-
-
-def _folded_param_savings(model: nn.Module, recorder: _Recorder) -> int:
-    """Folding BN (2C affine params) into a conv adds a C bias unless it already has one."""
-    saved = 0
-    modules = list(model.modules())
-    for prev, cur in zip(modules, modules[1:]):
-        if isinstance(cur, nn.modules.batchnorm._BatchNorm) and isinstance(prev, nn.modules.conv._ConvNd):
-            if cur.affine:
-                saved += 2 * cur.num_features
-            if prev.bias is None:
-                saved -= cur.num_features
-    return saved

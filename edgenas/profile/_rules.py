@@ -70,6 +70,12 @@ def _addmm(args: Sequence[Any], out: Tensor) -> OpCost:
     return OpCost(a.shape[0] * a.shape[1] * b.shape[1], out.numel())
 
 
+def _linear(args: Sequence[Any], out: Tensor) -> OpCost:
+    x, w = args[0], args[1]
+    bias = args[2] if len(args) > 2 else None
+    return OpCost(x.numel() * w.shape[0], out.numel() if bias is not None else 0)
+
+
 def _bmm(args: Sequence[Any], out: Tensor) -> OpCost:
     a, b = args[0], args[1]
     return OpCost(a.shape[0] * a.shape[1] * a.shape[2] * b.shape[2])
@@ -140,6 +146,7 @@ def _register(rule: Callable[[Sequence[Any], Any], OpCost], *names: str) -> None
 _register(_conv, "convolution", "convolution_overrideable", "_convolution")
 _register(_mm, "mm")
 _register(_addmm, "addmm")
+_register(_linear, "linear")
 _register(_bmm, "bmm")
 _register(_baddbmm, "baddbmm")
 _register(
@@ -157,7 +164,7 @@ _register(
     "_native_batch_norm_legit_functional",
 )
 _register(_per_in(5), "native_layer_norm", "native_group_norm")
-_register(_per_out(3), "_softmax", "_safe_softmax", "_log_softmax")
+_register(_per_out(3), "_softmax", "_safe_softmax", "_log_softmax", "softmax")
 _register(
     _per_out(1),
     "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "hardswish", "hardswish_",
