@@ -1,0 +1,225 @@
+"""`edgenas search` and `edgenas runs list|show`."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from edgenas.cli._common import app, console, print_json
+from edgenas.errors import ConfigError
+
+__all__ = ["search", "runs_app", "build_experiment", "show_result"]
+
+runs_app = typer.Typer(help="Read stored experiments.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+def _objective_metric(evaluator: Any, wanted: str | None) -> str:
+    if wanted:
+        return wanted
+    for metric in evaluator.metrics:
+        if "acc" in metric:
+            return metric
+    return evaluator.metrics[0]
+
+
+def build_experiment(
+    *, space_name: str, benchmark: str | None, strategy: str, seed: int, name: str | None,
+    storage: str | None, latency_table: str | None, max_latency_ms: float | None,
+    max_macs: float | None, max_params: float | None, max_peak_kb: float | None,
+    objective: str | None, executor: str, workers: int, address: str | None,
+    strategy_params: dict[str, Any], reward_target: float | None, reward_weight: float,
+) -> Any:
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.experiment import Constraint, Experiment, Objective
+    from edgenas.hardware import ProfileCost
+    from edgenas.spaces import create_space
+
+    space = create_space(space_name)
+    if benchmark is None:
+        if space_name != "nb201":
+            raise ConfigError(f"space {space_name} has no shipped benchmark table: give --benchmark FILE.csv")
+        benchmark = "nb201-cifar10"
+    evaluator = TabularBenchmark(benchmark, space)
+    costs: list[Any] = []
+    constraints: list[Constraint] = []
+    if latency_table:
+        costs.append(TabularBenchmark(latency_table, space, metrics=["latency_ms"], cheap=True))
+    if max_latency_ms is not None:
+        if not latency_table:
+            raise ConfigError("--max-latency-ms needs --latency-table FILE.csv (measured latencies)")
+        constraints.append(Constraint("latency_ms", "<=", max_latency_ms))
+    profile_limits = [("macs", max_macs), ("params", max_params),
+                      ("peak_memory_bytes", None if max_peak_kb is None else max_peak_kb * 1024)]
+    if any(v is not None for _, v in profile_limits):
+        costs.append(ProfileCost(space))
+        constraints += [Constraint(m, "<=", v) for m, v in profile_limits if v is not None]
+    metric = _objective_metric(evaluator, objective)
+    scalar = {}
+    if reward_target is not None:
+        if not latency_table:
+            raise ConfigError("--reward-target-ms needs --latency-table")
+        scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
+                  "weight_below": reward_weight, "weight_above": reward_weight}
+    name = name or f"{space_name}-{strategy}-seed{seed}"
+    return Experiment(
+        name=name, space=space, evaluator=evaluator, objective=Objective(metric, **scalar),
+        strategy=strategy, strategy_params=strategy_params, seed=seed, costs=costs,
+        constraints=constraints, storage=storage, executor=executor, workers=workers, address=address,
+    )
+
+
+def show_result(result: Any) -> None:
+    space = result.space
+    if result.best is None:
+        console.print("[red]no feasible candidate evaluated[/red]")
+    else:
+        best = result.best
+        console.print(f"[bold]best[/bold] {space.format(_arch(best.arch))}")
+        console.print("  " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(best.metrics.items())))
+    console.print(f"evaluated {result.evaluated} distinct candidates"
+                  + (" (strategy exhausted the feasible space)" if result.exhausted else ""))
+    if result.pareto_cost and result.pareto:
+        table = Table(title=f"Pareto front: {result.objective.metric} vs {result.pareto_cost}")
+        table.add_column(result.pareto_cost, justify="right")
+        table.add_column(result.objective.metric, justify="right")
+        table.add_column("arch")
+        for t in sorted(result.pareto, key=lambda t: t.metrics[result.pareto_cost]):
+            table.add_row(f"{t.metrics[result.pareto_cost]:.4g}", f"{t.metrics[result.objective.metric]:.4g}",
+                          space.format(_arch(t.arch)))
+        console.print(table)
+
+
+def _arch(text: str) -> Any:
+    from edgenas.spaces import Arch
+
+    return Arch.from_json(text)
+
+
+@app.command("search")
+def search(
+    space: str = typer.Option("nb201", help="search space: nb201, nasnet, mbconv"),
+    benchmark: str = typer.Option(None, help="accuracy table CSV (default: shipped NB201 CIFAR-10)"),
+    strategy: str = typer.Option("evolution", help="grid, random, evolution, reinforce, local"),
+    budget: int = typer.Option(100, help="distinct candidates to evaluate (earlier runs count)"),
+    seed: int = typer.Option(0),
+    latency_table: str = typer.Option(None, help="CSV of measured latencies (arch, latency_ms)"),
+    max_latency_ms: float = typer.Option(None, help="hard latency limit (needs --latency-table)"),
+    max_macs: float = typer.Option(None, help="hard MACs limit (profiled)"),
+    max_params: float = typer.Option(None, help="hard parameter limit (profiled)"),
+    max_peak_kb: float = typer.Option(None, help="hard int8 peak-activation limit in kB (profiled)"),
+    objective: str = typer.Option(None, help="metric to maximise (default: the table's accuracy)"),
+    reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
+    reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
+    strategy_params: str = typer.Option("{}", help='JSON, e.g. \'{"population_size": 10}\''),
+    storage: str = typer.Option(None, help="sqlite:///path.db (default sqlite:///runs/NAME.db)"),
+    name: str = typer.Option(None, help="experiment name; the same name resumes the run"),
+    executor: str = typer.Option("local", help="local or ray"),
+    workers: int = typer.Option(2, help="parallel evaluations with --executor ray"),
+    address: str = typer.Option(None, help="Ray address: auto joins a running cluster"),
+    plot: Path = typer.Option(None, help="write the Pareto plot (PNG) here"),
+    json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Search a space for the best architecture under hardware limits; resumable by name."""
+    try:
+        params = jsonlib.loads(strategy_params)
+    except jsonlib.JSONDecodeError as exc:
+        raise ConfigError(f"--strategy-params is not JSON: {exc.msg}") from None
+    experiment = build_experiment(
+        space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,
+        latency_table=latency_table, max_latency_ms=max_latency_ms, max_macs=max_macs,
+        max_params=max_params, max_peak_kb=max_peak_kb, objective=objective, executor=executor,
+        workers=workers, address=address, strategy_params=params, reward_target=reward_target_ms,
+        reward_weight=reward_weight,
+    )
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("best {task.fields[best]}"), TimeElapsedColumn()]
+    with Progress(*columns, console=console, disable=json, transient=True) as progress:
+        task = progress.add_task(experiment.name, total=budget, best="-")
+        best = [float("-inf")]
+
+        def update(record: Any, _: Any) -> None:
+            metric = record.metrics.get(experiment.objective.metric)
+            if record.fitness is not None and record.fitness > best[0]:
+                best[0] = record.fitness
+                progress.update(task, best=f"{metric:.4g}")
+            progress.update(task, advance=1)
+
+        result = experiment.run(budget, callback=update)
+    if plot is not None:
+        from edgenas.experiment.plot import plot_pareto
+
+        plot_pareto(result, plot, experiment.constraints)
+    if json:
+        print_json(result.to_dict())
+        return
+    show_result(result)
+    if plot is not None:
+        console.print(f"Pareto plot: {plot}")
+    console.print(f"stored in {experiment.storage} as {experiment.name!r}")
+
+
+def _stores(storage: str | None) -> list[str]:
+    if storage:
+        return [storage]
+    return [f"sqlite:///{p}" for p in sorted(Path("runs").glob("*.db"))]
+
+
+@runs_app.command("list")
+def runs_list(storage: str = typer.Option(None, help="a store URL (default: every runs/*.db)"),
+              json: bool = typer.Option(False, "--json")) -> None:
+    """Every stored experiment with its size and settings."""
+    from edgenas.experiment import Store
+
+    rows = []
+    for url in _stores(storage):
+        store = Store(url, create=False)
+        for name, config, count, _ in store.experiments():
+            rows.append({"name": name, "storage": url, "evaluated": count,
+                         "space": config["space"]["name"], "strategy": config["strategy"]["name"],
+                         "seed": config["strategy"]["seed"], "constraints": config["constraints"]})
+        store.close()
+    if json:
+        print_json(rows)
+        return
+    table = Table(title="Stored experiments")
+    for col in ("name", "space", "strategy", "seed", "evaluated", "constraints", "storage"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["space"], r["strategy"], str(r["seed"]), str(r["evaluated"]),
+                      ", ".join(r["constraints"]), r["storage"])
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(name: str, storage: str = typer.Option(None, help="store URL (default runs/NAME.db)"),
+              json: bool = typer.Option(False, "--json")) -> None:
+    """Best candidate and Pareto front of a stored experiment."""
+    from edgenas.experiment import Objective, SearchResult, Store, default_storage
+    from edgenas.spaces import create_space
+
+    store = Store(storage or default_storage(name), create=False)
+    config = store.experiment_config(name)
+    if config is None:
+        known = ", ".join(n for n, *_ in store.experiments()) or "none"
+        raise ConfigError(f"no experiment {name!r} in {store.url} (stored: {known})")
+    trials = store.trials(name)
+    store.close()
+    space_cfg = dict(config["space"])
+    space = create_space(space_cfg.pop("name"), **space_cfg)
+    objective = Objective(**config["objective"])
+    cost = next((c.split()[0] for c in config["constraints"]), None)
+    if cost is None:
+        cost = next((m for m in ("latency_ms", "macs") if any(m in t.metrics for t in trials)), None)
+    result = SearchResult(name, space, objective, trials, cost)
+    if json:
+        print_json(result.to_dict() | {"config": config})
+        return
+    console.print(f"[bold]{name}[/bold]: {config['space']['name']} / {config['strategy']['name']} "
+                  f"seed {config['strategy']['seed']}; constraints: {', '.join(config['constraints']) or 'none'}")
+    show_result(result)

@@ -1,0 +1,147 @@
+"""Benchmark tables as evaluators: a CSV with an ``arch`` column and numeric metric columns."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgenas.errors import ArchError, ConfigError, DataError
+from edgenas.estimate._base import Evaluator
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table"]
+
+SHIPPED_TABLES = {
+    "nb201-cifar10": "nb201_cifar10_accuracy.csv.gz",
+    "nb201-pi5-onnx": "nb201_pi5_onnx_latency.csv.gz",
+}
+# Columns that describe a row rather than measure it.
+_LABELS = {"index", "arch", "measured_index", "measured_arch"}
+
+
+def shipped_table(key: str) -> Path:
+    """Path of a table shipped with the package (see ``estimate/tables/README.md``)."""
+    if key not in SHIPPED_TABLES:
+        raise ConfigError(f"unknown shipped table {key!r}; choose one of {', '.join(SHIPPED_TABLES)}")
+    return Path(str(resources.files("edgenas.estimate") / "tables" / SHIPPED_TABLES[key]))
+
+
+def resolve_table(spec: str | Path) -> Path:
+    """A file path, or the name of a shipped table."""
+    if isinstance(spec, str) and spec in SHIPPED_TABLES:
+        return shipped_table(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise DataError(f"table {str(spec)!r} not found; give a CSV path or one of {', '.join(SHIPPED_TABLES)}")
+    return path
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+        return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+    except (OSError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read table {path}: {exc}") from None
+
+
+class TabularBenchmark(Evaluator):
+    """Looks architectures up in a measured table; counts distinct queries as the budget.
+
+    Every numeric column other than ``index`` / ``measured_index`` is a metric. Values must be
+    finite numbers; columns named ``*latency*`` or ``*_ms`` must be positive. ``measured_arch``
+    (one network that ran per isomorphism class) is kept for latency predictors.
+    """
+
+    def __init__(self, path: str | Path, space: SearchSpace, *, metrics: list[str] | None = None,
+                 cheap: bool = False) -> None:
+        self.path = resolve_table(path)
+        self.space = space
+        self.cheap = cheap
+        self.rows: dict[Arch, dict[str, float]] = {}
+        self.measured: dict[Arch, str] = {}
+        self.queried: set[Arch] = set()
+        self._load(metrics)
+
+    def config(self) -> dict[str, Any]:
+        return {"table": str(self.path), "metrics": list(self.metrics)}
+
+    def _load(self, wanted: list[str] | None) -> None:
+        reader = csv.DictReader(io.StringIO(_read_text(self.path)))
+        header = reader.fieldnames or []
+        if "arch" not in header:
+            raise DataError(f"{self.path}: no 'arch' column (found: {', '.join(header) or 'nothing'})")
+        numeric = [c for c in header if c not in _LABELS]
+        if wanted is not None:
+            missing = [m for m in wanted if m not in numeric]
+            if missing:
+                raise DataError(f"{self.path}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})")
+            numeric = list(wanted)
+        if not numeric:
+            raise DataError(f"{self.path}: no metric columns besides {', '.join(header)}")
+        self.metrics = tuple(numeric)
+        positive = {c for c in numeric if "latency" in c or c.endswith("_ms")}
+        cache: dict[str, Arch] = {}
+        for line, row in enumerate(reader, start=2):
+            text = row.get("arch") or ""
+            try:
+                arch = cache.get(text) or self.space.parse(text)
+            except ArchError as exc:
+                raise DataError(f"{self.path}:{line}: {exc}") from None
+            cache[text] = arch
+            values = {}
+            for col in numeric:
+                cell = row.get(col)
+                try:
+                    value = float(cell) if cell not in (None, "") else math.nan
+                except ValueError:
+                    raise DataError(f"{self.path}:{line}: {col}={cell!r} is not a number") from None
+                if not math.isfinite(value):
+                    raise DataError(f"{self.path}:{line}: {col} is missing or not finite ({cell!r})")
+                if col in positive and value <= 0:
+                    raise DataError(f"{self.path}:{line}: {col}={value} must be positive")
+                values[col] = value
+            if arch in self.rows:
+                raise DataError(f"{self.path}:{line}: architecture {text} appears twice")
+            self.rows[arch] = values
+            if row.get("measured_arch"):
+                self.measured[arch] = row["measured_arch"]
+        if not self.rows:
+            raise DataError(f"{self.path}: the table has no rows")
+
+    # -- evaluator ------------------------------------------------------------------
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        try:
+            values = self.rows[arch]
+        except KeyError:
+            raise ArchError(f"{self.space.format(arch)} is not in {self.path}") from None
+        self.queried.add(arch)
+        return dict(values)
+
+    def __contains__(self, arch: object) -> bool:
+        return arch in self.rows
+
+    @property
+    def queries(self) -> int:
+        """Distinct architectures looked up so far."""
+        return len(self.queried)
+
+    # -- whole-table views ---------------------------------------------------------
+    def archs(self) -> list[Arch]:
+        return list(self.rows)
+
+    def column(self, metric: str) -> np.ndarray:
+        if metric not in self.metrics:
+            raise DataError(f"{self.path}: no column {metric!r} (metrics: {', '.join(self.metrics)})")
+        return np.array([v[metric] for v in self.rows.values()])
+
+    def best(self, metric: str, maximize: bool = True) -> tuple[Arch, float]:
+        pick = max if maximize else min
+        arch = pick(self.rows, key=lambda a: self.rows[a][metric])
+        return arch, self.rows[arch][metric]

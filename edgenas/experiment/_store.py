@@ -1,0 +1,165 @@
+"""The experiment store: every asked and every evaluated candidate, durable before the next ask.
+
+Contract (as Optuna's storages): a trial is written as ``running`` when asked and becomes
+``complete`` or ``failed`` when told; finished trials never change; each write is its own
+committed transaction (SQLite, WAL journal), so a process killed at any moment loses at most
+the evaluation in flight. ``ask_seq`` / ``tell_seq`` record the order of asks and tells so a
+strategy can be rebuilt by replaying them exactly.
+
+URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or ``sqlite://:memory:``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgenas.errors import StoreError
+
+__all__ = ["Store", "TrialRecord", "default_storage"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS experiments (
+    name TEXT PRIMARY KEY, config TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    experiment TEXT NOT NULL, number INTEGER NOT NULL, arch TEXT NOT NULL,
+    state TEXT NOT NULL, metrics TEXT, fitness REAL, ask_seq INTEGER NOT NULL,
+    tell_seq INTEGER, error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+    started REAL, finished REAL,
+    PRIMARY KEY (experiment, number));
+"""
+
+
+def default_storage(name: str) -> str:
+    return f"sqlite:///runs/{name}.db"
+
+
+@dataclass
+class TrialRecord:
+    number: int
+    arch: str
+    state: str  # running | complete | failed
+    metrics: dict[str, float] = field(default_factory=dict)
+    fitness: float | None = None
+    ask_seq: int = 0
+    tell_seq: int | None = None
+    error: str | None = None
+    attempts: int = 0
+    seconds: float | None = None
+
+
+def _path(url: str) -> str:
+    if url == "sqlite://:memory:":
+        return ":memory:"
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        raise StoreError(f"storage URL {url!r} is not supported; use sqlite:///path/to/file.db")
+    return url[len(prefix):]
+
+
+class Store:
+    """SQLite-backed store of experiments and their trials."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        path = _path(url)
+        if path != ":memory:":
+            file = Path(path)
+            if not file.exists() and not create:
+                raise StoreError(f"no store at {path}; run a search first or check --storage")
+            file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.executescript(_SCHEMA)
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self.conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(f"{path} has store schema {row[0]}, this edgenas reads {SCHEMA_VERSION}")
+            self.conn.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path} is not a readable edgenas store ({exc}); move it away or choose another --storage"
+            ) from None
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot read {self.url}: {exc}; the store may be corrupted") from None
+
+    # -- experiments ------------------------------------------------------------------
+    def experiment_config(self, name: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT config FROM experiments WHERE name=?", (name,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except json.JSONDecodeError:
+            raise StoreError(f"experiment {name!r} in {self.url} has a corrupted config") from None
+
+    def create_experiment(self, name: str, config: dict[str, Any]) -> None:
+        self._write("INSERT INTO experiments VALUES (?, ?, ?)", (name, json.dumps(config, sort_keys=True), time.time()))
+
+    def experiments(self) -> list[tuple[str, dict[str, Any], int, float]]:
+        rows = self._read(
+            "SELECT e.name, e.config, e.created, "
+            "(SELECT COUNT(*) FROM trials t WHERE t.experiment=e.name AND t.state!='running') "
+            "FROM experiments e ORDER BY e.created"
+        )
+        return [(name, json.loads(cfg), count, created) for name, cfg, created, count in rows]
+
+    # -- trials -----------------------------------------------------------------------
+    def add_trial(self, experiment: str, number: int, arch: str, ask_seq: int) -> None:
+        self._write(
+            "INSERT INTO trials (experiment, number, arch, state, ask_seq, started) VALUES (?, ?, ?, 'running', ?, ?)",
+            (experiment, number, arch, ask_seq, time.time()),
+        )
+
+    def finish_trial(self, experiment: str, number: int, *, metrics: dict[str, float], fitness: float,
+                     tell_seq: int, error: str | None = None, attempts: int = 1) -> None:
+        state = "failed" if error else "complete"
+        self._write(
+            "UPDATE trials SET state=?, metrics=?, fitness=?, tell_seq=?, error=?, attempts=?, finished=? "
+            "WHERE experiment=? AND number=? AND state='running'",
+            (state, json.dumps(metrics), None if not math.isfinite(fitness) else fitness, tell_seq,
+             error, attempts, time.time(), experiment, number),
+        )
+
+    def trials(self, experiment: str) -> list[TrialRecord]:
+        rows = self._read(
+            "SELECT number, arch, state, metrics, fitness, ask_seq, tell_seq, error, attempts, started, finished "
+            "FROM trials WHERE experiment=? ORDER BY number",
+            (experiment,),
+        )
+        out = []
+        for number, arch, state, metrics, fitness, ask_seq, tell_seq, error, attempts, started, finished in rows:
+            try:
+                parsed = json.loads(metrics) if metrics else {}
+            except json.JSONDecodeError:
+                raise StoreError(f"trial {number} of {experiment!r} has corrupted metrics") from None
+            seconds = finished - started if finished and started else None
+            out.append(TrialRecord(number, arch, state, parsed, -math.inf if fitness is None and state != "running" else fitness,
+                                   ask_seq, tell_seq, error, attempts, seconds))
+        return out
+
+    def close(self) -> None:
+        self.conn.close()

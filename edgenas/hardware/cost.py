@@ -1,0 +1,42 @@
+"""Cheap cost evaluators: MACs, params and peak memory from `edgenas.profile`, cached per arch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from edgenas.estimate._base import Evaluator
+from edgenas.profile import profile
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["ProfileCost"]
+
+
+class ProfileCost(Evaluator):
+    """Builds the network on the meta device (no weights) and profiles it; ~ms per arch."""
+
+    metrics = ("macs", "params", "peak_memory_bytes", "weight_bytes")
+    cheap = True
+
+    def __init__(self, space: SearchSpace, *, bytes_per_element: int = 1,
+                 build_kwargs: dict[str, Any] | None = None) -> None:
+        self.space = space
+        self.bytes_per_element = bytes_per_element
+        self.build_kwargs = dict(build_kwargs or {})
+        self._cache: dict[Arch, dict[str, float]] = {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "ProfileCost", "bytes_per_element": self.bytes_per_element,
+                "build_kwargs": self.build_kwargs}
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        hit = self._cache.get(arch)
+        if hit is None:
+            with torch.device("meta"):
+                model = self.space.build(arch, **self.build_kwargs)
+            p = profile(model, self.space.input_shape(arch), bytes_per_element=self.bytes_per_element)
+            hit = {"macs": float(p.macs), "params": float(p.params),
+                   "peak_memory_bytes": float(p.peak_memory_bytes), "weight_bytes": float(p.weight_bytes)}
+            self._cache[arch] = hit
+        return dict(hit)

@@ -1,0 +1,225 @@
+"""NAS-Bench-201: a 4-node cell, 6 edges, 5 operations each (15,625 cells).
+
+Strings are the benchmark's own: ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` lists node 1's input
+edge, then node 2's two, then node 3's three, each as ``op~source``.
+
+Equivalence: a cell computes node_i = sum_j op_ij(node_j). Dropping ``none`` terms, letting
+``skip_connect`` pass its input through, and sorting the terms of each sum gives an expression
+for the output node; cells with the same expression compute the same function of their input
+(up to weights) and are *isomorphic*. A cell whose output expression is empty has no live path:
+it outputs zeros whatever the input.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+from torch import nn
+
+from edgenas.errors import ArchError
+from edgenas.spaces._arch import Arch
+from edgenas.spaces._space import SearchSpace
+
+__all__ = ["NB201Space", "OPS", "EDGES", "NB201Network"]
+
+OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+_KEYS = tuple(f"{i}<-{j}" for i, j in EDGES)
+
+
+def _expressions(ops: tuple[str, ...]) -> list[str | None]:
+    """Expression of each node as a sorted sum of terms; None means constantly zero.
+
+    Skip connections pass their input's terms through, so sums are flattened before sorting
+    (``a + (b + c)`` and ``(a + b) + c`` give the same key).
+    """
+    terms: list[list[str] | None] = [["x"]]
+    for i in range(1, 4):
+        node: list[str] = []
+        for (dst, src), op in zip(EDGES, ops):
+            if dst != i or op == "none" or terms[src] is None:
+                continue
+            inner = terms[src]
+            if op == "skip_connect":
+                node.extend(inner)
+            else:
+                node.append(f"{op}({'+'.join(inner)})")
+        terms.append(sorted(node) if node else None)
+    return [None if t is None else "+".join(t) for t in terms]
+
+
+@lru_cache(maxsize=None)
+def _reaches_output(ops: tuple[str, ...]) -> tuple[bool, ...]:
+    reach = [False, False, False, True]
+    for node in (2, 1, 0):
+        reach[node] = any(
+            reach[dst] for (dst, src), op in zip(EDGES, ops) if src == node and op != "none"
+        )
+    return tuple(reach)
+
+
+class NB201Space(SearchSpace):
+    """The NAS-Bench-201 cell space; `build` returns the benchmark's network."""
+
+    name = "nb201"
+
+    def __init__(self) -> None:
+        super().__init__({key: OPS for key in _KEYS})
+
+    @staticmethod
+    def ops(arch: Arch) -> tuple[str, ...]:
+        return tuple(str(arch[k]) for k in _KEYS)
+
+    # -- strings ----------------------------------------------------------------------
+    def parse(self, text: str) -> Arch:
+        text = text.strip()
+        if text.startswith("{"):
+            return super().parse(text)
+        nodes = text.split("+")
+        if len(nodes) != 3 or not all(n.startswith("|") and n.endswith("|") for n in nodes):
+            raise ArchError(
+                f"nb201: {text!r} is not an arch string like "
+                "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|"
+            )
+        choices = {}
+        for node, part in enumerate(nodes, start=1):
+            edges = part.strip("|").split("|")
+            if len(edges) != node:
+                raise ArchError(f"nb201: node {node} needs {node} edge(s) in {part!r}")
+            for token in edges:
+                op, sep, src = token.partition("~")
+                if not sep or not src.isdigit() or int(src) >= node:
+                    raise ArchError(f"nb201: bad edge {token!r} in node {node}; write op~source")
+                if op not in OPS:
+                    raise ArchError(f"nb201: unknown op {op!r} in {token!r}; ops are {', '.join(OPS)}")
+                choices[f"{node}<-{src}"] = op
+        if len(choices) != 6:
+            raise ArchError(f"nb201: {text!r} repeats an edge; each node lists sources 0..node-1")
+        return self.validate(Arch(choices))
+
+    def format(self, arch: Arch) -> str:
+        parts = []
+        for node in (1, 2, 3):
+            parts.append("|" + "|".join(f"{arch[f'{node}<-{s}']}~{s}" for s in range(node)) + "|")
+        return "+".join(parts)
+
+    # -- structure --------------------------------------------------------------------
+    def dead_edges(self, arch: Arch) -> list[str]:
+        """Edges that cannot influence the output: ``none``, fed by a zero node, or leading
+        to a node that does not reach the output."""
+        ops = self.ops(arch)
+        nodes = _expressions(ops)
+        reach = _reaches_output(ops)
+        return [
+            key
+            for key, (dst, src), op in zip(_KEYS, EDGES, ops)
+            if op == "none" or nodes[src] is None or not reach[dst]
+        ]
+
+    def is_degenerate(self, arch: Arch) -> bool:
+        """No live path from input to output: the cell outputs zeros."""
+        return _expressions(self.ops(arch))[3] is None
+
+    def isomorphism_key(self, arch: Arch) -> str:
+        """Equal for cells that compute the same function (see module docstring)."""
+        return _expressions(self.ops(arch))[3] or "zero"
+
+    def equivalence_key(self, arch: Arch) -> str:
+        return self.isomorphism_key(arch)
+
+    def input_shape(self, arch: Arch) -> tuple[int, ...]:
+        return (1, 3, 32, 32)
+
+    def encode_live(self, arch: Arch) -> list[str]:
+        """The ops of live edges, dead edges shown as ``none`` (what a predictor should see)."""
+        dead = set(self.dead_edges(arch))
+        return ["none" if k in dead else str(arch[k]) for k in _KEYS]
+
+    # -- building ---------------------------------------------------------------------
+    def build(self, arch: Arch, num_classes: int = 10, channels: int = 16, cells: int = 5) -> nn.Module:
+        return NB201Network(self.ops(self.validate(arch)), num_classes, channels, cells)
+
+
+class ReLUConvBN(nn.Sequential):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int) -> None:
+        super().__init__(
+            nn.ReLU(),
+            nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False),
+            nn.BatchNorm2d(cout),
+        )
+
+
+class Zero(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mul(0.0)
+
+
+def _op(name: str, channels: int) -> nn.Module:
+    if name == "none":
+        return Zero()
+    if name == "skip_connect":
+        return nn.Identity()
+    if name == "nor_conv_1x1":
+        return ReLUConvBN(channels, channels, 1, 1)
+    if name == "nor_conv_3x3":
+        return ReLUConvBN(channels, channels, 3, 1)
+    return nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+
+
+class Cell(nn.Module):
+    """node_i = sum_j op_ij(node_j); the output is node 3. Every edge runs, dead ones too,
+    as in the benchmark's networks."""
+
+    def __init__(self, ops: tuple[str, ...], channels: int) -> None:
+        super().__init__()
+        self.edges = nn.ModuleList(_op(op, channels) for op in ops)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for node in (1, 2, 3):
+            terms = [self.edges[e](nodes[src]) for e, (dst, src) in enumerate(EDGES) if dst == node]
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            nodes.append(total)
+        return nodes[3]
+
+
+class ResidualReduction(nn.Module):
+    """The benchmark's reduction block: a stride-2 basic block with an avg-pool + 1x1 shortcut."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.conv_a = ReLUConvBN(cin, cout, 3, 2)
+        self.conv_b = ReLUConvBN(cout, cout, 3, 1)
+        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(cin, cout, 1, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_b(self.conv_a(x)) + self.downsample(x)
+
+
+class NB201Network(nn.Module):
+    """Stem 3x3 conv, three stages of cells (C, 2C, 4C) joined by residual reductions,
+    BN-ReLU, global average pool, linear."""
+
+    def __init__(self, ops: tuple[str, ...], num_classes: int = 10, channels: int = 16,
+                 cells: int = 5) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(channels))
+        layers: list[nn.Module] = []
+        c = channels
+        for stage in range(3):
+            if stage:
+                layers.append(ResidualReduction(c, 2 * c))
+                c *= 2
+            layers.extend(Cell(ops, c) for _ in range(cells))
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(c, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(self.lastact(self.cells(self.stem(x))))
+        return self.classifier(torch.flatten(x, 1))

@@ -1,0 +1,36 @@
+"""Search strategies by name (ask/tell, seeded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edgenas.registry import Registry
+from edgenas.spaces import SearchSpace
+from edgenas.strategies._base import Feasible, SpaceExhausted, Strategy
+from edgenas.strategies.evolution import RegularizedEvolution
+from edgenas.strategies.local import LocalSearch
+from edgenas.strategies.reinforce import Reinforce
+from edgenas.strategies.simple import GridSearch, RandomSearch
+
+__all__ = ["STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
+           "RegularizedEvolution", "LocalSearch", "Reinforce", "create_strategy", "list_strategies"]
+
+STRATEGIES: Registry[Strategy] = Registry("strategy")
+for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch):
+    STRATEGIES.register(_cls.name)(_cls)
+
+
+def create_strategy(name: str, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                    **params: Any) -> Strategy:
+    """Build a strategy by name; ``params`` are its hyper-parameters (see each class)."""
+    builder = STRATEGIES.get(name)
+    try:
+        return builder(space, seed=seed, feasible=feasible, **params)
+    except TypeError as exc:
+        from edgenas.errors import ConfigError
+
+        raise ConfigError(f"strategy {name!r}: {exc}") from None
+
+
+def list_strategies(pattern: str = "*") -> list[str]:
+    return STRATEGIES.names(pattern)

@@ -1,0 +1,94 @@
+"""`Strategy`: ask for a candidate, tell its fitness. Seeded; rebuilt by replaying its history."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from edgenas.errors import EdgeNASError
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["Strategy", "SpaceExhausted", "Feasible"]
+
+Feasible = Callable[[Arch], bool]
+
+
+class SpaceExhausted(EdgeNASError):
+    """The strategy cannot find a new feasible architecture (space or budget of tries used up)."""
+
+
+class Strategy:
+    """Base of all strategies.
+
+    A strategy sees architectures only through ``ask`` (it proposes) and ``tell`` (it learns
+    the fitness, higher is better, ``-inf`` for failed or infeasible). It never proposes an
+    architecture equivalent to one already asked, nor one that ``feasible`` rejects: hard
+    constraints that are cheap to check cost no evaluation. Given the same seed and the same
+    sequence of asks and tells it proposes the same architectures, which is how an experiment
+    resumes after a crash.
+    """
+
+    name = "strategy"
+
+    def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 max_tries: int = 2000) -> None:
+        self.space = space
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.feasible = feasible or (lambda arch: True)
+        self.max_tries = max_tries
+        self.seen: set[str] = set()
+        self.pending: set[Arch] = set()
+        self.history: list[tuple[Arch, float]] = []
+
+    def params(self) -> dict[str, Any]:
+        """Hyper-parameters, stored with the experiment (seed excluded)."""
+        return {}
+
+    # -- the protocol -----------------------------------------------------------------
+    def ask(self) -> Arch:
+        arch = self._propose()
+        self.seen.add(self.space.equivalence_key(arch))
+        self.pending.add(arch)
+        return arch
+
+    def tell(self, arch: Arch, fitness: float) -> None:
+        self.pending.discard(arch)
+        fitness = float(fitness) if not math.isnan(fitness) else -math.inf
+        self.history.append((arch, fitness))
+        self._learn(arch, fitness)
+
+    @property
+    def best(self) -> tuple[Arch, float] | None:
+        done = [h for h in self.history if math.isfinite(h[1])]
+        return max(done, key=lambda h: h[1]) if done else None
+
+    # -- for subclasses ---------------------------------------------------------------
+    def _propose(self) -> Arch:
+        raise NotImplementedError
+
+    def _learn(self, arch: Arch, fitness: float) -> None:
+        """Update internal state with a result (default: nothing beyond ``history``)."""
+
+    def is_new(self, arch: Arch) -> bool:
+        return self.space.equivalence_key(arch) not in self.seen and self.feasible(arch)
+
+    def fresh(self, generate: Callable[[], Arch]) -> Arch | None:
+        """First new, feasible architecture ``generate`` yields within ``max_tries``."""
+        for _ in range(self.max_tries):
+            arch = generate()
+            if self.is_new(arch):
+                return arch
+        return None
+
+    def random_fresh(self) -> Arch:
+        arch = self.fresh(lambda: self.space.sample(self.rng))
+        if arch is None:
+            raise SpaceExhausted(
+                f"{self.name}: no new feasible architecture in {self.max_tries} random samples; "
+                "the constraints leave (almost) nothing, or the space is exhausted"
+            )
+        return arch
