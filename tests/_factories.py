@@ -32,3 +32,63 @@ class DataDependent(nn.Module):
 
 def data_dependent() -> nn.Module:
     return DataDependent()
+
+
+# -- toy search problems -------------------------------------------------------------------
+from edgenas.estimate import Evaluator  # noqa: E402
+from edgenas.spaces import Arch, SearchSpace  # noqa: E402
+
+
+class ToySpace(SearchSpace):
+    """4 choices x 4 values = 256 architectures."""
+
+    name = "toy"
+
+    def __init__(self) -> None:
+        super().__init__({f"c{i}": (0, 1, 2, 3) for i in range(4)})
+
+
+class Additive(Evaluator):
+    """score = sum of weighted choices; unique optimum at all 3s (value 3 * 10 = 30)."""
+
+    metrics = ("score", "cost")
+
+    def __init__(self, sleep: float = 0.0) -> None:
+        self.sleep = sleep
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        import time
+
+        if self.sleep:
+            time.sleep(self.sleep)
+        score = sum(w * int(arch[f"c{i}"]) for i, w in enumerate((4, 3, 2, 1)))
+        return {"score": float(score), "cost": float(int(arch["c0"]) + int(arch["c1"]))}
+
+
+class CheapCost(Evaluator):
+    metrics = ("cost",)
+    cheap = True
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        return {"cost": float(int(arch["c0"]) + int(arch["c1"]))}
+
+
+class DiesOnce(Additive):
+    """Kills its worker process the first time it sees each of a few architectures."""
+
+    def __init__(self, marker_dir: str) -> None:
+        super().__init__()
+        self.marker_dir = marker_dir
+
+    def config(self) -> dict:
+        return {"type": "DiesOnce"}
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        import os
+        from pathlib import Path
+
+        marker = Path(self.marker_dir) / arch.to_json().replace('"', "").replace(":", "_")
+        if int(arch["c0"]) == 2 and not marker.exists():
+            marker.write_text("died")
+            os._exit(1)  # the worker process dies mid-evaluation
+        return super().evaluate(arch)

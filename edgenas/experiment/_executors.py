@@ -103,12 +103,14 @@ class RayExecutor:
             try:
                 metrics, error = ray.get(ref)
                 return Outcome(number, metrics, error, attempt)
-            except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
-                    ray.exceptions.RayTaskError, ray.exceptions.TaskUnschedulableError) as exc:
+            except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError) as exc:
+                # the process evaluating it died: evaluate the same candidate again
                 if attempt > self.max_retries:
-                    return Outcome(number, {}, f"worker failed {attempt} times: {_describe(exc)}", attempt)
+                    return Outcome(number, {}, f"worker died {attempt} times: {_describe(exc)}", attempt)
                 time.sleep(0.1)
                 self.submit(number, arch, attempt + 1)
+            except ray.exceptions.RayError as exc:  # e.g. the evaluator cannot be unpickled there
+                return Outcome(number, {}, _describe(exc), attempt)
 
     def close(self) -> None:
         for ref in list(self.inflight):

@@ -12,7 +12,7 @@ it outputs zeros whatever the input.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import torch
 from torch import nn
@@ -49,7 +49,7 @@ def _expressions(ops: tuple[str, ...]) -> list[str | None]:
     return [None if t is None else "+".join(t) for t in terms]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reaches_output(ops: tuple[str, ...]) -> tuple[bool, ...]:
     reach = [False, False, False, True]
     for node in (2, 1, 0):

@@ -76,9 +76,9 @@ class Strategy:
     def is_new(self, arch: Arch) -> bool:
         return self.space.equivalence_key(arch) not in self.seen and self.feasible(arch)
 
-    def fresh(self, generate: Callable[[], Arch]) -> Arch | None:
-        """First new, feasible architecture ``generate`` yields within ``max_tries``."""
-        for _ in range(self.max_tries):
+    def fresh(self, generate: Callable[[], Arch], tries: int | None = None) -> Arch | None:
+        """First new, feasible architecture ``generate`` yields within ``tries`` attempts."""
+        for _ in range(self.max_tries if tries is None else tries):
             arch = generate()
             if self.is_new(arch):
                 return arch

@@ -53,5 +53,5 @@ class RegularizedEvolution(Strategy):
     def _propose(self) -> Arch:
         if len(self.history) + len(self.pending) < self.population_size or not self.population:
             return self.random_fresh()
-        child = self.fresh(self._child)
+        child = self.fresh(self._child, tries=256)
         return child if child is not None else self.random_fresh()

@@ -52,7 +52,7 @@ class Reinforce(Strategy):
     name = "reinforce"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
-                 hidden: int = 64, lr: float = 0.005, baseline_decay: float = 0.9,
+                 hidden: int = 64, lr: float = 0.02, baseline_decay: float = 0.9,
                  entropy_weight: float = 1e-3) -> None:
         super().__init__(space, seed=seed, feasible=feasible)
         self.hidden, self.lr = hidden, lr
@@ -76,7 +76,8 @@ class Reinforce(Strategy):
         return self.space.canonical(arch)
 
     def _propose(self) -> Arch:
-        arch = self.fresh(self._sample)
+        # a converged policy keeps sampling what it has seen: then explore uniformly
+        arch = self.fresh(self._sample, tries=64)
         return arch if arch is not None else self.random_fresh()
 
     def _learn(self, arch: Arch, fitness: float) -> None:

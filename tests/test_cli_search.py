@@ -1,0 +1,67 @@
+"""`edgenas search` / `runs` end to end, and their one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_search_json_plot_and_runs(cli, tmp_path):
+    url = f"sqlite:///{tmp_path}/s.db"
+    code, out, err = cli("search", "--space", "nb201", "--strategy", "evolution", "--budget", "60",
+                         "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--seed", "0",
+                         "--storage", url, "--name", "lat4", "--plot", str(tmp_path / "p.png"), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) >= {"best", "evaluated", "pareto"}
+    assert data["evaluated"] == 60
+    assert data["best"]["arch"].startswith("|") and data["best"]["metrics"]["latency_ms"] <= 4
+    assert all(p["metrics"]["latency_ms"] <= 4 for p in data["pareto"])
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+    code, out, _ = cli("runs", "list", "--storage", url, "--json")
+    assert json.loads(out)[0]["evaluated"] == 60
+    code, out, _ = cli("runs", "show", "lat4", "--storage", url, "--json")
+    assert json.loads(out)["best"] == data["best"]
+    code, out, _ = cli("runs", "show", "lat4", "--storage", url)
+    assert "Pareto front" in out
+
+
+def test_search_with_profiled_constraints(cli, tmp_path):
+    code, out, err = cli("search", "--strategy", "random", "--budget", "15", "--max-macs", "40e6",
+                         "--storage", f"sqlite:///{tmp_path}/m.db", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert all(p["metrics"]["macs"] <= 40e6 for p in data["pareto"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "--space", "bogus"], "unknown search space 'bogus'"),
+    (["search", "--strategy", "bogus"], "unknown strategy 'bogus'"),
+    (["search", "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "0.3"], "no architecture satisfies latency_ms <= 0.3"),
+    (["search", "--max-latency-ms", "3"], "needs --latency-table"),
+    (["search", "--benchmark", "missing.csv"], "table 'missing.csv' not found"),
+    (["search", "--strategy-params", "{bad"], "not JSON"),
+    (["runs", "show", "nothing", "--storage", "sqlite:///nowhere/x.db"], "no store at nowhere/x.db"),
+])
+def test_search_bad_input_is_one_line(cli, args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(*args)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_malformed_table_and_corrupted_store(cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("arch,test_accuracy\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,abc\n")
+    code, _, err = cli("search", "--benchmark", str(bad), "--storage", f"sqlite:///{tmp_path}/a.db")
+    assert code != 0 and "bad.csv:2: test_accuracy='abc' is not a number" in err
+    bad.write_text("arch,test_accuracy\n|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|,50\n")
+    code, _, err = cli("search", "--benchmark", str(bad), "--storage", f"sqlite:///{tmp_path}/a.db")
+    assert code != 0 and "bad.csv:2: nb201: unknown op 'conv'" in err
+    store = tmp_path / "corrupt.db"
+    store.write_bytes(b"garbage" * 500)
+    code, _, err = cli("search", "--budget", "5", "--storage", f"sqlite:///{store}")
+    assert code != 0 and "not a readable edgenas store" in err
+    assert store.read_bytes() == b"garbage" * 500  # nothing overwritten

@@ -1,0 +1,154 @@
+"""Strategies and experiments: optimum of a small grid, constraints, determinism, resume."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from _factories import Additive, CheapCost, ToySpace
+
+from edgenas.errors import InfeasibleError, StoreError
+from edgenas.estimate import TabularBenchmark
+from edgenas.experiment import Constraint, Experiment, Objective, Store, pareto_front
+from edgenas.spaces import NB201Space
+from edgenas.strategies import create_strategy, list_strategies
+
+STRATEGIES = ["grid", "random", "evolution", "reinforce", "local"]
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    space = NB201Space()
+    return (space, TabularBenchmark("nb201-cifar10", space),
+            TabularBenchmark("nb201-pi5-onnx", space, metrics=["latency_ms"], cheap=True))
+
+
+def toy_experiment(strategy, *, seed=0, constraints=(), storage="sqlite://:memory:", name="toy", **params):
+    return Experiment(name=name, space=ToySpace(), evaluator=Additive(), objective=Objective("score"),
+                      strategy=strategy, strategy_params=params, seed=seed, costs=[CheapCost()],
+                      constraints=constraints, storage=storage)
+
+
+def test_registry_lists_the_five_strategies():
+    assert set(STRATEGIES) <= set(list_strategies())
+
+
+@pytest.mark.parametrize("strategy, budget, params", [
+    ("grid", 256, {}), ("random", 256, {}),
+    ("evolution", 80, {"population_size": 10, "sample_size": 3}),
+    ("reinforce", 100, {}), ("local", 60, {"initial": 5}),
+])
+def test_every_strategy_finds_the_optimum_of_a_small_grid(strategy, budget, params):
+    result = toy_experiment(strategy, **params).run(budget)
+    assert result.best.metrics["score"] == 30.0
+    archs = [t.arch for t in result.trials]
+    assert len(archs) == len(set(archs))  # never the same candidate twice
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_cheap_constraint_is_never_violated_nor_evaluated(strategy, nb201):
+    space, accuracy, latency = nb201
+    exp = Experiment(name="c", space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                     strategy=strategy, seed=1, costs=[latency],
+                     constraints=[Constraint.parse("latency_ms<=1.6")], storage="sqlite://:memory:")
+    result = exp.run(60)
+    assert result.evaluated == 60
+    assert all(t.metrics["latency_ms"] <= 1.6 for t in result.trials)
+
+
+def test_same_seed_same_trajectory_other_seed_differs():
+    def run(seed):
+        return [t.arch for t in toy_experiment("evolution", seed=seed, population_size=8).run(40).trials]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_infeasible_constraint_fails_before_searching(nb201):
+    space, accuracy, latency = nb201
+    exp = Experiment(name="x", space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                     costs=[latency], constraints=[Constraint.parse("latency_ms<=0.5")],
+                     storage="sqlite://:memory:")
+    with pytest.raises(InfeasibleError, match=r"latency_ms <= 0.5 \(closest: 0.81"):
+        exp.run(10)
+    with pytest.raises(InfeasibleError, match="cost <= -1"):
+        toy_experiment("random", constraints=[Constraint.parse("cost<=-1")]).run(5)
+
+
+def test_late_constraint_marks_trial_infeasible():
+    exp = Experiment(name="late", space=ToySpace(), evaluator=Additive(), objective=Objective("score"),
+                     strategy="random", constraints=[Constraint.parse("cost<=2")],
+                     storage="sqlite://:memory:")
+    result = exp.run(50)
+    for t in result.trials:
+        assert (t.fitness == -math.inf) == (t.metrics["cost"] > 2)
+    assert result.best.metrics["cost"] <= 2
+
+
+def test_mnasnet_reward_and_pareto_front():
+    obj = Objective("acc", cost_metric="lat", cost_target=4.0, weight_below=0.0, weight_above=-1.0)
+    assert obj.fitness({"acc": 90.0, "lat": 2.0}) == 90.0
+    assert obj.fitness({"acc": 90.0, "lat": 8.0}) == pytest.approx(45.0)
+    soft = Objective("acc", cost_metric="lat", cost_target=4.0)
+    assert soft.fitness({"acc": 90.0, "lat": 8.0}) == pytest.approx(90 * 2 ** -0.07)
+    points = [(90, 5), (91, 6), (89, 4), (88, 6), (91, 7)]
+    assert pareto_front(points) == [2, 0, 1]
+
+
+def test_resume_in_process_continues_and_never_reevaluates(tmp_path):
+    url = f"sqlite:///{tmp_path}/r.db"
+    full = [t.arch for t in toy_experiment("reinforce", storage=url, name="full").run(60).trials]
+    first = toy_experiment("reinforce", storage=url, name="part").run(25)
+    assert first.evaluated == 25
+    resumed = toy_experiment("reinforce", storage=url, name="part").run(60)
+    assert [t.arch for t in resumed.trials] == full
+    with pytest.raises(StoreError, match="different settings"):
+        toy_experiment("evolution", storage=url, name="part").run(60)
+
+
+@pytest.mark.parametrize("strategy", ["evolution", "reinforce"])
+def test_kill_minus_nine_and_resume_gives_the_uninterrupted_history(tmp_path, strategy):
+    budget, url = 60, f"sqlite:///{tmp_path}/k.db"
+    job = [sys.executable, str(TESTS / "_resume_job.py"), url]
+    subprocess.run([*job, "straight", strategy, str(budget), "0"], check=True, timeout=300)
+    proc = subprocess.Popen([*job, "killed", strategy, str(budget), "0.05"])
+    deadline = time.time() + 120
+    store = Store(url)
+    while time.time() < deadline:  # kill once some, but not all, results are stored
+        done = sum(t.state == "complete" for t in store.trials("killed"))
+        if done >= 15:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = store.trials("killed")
+    assert 15 <= sum(t.state == "complete" for t in partial) < budget
+    subprocess.run([*job, "killed", strategy, str(budget), "0"], check=True, timeout=300)
+    straight, resumed = store.trials("straight"), store.trials("killed")
+    assert [(t.arch, t.metrics) for t in resumed] == [(t.arch, t.metrics) for t in straight]
+    assert all(t.state == "complete" for t in resumed)
+    # every candidate stored before the kill kept its stored result
+    assert all(resumed[t.number].metrics == t.metrics for t in partial if t.state == "complete")
+
+
+def test_corrupted_store_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a readable edgenas store"):
+        Store(f"sqlite:///{path}")
+
+
+def test_strategy_params_are_validated():
+    from edgenas.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unexpected keyword"):
+        create_strategy("evolution", ToySpace(), population=3)
+    with pytest.raises(ConfigError, match="unknown strategy 'bayes'"):
+        create_strategy("bayes", ToySpace())
