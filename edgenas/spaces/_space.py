@@ -141,6 +141,20 @@ class SearchSpace:
         """Equal for architectures that compute the same function: a search evaluates one."""
         return self.canonical(arch).to_json()
 
+    def structure_features(self, arch: Arch) -> np.ndarray:
+        """Numbers that shape cost beyond the one-hot encoding: log MACs, params, peak memory,
+        summed activations and layer count of the built network (profiled on meta tensors)."""
+        import torch
+
+        from edgenas.profile import profile
+
+        with torch.device("meta"):
+            model = self.build(arch)
+        p = profile(model, self.input_shape(arch))
+        activations = sum(layer.activation_bytes for layer in p.layers)
+        layers = sum(1 for layer in p.layers if layer.macs)
+        return np.log1p(np.array([p.macs, p.params, p.peak_memory_bytes, activations, layers], dtype=np.float64))
+
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
         """Input shape (batch 1) of the network ``build(arch)`` returns."""
         raise NotImplementedError(f"space {self.name} does not define an input shape")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
+
 import torch
 from torch import nn
 
@@ -130,6 +132,19 @@ class NB201Space(SearchSpace):
 
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
         return (1, 3, 32, 32)
+
+    def structure_features(self, arch: Arch) -> np.ndarray:
+        """Op counts (all edges: dead branches still execute), live op counts, fan-in of each
+        node and the longest chain of convolutions. MACs and params are linear in the counts."""
+        ops = self.ops(arch)
+        live = self.encode_live(arch)
+        fan_in = [sum(1 for (dst, _), op in zip(EDGES, ops) if dst == n and op != "none") for n in (1, 2, 3)]
+        depth = [0, 0, 0, 0]
+        for (dst, src), op in zip(EDGES, live):
+            if op != "none":
+                depth[dst] = max(depth[dst], depth[src] + (op.startswith("nor_conv")))
+        return np.array([*(ops.count(o) for o in OPS), *(live.count(o) for o in OPS), *fan_in, depth[3]],
+                        dtype=np.float64)
 
     def encode_live(self, arch: Arch) -> list[str]:
         """The ops of live edges, dead edges shown as ``none`` (what a predictor should see)."""

@@ -1,0 +1,190 @@
+"""Small regressors on plain arrays (scikit-learn style) that save without pickle, and the
+ranking / error metrics every predictor reports.
+
+``state()`` returns only tensors, numbers, strings and lists, so a saved predictor loads with
+``torch.load(..., weights_only=True)``: no arbitrary code runs when a file is opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+
+__all__ = ["Regressor", "Ridge", "GradientBoosting", "MLP", "REGRESSORS", "regression_metrics"]
+
+
+class Regressor:
+    kind = "regressor"
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Regressor:
+        raise NotImplementedError
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Regressor:
+        raise NotImplementedError
+
+
+def _t(a: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a))
+
+
+class Ridge(Regressor):
+    """Least squares with an L2 penalty, intercept unpenalised (closed form)."""
+
+    kind = "ridge"
+
+    def __init__(self, alpha: float = 1e-3) -> None:
+        self.alpha = alpha
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Ridge:
+        self.mean_ = X.mean(0)
+        self.offset_ = float(y.mean())
+        Xc = X - self.mean_
+        gram = Xc.T @ Xc + self.alpha * np.eye(X.shape[1])
+        self.coef_ = np.linalg.solve(gram, Xc.T @ (y - self.offset_))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.coef_ + self.offset_
+
+    def state(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "mean": _t(self.mean_), "coef": _t(self.coef_), "offset": self.offset_}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Ridge:
+        model = cls(state["alpha"])
+        model.mean_, model.coef_ = state["mean"].numpy(), state["coef"].numpy()
+        model.offset_ = state["offset"]
+        return model
+
+
+class GradientBoosting(Regressor):
+    """Gradient-boosted regression trees (fitted by scikit-learn, stored as plain arrays)."""
+
+    kind = "gbm"
+
+    def __init__(self, n_estimators: int = 400, max_depth: int = 3, learning_rate: float = 0.05,
+                 subsample: float = 0.8, seed: int = 0) -> None:
+        self.n_estimators, self.max_depth = n_estimators, max_depth
+        self.learning_rate, self.subsample, self.seed = learning_rate, subsample, seed
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> GradientBoosting:
+        from sklearn.ensemble import GradientBoostingRegressor
+
+        gbm = GradientBoostingRegressor(n_estimators=self.n_estimators, max_depth=self.max_depth,
+                                        learning_rate=self.learning_rate, subsample=self.subsample,
+                                        random_state=self.seed)
+        gbm.fit(X, y)
+        self.init_ = float(gbm.init_.constant_.ravel()[0])
+        self.trees_ = []
+        for est in gbm.estimators_[:, 0]:
+            t = est.tree_
+            self.trees_.append((t.children_left.copy(), t.children_right.copy(), t.feature.copy(),
+                                t.threshold.copy(), t.value[:, 0, 0].copy()))
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        out = np.full(len(X), self.init_)
+        rows = np.arange(len(X))
+        for left, right, feature, threshold, value in self.trees_:
+            node = np.zeros(len(X), dtype=np.int64)
+            for _ in range(self.max_depth + 1):
+                leaf = left[node] < 0
+                if leaf.all():
+                    break
+                go_left = X[rows, np.maximum(feature[node], 0)] <= threshold[node]
+                node = np.where(leaf, node, np.where(go_left, left[node], right[node]))
+            out += self.learning_rate * value[node]
+        return out
+
+    def state(self) -> dict[str, Any]:
+        return {"params": [self.n_estimators, self.max_depth, self.learning_rate, self.subsample, self.seed],
+                "init": self.init_, "trees": [[_t(a) for a in tree] for tree in self.trees_]}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> GradientBoosting:
+        model = cls(*state["params"])
+        model.init_ = state["init"]
+        model.trees_ = [tuple(a.numpy() for a in tree) for tree in state["trees"]]
+        return model
+
+
+class MLP(Regressor):
+    """A two-hidden-layer perceptron (PyTorch), inputs and target standardised."""
+
+    kind = "mlp"
+
+    def __init__(self, hidden: int = 128, epochs: int = 300, lr: float = 3e-3,
+                 weight_decay: float = 1e-4, seed: int = 0) -> None:
+        self.hidden, self.epochs, self.lr, self.weight_decay, self.seed = hidden, epochs, lr, weight_decay, seed
+
+    def _net(self, features: int) -> torch.nn.Module:
+        h = self.hidden
+        return torch.nn.Sequential(torch.nn.Linear(features, h), torch.nn.ReLU(), torch.nn.Linear(h, h),
+                                   torch.nn.ReLU(), torch.nn.Linear(h, 1))
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> MLP:
+        self.x_mean_, self.x_std_ = X.mean(0), X.std(0) + 1e-8
+        self.y_mean_, self.y_std_ = float(y.mean()), float(y.std() + 1e-8)
+        xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
+        ys = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.net_ = self._net(X.shape[1])
+            opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs)
+            batch = min(64, len(xs))
+            gen = torch.Generator().manual_seed(self.seed)
+            for _ in range(self.epochs):
+                for idx in torch.randperm(len(xs), generator=gen).split(batch):
+                    opt.zero_grad()
+                    loss = torch.nn.functional.mse_loss(self.net_(xs[idx]).squeeze(-1), ys[idx])
+                    loss.backward()
+                    opt.step()
+                sched.step()
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
+        with torch.no_grad():
+            return self.net_(xs).squeeze(-1).double().numpy() * self.y_std_ + self.y_mean_
+
+    def state(self) -> dict[str, Any]:
+        return {"params": [self.hidden, self.epochs, self.lr, self.weight_decay, self.seed],
+                "x_mean": _t(self.x_mean_), "x_std": _t(self.x_std_), "y": [self.y_mean_, self.y_std_],
+                "net": self.net_.state_dict(), "features": int(len(self.x_mean_))}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> MLP:
+        model = cls(*state["params"])
+        model.x_mean_, model.x_std_ = state["x_mean"].numpy(), state["x_std"].numpy()
+        model.y_mean_, model.y_std_ = state["y"]
+        model.net_ = model._net(state["features"])
+        model.net_.load_state_dict(state["net"])
+        return model
+
+
+REGRESSORS: dict[str, type[Regressor]] = {"ridge": Ridge, "gbm": GradientBoosting, "mlp": MLP}
+
+
+def regression_metrics(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
+    """RMSE, MAPE, share within +-5% / +-10%, Spearman and Kendall rank correlations."""
+    pred, true = np.asarray(pred, dtype=np.float64), np.asarray(true, dtype=np.float64)
+    rel = np.abs(pred - true) / np.abs(true)
+    return {
+        "rmse": float(np.sqrt(np.mean((pred - true) ** 2))),
+        "mape": float(rel.mean()),
+        "within_5pct": float((rel <= 0.05).mean()),
+        "within_10pct": float((rel <= 0.10).mean()),
+        "spearman": float(stats.spearmanr(pred, true).statistic),
+        "kendall": float(stats.kendalltau(pred, true).statistic),
+    }
