@@ -32,6 +32,7 @@ def build_experiment(
     *, space_name: str, benchmark: str | None, strategy: str, seed: int, name: str | None,
     storage: str | None, latency_table: str | None, max_latency_ms: float | None,
     max_macs: float | None, max_params: float | None, max_peak_kb: float | None,
+    max_flash_kb: float | None = None, latency_predictor: str | None = None,
     objective: str | None, executor: str, workers: int, address: str | None,
     strategy_params: dict[str, Any], reward_target: float | None, reward_weight: float,
 ) -> Any:
@@ -48,22 +49,29 @@ def build_experiment(
     evaluator = TabularBenchmark(benchmark, space)
     costs: list[Any] = []
     constraints: list[Constraint] = []
+    if latency_table and latency_predictor:
+        raise ConfigError("give --latency-table or --latency-predictor, not both")
     if latency_table:
         costs.append(TabularBenchmark(latency_table, space, metrics=["latency_ms"], cheap=True))
+    if latency_predictor:
+        from edgenas.hardware import PredictedLatency
+
+        costs.append(PredictedLatency(latency_predictor, space))
     if max_latency_ms is not None:
-        if not latency_table:
-            raise ConfigError("--max-latency-ms needs --latency-table FILE.csv (measured latencies)")
+        if not (latency_table or latency_predictor):
+            raise ConfigError("--max-latency-ms needs --latency-table FILE.csv or --latency-predictor FILE")
         constraints.append(Constraint("latency_ms", "<=", max_latency_ms))
     profile_limits = [("macs", max_macs), ("params", max_params),
-                      ("peak_memory_bytes", None if max_peak_kb is None else max_peak_kb * 1024)]
+                      ("peak_memory_bytes", None if max_peak_kb is None else max_peak_kb * 1024),
+                      ("weight_bytes", None if max_flash_kb is None else max_flash_kb * 1024)]
     if any(v is not None for _, v in profile_limits):
         costs.append(ProfileCost(space))
         constraints += [Constraint(m, "<=", v) for m, v in profile_limits if v is not None]
     metric = _objective_metric(evaluator, objective)
     scalar = {}
     if reward_target is not None:
-        if not latency_table:
-            raise ConfigError("--reward-target-ms needs --latency-table")
+        if not (latency_table or latency_predictor):
+            raise ConfigError("--reward-target-ms needs --latency-table or --latency-predictor")
         scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
                   "weight_below": reward_weight, "weight_above": reward_weight}
     name = name or f"{space_name}-{strategy}-seed{seed}"
@@ -112,7 +120,9 @@ def search(
     max_latency_ms: float = typer.Option(None, help="hard latency limit (needs --latency-table)"),
     max_macs: float = typer.Option(None, help="hard MACs limit (profiled)"),
     max_params: float = typer.Option(None, help="hard parameter limit (profiled)"),
-    max_peak_kb: float = typer.Option(None, help="hard int8 peak-activation limit in kB (profiled)"),
+    max_peak_kb: float = typer.Option(None, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
+    max_flash_kb: float = typer.Option(None, help="flash: hard int8 weight-size limit in kB (profiled)"),
+    latency_predictor: str = typer.Option(None, help="a saved latency predictor (edgenas latency fit)"),
     objective: str = typer.Option(None, help="metric to maximise (default: the table's accuracy)"),
     reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
     reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
@@ -133,7 +143,8 @@ def search(
     experiment = build_experiment(
         space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,
         latency_table=latency_table, max_latency_ms=max_latency_ms, max_macs=max_macs,
-        max_params=max_params, max_peak_kb=max_peak_kb, objective=objective, executor=executor,
+        max_params=max_params, max_peak_kb=max_peak_kb, max_flash_kb=max_flash_kb,
+        latency_predictor=latency_predictor, objective=objective, executor=executor,
         workers=workers, address=address, strategy_params=params, reward_target=reward_target_ms,
         reward_weight=reward_weight,
     )

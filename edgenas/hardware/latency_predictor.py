@@ -24,10 +24,11 @@ import numpy as np
 import torch
 
 from edgenas.errors import ConfigError, DataError
-from edgenas.learn import GradientBoosting, MLP, Ridge, regression_metrics
+from edgenas.estimate._base import Evaluator
+from edgenas.learn import MLP, GradientBoosting, Ridge, regression_metrics
 from edgenas.spaces import Arch, SearchSpace, create_space
 
-__all__ = ["LatencyPredictor", "LATENCY_MODELS", "measured_networks"]
+__all__ = ["LatencyPredictor", "LATENCY_MODELS", "PredictedLatency", "measured_networks"]
 
 LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid")
 FORMAT = "edgenas-latency-predictor"
@@ -174,3 +175,23 @@ class LatencyPredictor:
     def __repr__(self) -> str:
         fitted = f", kind_={self.kind_!r}, n_train_={self.n_train_}" if hasattr(self, "kind_") else ""
         return f"LatencyPredictor(space={self.space.name!r}, model={self.model!r}{fitted})"
+
+
+class PredictedLatency(Evaluator):
+    """A fitted latency predictor as a cheap evaluator (``latency_ms``) for constraints."""
+
+    metrics = ("latency_ms",)
+    cheap = True
+
+    def __init__(self, path: str | Path, space: SearchSpace) -> None:
+        self.path = str(path)
+        self.predictor = LatencyPredictor.load(path, space)
+        self._cache: dict[Arch, float] = {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "PredictedLatency", "predictor": self.path}
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        if arch not in self._cache:
+            self._cache[arch] = float(self.predictor.predict([arch])[0])
+        return {"latency_ms": self._cache[arch]}

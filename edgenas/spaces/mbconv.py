@@ -7,7 +7,7 @@ the first value so that equal networks are equal architectures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -37,12 +37,14 @@ class MBConvSpace(SearchSpace):
         resolutions: Sequence[int] = (224,),
         stages: Sequence[tuple[int, int]] = STAGES,
         head_channels: int = 1280,
+        scale_head: bool = False,
     ) -> None:
         if not depths or min(depths) < 1:
             raise ArchError(f"mbconv: depths must be positive, got {list(depths)}")
         self.depths, self.kernels, self.expands = tuple(depths), tuple(kernels), tuple(expands)
         self.widths, self.resolutions = tuple(widths), tuple(resolutions)
         self.stages, self.head_channels = tuple(tuple(s) for s in stages), head_channels
+        self.scale_head = scale_head
         self.max_depth = max(self.depths)
         choices: dict[str, tuple] = {"width": self.widths, "resolution": self.resolutions}
         for s in range(len(self.stages)):
@@ -56,7 +58,7 @@ class MBConvSpace(SearchSpace):
         return {"depths": list(self.depths), "kernels": list(self.kernels),
                 "expands": list(self.expands), "widths": list(self.widths),
                 "resolutions": list(self.resolutions), "stages": [list(s) for s in self.stages],
-                "head_channels": self.head_channels}
+                "head_channels": self.head_channels, "scale_head": self.scale_head}
 
     def active(self, arch: Arch) -> list[str]:
         keys = ["width", "resolution"]
@@ -99,10 +101,39 @@ class MBConvSpace(SearchSpace):
                 cin = cout
         return out
 
+    def head_width(self, width: float) -> int:
+        return make_divisible(self.head_channels * (width if self.scale_head else max(1.0, width)))
+
     def build(self, arch: Arch, num_classes: int = 1000, dropout: float = 0.0) -> nn.Module:
         arch = self.validate(arch)
-        return MBConvNetwork(self.blocks(arch), float(arch["width"]), num_classes,
-                             self.head_channels, dropout)
+        w = float(arch["width"])
+        return MBConvNetwork(self.blocks(arch), w, num_classes, self.head_width(w), dropout)
+
+    def layer_specs(self, arch: Arch, num_classes: int = 1000) -> list[tuple[str, Callable[[], nn.Module], tuple]]:
+        """The network as independent layers: (lookup-table key, module factory, input shape).
+        Their sequence is exactly what `build` stacks."""
+        arch = self.validate(arch)
+        w, r = float(arch["width"]), int(arch["resolution"])
+        stem, first, head = make_divisible(32 * w), make_divisible(16 * w), self.head_width(w)
+        specs: list[tuple[str, Callable[[], nn.Module], tuple]] = [
+            (f"stem:3-{stem}:r{r}", lambda: ConvBNAct(3, stem, 3, 2, act=nn.ReLU6), (1, 3, r, r)),
+        ]
+        size = (r + 1) // 2
+        specs.append((f"ir:{stem}-{first}:s1:k3:e1:r{size}", lambda: InvertedResidual(stem, first, 1, 1, 3),
+                      (1, stem, size, size)))
+        cin = first
+        for cin, cout, stride, kernel, expand in self.blocks(arch):
+            specs.append((f"ir:{cin}-{cout}:s{stride}:k{kernel}:e{expand}:r{size}",
+                           lambda c=cin, o=cout, s=stride, k=kernel, e=expand: InvertedResidual(c, o, s, e, k),
+                           (1, cin, size, size)))
+            size = (size - 1) // stride + 1
+            cin = cout
+        specs.append((f"head:{cin}-{head}:r{size}", lambda c=cin: ConvBNAct(c, head, 1, act=nn.ReLU6),
+                      (1, cin, size, size)))
+        specs.append((f"classifier:{head}-{num_classes}:r{size}",
+                      lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(head, num_classes)),
+                      (1, head, size, size)))
+        return specs
 
 
 class MBConvNetwork(nn.Module):
@@ -110,7 +141,7 @@ class MBConvNetwork(nn.Module):
     a 1x1 feature-mix conv, global pool, linear."""
 
     def __init__(self, blocks: list[tuple[int, int, int, int, int]], width: float,
-                 num_classes: int, head_channels: int, dropout: float = 0.0) -> None:
+                 num_classes: int, head: int, dropout: float = 0.0) -> None:
         super().__init__()
         stem = make_divisible(32 * width)
         first = make_divisible(16 * width)
@@ -122,7 +153,6 @@ class MBConvNetwork(nn.Module):
         for cin, cout, stride, kernel, expand in blocks:
             layers.append(InvertedResidual(cin, cout, stride, expand, kernel))
             cin = cout
-        head = make_divisible(head_channels * max(1.0, width))
         layers.append(ConvBNAct(cin, head, 1, act=nn.ReLU6))
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)

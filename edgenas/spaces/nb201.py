@@ -15,7 +15,6 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-
 import torch
 from torch import nn
 

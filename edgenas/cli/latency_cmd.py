@@ -1,0 +1,307 @@
+"""`edgenas latency fit|eval|measure|lut|correlate` and `edgenas design-space`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from edgenas.cli._common import app, console, parse_floats, parse_ints, print_json
+from edgenas.errors import ConfigError, DataError
+
+__all__ = ["latency_app"]
+
+latency_app = typer.Typer(help="Measure, tabulate and predict latency.", no_args_is_help=True)
+app.add_typer(latency_app, name="latency")
+
+
+def _progress(label: str, disable: bool = False) -> Progress:
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=disable)
+
+
+def _table_data(space_name: str, path: str) -> tuple[Any, list, np.ndarray]:
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.hardware import measured_networks
+    from edgenas.spaces import create_space
+
+    space = create_space(space_name)
+    table = TabularBenchmark(path, space, metrics=["latency_ms"])
+    archs, y = measured_networks(table)
+    return space, archs, y
+
+
+def _show_scores(scores: dict[str, float], json: bool) -> None:
+    if json:
+        print_json(scores)
+        return
+    for key in ("within_10pct", "within_5pct", "mape", "rmse_ms", "spearman", "kendall"):
+        value = scores[key]
+        shown = f"{100 * value:.1f}%" if key in ("within_10pct", "within_5pct", "mape") else f"{value:.4f}"
+        console.print(f"{key:>13}: {shown}")
+
+
+@latency_app.command("fit")
+def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
+        model: str = typer.Option("auto", help="auto (most accurate on a hold-out), linear, gbm, mlp, hybrid"),
+        seed: int = typer.Option(0), output: Path = typer.Option(..., "-o", "--output")) -> None:
+    """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
+    from edgenas.hardware import LatencyPredictor
+
+    sp, archs, y = _table_data(space, table)
+    predictor = LatencyPredictor(sp, model, seed=seed).fit(archs, y)
+    predictor.save(output)
+    console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks -> {output}")
+    for kind, scores in getattr(predictor, "validation_", {}).items():
+        console.print(f"  hold-out {kind:>6}: {100 * scores['within_10pct']:.1f}% within 10%, "
+                      f"MAPE {100 * scores['mape']:.2f}%")
+
+
+@latency_app.command("eval")
+def evaluate(predictor: Path = typer.Option(...), table: str = typer.Option(...),
+             json: bool = typer.Option(False, "--json")) -> None:
+    """Score a saved predictor on the measured networks of TABLE."""
+    from edgenas.hardware import LatencyPredictor
+
+    pred = LatencyPredictor.load(predictor)
+    _, archs, y = _table_data(pred.space.name, table)
+    _show_scores(pred.score(archs, y), json)
+
+
+def _device(name: str, space: Any, threads: int) -> Any:
+    from edgenas.hardware.devices import create_device
+
+    if name.startswith("table:"):
+        return create_device(name, space=space)
+    kwargs = {"threads": threads} if name in ("torch-cpu", "onnxruntime-cpu") else {}
+    return create_device(name, **kwargs)
+
+
+def _space(name: str, resolution: int | None) -> Any:
+    from edgenas.spaces import create_space
+
+    if name == "mbconv" and resolution:
+        return create_space("mbconv", resolutions=(resolution,))
+    return create_space(name)
+
+
+@latency_app.command("measure")
+def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("torch-cpu"),
+            n: int = typer.Option(50), seed: int = typer.Option(0), threads: int = typer.Option(1),
+            resolution: int = typer.Option(None, help="mbconv input resolution"),
+            output: Path = typer.Option(..., "-o", "--output")) -> None:
+    """Measure N random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
+    import torch
+
+    sp = _space(space, resolution)
+    dev = _device(device, sp, threads)
+    rng = np.random.default_rng(seed)
+    archs = [sp.sample(rng) for _ in range(n)]
+    done: set[str] = set()
+    if output.exists():
+        with output.open() as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames != ["arch", "latency_ms", "spread", "reliable"]:
+                raise DataError(f"{output} exists and is not a measurement file of this command")
+            done = {row["arch"] for row in reader}
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("arch,latency_ms,spread,reliable\n")
+    todo = [a for a in archs if sp.format(a) not in done]
+    with _progress(f"measuring on {device}") as progress, output.open("a", newline="") as f:
+        task = progress.add_task("m", total=len(archs), completed=len(archs) - len(todo))
+        writer = csv.writer(f)
+        for arch in todo:
+            if hasattr(dev, "measure"):
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(0)
+                    model = sp.build(arch)
+                m = dev.measure(model, sp.input_shape(arch))
+                row = [f"{m.median_ms:.6f}", f"{m.spread:.4f}", int(m.reliable)]
+            else:  # a table or an estimate: nothing to time
+                row = [f"{dev.latency(sp, arch):.6f}", "0", 1]
+            writer.writerow([sp.format(arch), *row])
+            f.flush()  # every measurement is on disk before the next starts
+            progress.update(task, advance=1)
+    console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
+
+
+@latency_app.command("lut")
+def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(160),
+        n: int = typer.Option(100, help="random networks measured end to end"), seed: int = typer.Option(0),
+        threads: int = typer.Option(1), output: Path = typer.Option(Path("runs/lut_mbconv.json"), "-o"),
+        json: bool = typer.Option(False, "--json")) -> None:
+    """Build the layer-wise lookup table for mbconv on DEVICE and report how additive latency is."""
+    from edgenas.hardware.lut import LatencyLUT, additivity, build_lut
+
+    sp = _space("mbconv", resolution)
+    dev = _device(device, sp, threads)
+    rng = np.random.default_rng(seed)
+    archs = [sp.sample(rng) for _ in range(n)]
+    if output.exists():
+        table = LatencyLUT.load(output, sp)
+    else:
+        with _progress("measuring layers", json) as progress:
+            task = progress.add_task("l", total=None)
+            table = build_lut(sp, dev, seed=seed, progress=lambda i, t: progress.update(task, completed=i, total=t))
+        table.save(output)
+    with _progress("end-to-end", json) as progress:
+        task = progress.add_task("e", total=n)
+        report = additivity(table, dev, archs, progress=lambda i, t: progress.update(task, completed=i))
+    report["entries"] = len(table.entries)
+    if json:
+        print_json(report)
+        return
+    console.print(f"lookup table: {len(table.entries)} layer configurations ({output})")
+    console.print(f"LUT sum vs end-to-end on {n} random mbconv networks at {resolution}x{resolution}:")
+    _show_scores(report, False)
+    console.print(f"mean LUT / measured: {report['mean_ratio_lut_over_measured']:.3f}")
+
+
+@latency_app.command("correlate")
+def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(None),
+              table: str = typer.Option(None, help="a latency CSV instead of measuring"),
+              predictor: Path = typer.Option(None, help="also rank a saved latency predictor"),
+              n: int = typer.Option(300), seed: int = typer.Option(0), threads: int = typer.Option(1),
+              resolution: int = typer.Option(160), plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
+              json: bool = typer.Option(False, "--json")) -> None:
+    """How MACs, params (and a predictor) rank against measured latency; width vs depth scaling."""
+    from edgenas.hardware import LatencyPredictor, ProfileCost
+    from edgenas.hardware.analysis import rank_correlations, scaling_families
+
+    if (device is None) == (table is None):
+        raise ConfigError("give either --device (measure) or --table (measured latencies)")
+    rng = np.random.default_rng(seed)
+    if table:
+        sp, archs, y = _table_data(space, table)
+        pick = rng.permutation(len(archs))[:n]
+        archs, y = [archs[i] for i in pick], y[pick]
+    else:
+        sp = _space(space, resolution)
+        dev = _device(device, sp, threads)
+        archs = [sp.sample(rng) for _ in range(n)]
+        with _progress("measuring", json) as progress:
+            task = progress.add_task("m", total=n)
+            y = []
+            for arch in archs:
+                y.append(dev.latency(sp, arch))
+                progress.update(task, advance=1)
+            y = np.array(y)
+    costs = ProfileCost(sp)
+    metrics = [costs.evaluate(a) for a in archs]
+    proxies = {"macs": np.array([m["macs"] for m in metrics]), "params": np.array([m["params"] for m in metrics])}
+    if predictor:
+        proxies["predictor"] = LatencyPredictor.load(predictor, sp).predict(archs)
+    report: dict[str, Any] = {"n": len(archs), "correlations": rank_correlations(y, proxies)}
+    if device:
+        with _progress("width/depth families", json) as progress:
+            task = progress.add_task("s", total=None)
+            report["scaling"] = scaling_families(_device(device, sp, threads), resolution=resolution,
+                                                 progress=lambda i, t: progress.update(task, completed=i, total=t))
+        _plot_scaling(report["scaling"], plot, device)
+    if json:
+        print_json(report)
+        return
+    table_out = Table(title=f"rank correlation with measured latency ({len(archs)} {sp.name} networks)")
+    for col in ("proxy", "Spearman", "Kendall"):
+        table_out.add_column(col)
+    for name, c in report["correlations"].items():
+        table_out.add_row(name, f"{c['spearman']:.3f}", f"{c['kendall']:.3f}")
+    console.print(table_out)
+    if "scaling" in report:
+        for name in ("width", "depth"):
+            fam = report["scaling"][name]
+            console.print(f"{name}-scaled family: {fam['ms_per_gmac']:.1f} ms per GMAC "
+                          f"({min(fam['macs']) / 1e6:.0f}-{max(fam['macs']) / 1e6:.0f} MMACs, "
+                          f"{min(fam['latency_ms']):.2f}-{max(fam['latency_ms']):.2f} ms)")
+        console.print(f"plot: {plot}")
+
+
+def _plot_scaling(scaling: dict[str, Any], path: Path, device: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for name, color in (("width", "tab:blue"), ("depth", "tab:red")):
+        fam = scaling[name]
+        macs = np.array(fam["macs"]) / 1e6
+        ax.plot(macs, fam["latency_ms"], "o-", color=color,
+                label=f"{name}-scaled ({fam['ms_per_gmac']:.1f} ms/GMAC)")
+    ax.set_xlabel("MMACs")
+    ax.set_ylabel(f"latency on {device} (ms)")
+    ax.set_title("MACs are not latency: width vs depth scaling")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+@app.command("design-space")
+def design_space_cmd(
+    space: str = typer.Option("mbconv"), sram_kb: float = typer.Option(320), flash_kb: float = typer.Option(1024),
+    widths: str = typer.Option("0.3,0.4,0.5,0.6,0.7"), resolutions: str = typer.Option("96,112,128,144,160"),
+    samples: int = typer.Option(200), seed: int = typer.Option(0), num_classes: int = typer.Option(1000),
+    quantile: float = typer.Option(0.8, help="rank sub-spaces by this MACs quantile of fitting models"),
+    plot: Path = typer.Option(Path("runs/design_space_cdf.png")), json: bool = typer.Option(False, "--json"),
+) -> None:
+    """MCUNet: compare width x resolution sub-spaces by the MACs of the models that fit memory."""
+    from edgenas.hardware.analysis import design_space
+    from edgenas.spaces import MBConvSpace
+
+    if space != "mbconv":
+        raise ConfigError("design-space works on the mbconv space (width x resolution sub-spaces)")
+    ws, rs = parse_floats(widths, "--widths"), parse_ints(resolutions, "--resolutions")
+
+    def factory(w: float, r: int) -> MBConvSpace:
+        return MBConvSpace(widths=(w,), resolutions=(r,), scale_head=True)
+
+    with _progress("profiling sub-spaces", json) as progress:
+        task = progress.add_task("d", total=len(ws) * len(rs))
+        rows = design_space(factory, ws, rs, sram_kb, flash_kb, samples, seed, quantile, num_classes,
+                            progress=lambda i, t: progress.update(task, completed=i))
+    _plot_cdf(rows, plot, sram_kb, flash_kb)
+    key = f"p{int(quantile * 100)}_macs"
+    if json:
+        print_json([{k: v for k, v in r.items() if k != "macs"} for r in rows])
+        return
+    table = Table(title=f"sub-spaces under {sram_kb:g} kB SRAM / {flash_kb:g} kB flash (int8), {samples} samples each")
+    for col in ("rank", "width", "resolution", "fit", key.replace("_", " "), "median MACs"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(str(r["rank"]), f"{r['width']:g}", str(r["resolution"]), f"{r['fit']}/{r['samples']}",
+                      f"{r[key] / 1e6:.1f}M", f"{r['median_macs'] / 1e6:.1f}M")
+    console.print(table)
+    console.print(f"CDF plot: {plot}")
+
+
+def _plot_cdf(rows: list[dict[str, Any]], path: Path, sram_kb: float, flash_kb: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.6), dpi=120)
+    for r in sorted(rows, key=lambda r: r["rank"]):
+        if not r["macs"]:
+            continue
+        macs = np.array(r["macs"]) / 1e6
+        ax.plot(macs, np.arange(1, len(macs) + 1) / len(macs), lw=2 if r["rank"] <= 3 else 0.8,
+                label=f"#{r['rank']} w{r['width']:g} r{r['resolution']} ({r['fit']} fit)" if r["rank"] <= 6 else None)
+    ax.set_xlabel("MMACs of models that fit")
+    ax.set_ylabel("CDF")
+    ax.set_title(f"MCUNet design spaces under {sram_kb:g} kB SRAM / {flash_kb:g} kB flash")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)

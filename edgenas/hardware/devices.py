@@ -1,0 +1,194 @@
+"""Devices that give a latency: measured (PyTorch, ONNX Runtime), tabulated, or estimated.
+
+Every device answers ``latency(space, arch)``; devices that run models also answer
+``measure(model, input_shape) -> Measurement``. A measurement warms up, times repeated runs,
+reports the median and the spread (inter-quartile range / median) and is repeated while the
+spread is too large; one that stays noisy is returned flagged ``reliable=False``.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from edgenas.errors import ConfigError
+from edgenas.registry import Registry
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["Measurement", "Device", "TorchCPU", "OnnxRuntimeCPU", "TableDevice", "Microcontroller",
+           "DEVICES", "create_device"]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    median_ms: float
+    spread: float  # (p75 - p25) / median
+    runs: int
+    attempts: int
+    reliable: bool
+
+
+class Device:
+    name = "device"
+
+    def latency(self, space: SearchSpace, arch: Arch) -> float:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        return {"device": self.name}
+
+
+class _Timed(Device):
+    """Shared timing loop for devices that execute a model."""
+
+    def __init__(self, threads: int = 1, warmup: int = 5, repeats: int = 20, max_spread: float = 0.1,
+                 attempts: int = 3) -> None:
+        self.threads, self.warmup, self.repeats = threads, warmup, repeats
+        self.max_spread, self.attempts = max_spread, attempts
+
+    def config(self) -> dict[str, Any]:
+        return {"device": self.name, "threads": self.threads, "warmup": self.warmup, "repeats": self.repeats}
+
+    def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
+        raise NotImplementedError
+
+    def measure(self, model: nn.Module, input_shape: tuple[int, ...]) -> Measurement:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
+            run = self._runner(model.eval(), x)
+            best: Measurement | None = None
+            for attempt in range(1, self.attempts + 1):
+                for _ in range(self.warmup):
+                    run()
+                times = []
+                for _ in range(self.repeats):
+                    start = time.perf_counter()
+                    run()
+                    times.append((time.perf_counter() - start) * 1e3)
+                q25, median, q75 = np.percentile(times, [25, 50, 75])
+                m = Measurement(float(median), float((q75 - q25) / median), len(times), attempt,
+                                (q75 - q25) / median <= self.max_spread)
+                if best is None or m.spread < best.spread:
+                    best = m
+                if m.reliable:
+                    break
+            assert best is not None
+            return best
+        finally:
+            torch.set_num_threads(previous)
+
+    def latency(self, space: SearchSpace, arch: Arch) -> float:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            model = space.build(arch)
+        return self.measure(model, space.input_shape(arch)).median_ms
+
+
+class TorchCPU(_Timed):
+    """Eager PyTorch on the CPU, inference mode, a fixed number of threads."""
+
+    name = "torch-cpu"
+
+    def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
+        def run() -> None:
+            with torch.inference_mode():
+                model(x)
+
+        return run
+
+
+class OnnxRuntimeCPU(_Timed):
+    """Exported to ONNX (in memory) and run by ONNX Runtime's CPU provider."""
+
+    name = "onnxruntime-cpu"
+
+    def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ConfigError("the onnxruntime-cpu device needs: pip install 'edgenas[onnx]'") from None
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (x,), buffer, dynamo=False, input_names=["x"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+        feed = {"x": x.numpy()}
+        return lambda: session.run(None, feed)
+
+
+class TableDevice(Device):
+    """Latencies measured elsewhere (a phone, a board), read from a CSV (arch, latency_ms)."""
+
+    name = "table"
+
+    def __init__(self, path: str, space: SearchSpace) -> None:
+        from edgenas.estimate import TabularBenchmark
+
+        self.table = TabularBenchmark(path, space, metrics=["latency_ms"], cheap=True)
+
+    def config(self) -> dict[str, Any]:
+        return {"device": self.name, "table": str(self.table.path)}
+
+    def latency(self, space: SearchSpace, arch: Arch) -> float:
+        return self.table.evaluate(arch)["latency_ms"]
+
+
+class Microcontroller(Device):
+    """An MCU profile: SRAM and flash limits, latency estimated from MACs.
+
+    ``cycles_per_mac`` is a stated assumption (int8 CMSIS-NN / TinyEngine kernels on a
+    Cortex-M7 spend roughly 1-3 cycles per MAC); calibrate it with one measured model.
+    """
+
+    name = "microcontroller"
+
+    def __init__(self, sram_kb: float = 320, flash_kb: float = 1024, clock_mhz: float = 216,
+                 cycles_per_mac: float = 2.0) -> None:
+        self.sram_kb, self.flash_kb = sram_kb, flash_kb
+        self.clock_mhz, self.cycles_per_mac = clock_mhz, cycles_per_mac
+
+    def config(self) -> dict[str, Any]:
+        return {"device": self.name, "sram_kb": self.sram_kb, "flash_kb": self.flash_kb,
+                "clock_mhz": self.clock_mhz, "cycles_per_mac": self.cycles_per_mac}
+
+    def costs(self, space: SearchSpace, arch: Arch) -> dict[str, float]:
+        from edgenas.hardware.cost import ProfileCost
+
+        metrics = ProfileCost(space, bytes_per_element=1).evaluate(arch)
+        metrics["latency_ms"] = metrics["macs"] * self.cycles_per_mac / (self.clock_mhz * 1e3)
+        return metrics
+
+    def fits(self, metrics: dict[str, float]) -> bool:
+        return (metrics["peak_memory_bytes"] <= self.sram_kb * 1024
+                and metrics["weight_bytes"] <= self.flash_kb * 1024)
+
+    def latency(self, space: SearchSpace, arch: Arch) -> float:
+        return self.costs(space, arch)["latency_ms"]
+
+
+DEVICES: Registry[Device] = Registry("device")
+DEVICES.register("torch-cpu")(TorchCPU)
+DEVICES.register("onnxruntime-cpu")(OnnxRuntimeCPU)
+DEVICES.register("microcontroller")(Microcontroller)
+DEVICES.register("mcu")(Microcontroller)
+
+
+def create_device(name: str, **kwargs: Any) -> Device:
+    """``torch-cpu``, ``onnxruntime-cpu``, ``microcontroller`` (alias ``mcu``), or
+    ``table:PATH`` (needs ``space=``)."""
+    if name.startswith("table:"):
+        return TableDevice(name[len("table:"):], kwargs["space"])
+    kwargs.pop("space", None)
+    return DEVICES.create(name, **kwargs)
