@@ -127,7 +127,7 @@ class Experiment:
         metrics = self.costs.evaluate(arch)
         return all(c.ok(metrics) for c in self.cheap_constraints)
 
-    def check_feasible(self, samples: int = 2000) -> None:
+    def check_feasible(self, samples: int = 500) -> None:
         """Fail before searching when the cheap constraints exclude every architecture."""
         if not self.cheap_constraints:
             return

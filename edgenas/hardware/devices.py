@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ class Measurement:
     median_ms: float
     spread: float  # (p75 - p25) / median
     runs: int
-    attempts: int
+    attempts: int  # timing rounds made (repeated while the spread was too large)
     reliable: bool
 
 
@@ -82,7 +82,7 @@ class _Timed(Device):
                 if m.reliable:
                     break
             assert best is not None
-            return best
+            return replace(best, attempts=attempt)
         finally:
             torch.set_num_threads(previous)
 

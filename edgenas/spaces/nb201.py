@@ -27,6 +27,8 @@ __all__ = ["NB201Space", "OPS", "EDGES", "NB201Network"]
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 _KEYS = tuple(f"{i}<-{j}" for i, j in EDGES)
+_EDGE_INDEX = {edge: i for i, edge in enumerate(EDGES)}
+_PATHS = (((3, 0),), ((1, 0), (3, 1)), ((2, 0), (3, 2)), ((1, 0), (2, 1), (3, 2)))
 
 
 def _expressions(ops: tuple[str, ...]) -> list[str | None]:
@@ -134,7 +136,8 @@ class NB201Space(SearchSpace):
 
     def structure_features(self, arch: Arch) -> np.ndarray:
         """Op counts (all edges: dead branches still execute), live op counts, fan-in of each
-        node and the longest chain of convolutions. MACs and params are linear in the counts."""
+        node, the longest chain of convolutions, and per input-output path whether it is live
+        and its op counts. MACs and params are linear in the counts."""
         ops = self.ops(arch)
         live = self.encode_live(arch)
         fan_in = [sum(1 for (dst, _), op in zip(EDGES, ops) if dst == n and op != "none") for n in (1, 2, 3)]
@@ -142,7 +145,12 @@ class NB201Space(SearchSpace):
         for (dst, src), op in zip(EDGES, live):
             if op != "none":
                 depth[dst] = max(depth[dst], depth[src] + (op.startswith("nor_conv")))
-        return np.array([*(ops.count(o) for o in OPS), *(live.count(o) for o in OPS), *fan_in, depth[3]],
+        paths = []
+        for path in _PATHS:  # the four input->output routes: what a parallel runtime waits for
+            on_path = [ops[_EDGE_INDEX[edge]] for edge in path]
+            alive = all(op != "none" for op in on_path)
+            paths += [float(alive), *(float(alive) * on_path.count(o) for o in OPS[1:])]
+        return np.array([*(ops.count(o) for o in OPS), *(live.count(o) for o in OPS), *fan_in, depth[3], *paths],
                         dtype=np.float64)
 
     def encode_live(self, arch: Arch) -> list[str]:
