@@ -6,7 +6,8 @@
 For each strategy and seed one search runs to the largest budget (counted in *distinct*
 table queries); the best accuracy found after 50 / 100 / 300 distinct queries gives the regret
 to the table's optimum. Optuna's TPESampler and RandomSampler (``pip install optuna``) search
-the same table with the six edges as categorical parameters; repeated suggestions are answered
+the same table with the six edges as categorical parameters; ``warm-local`` first ranks a pool
+of random cells with a zero-cost proxy (no table query) and starts local search from the best; repeated suggestions are answered
 from a cache and do not count as queries. Prints mean and median regret per budget.
 """
 
@@ -38,9 +39,9 @@ def best_so_far(values: list[float], budgets: list[int]) -> list[float]:
 
 
 def run_ours(strategy: str, seed: int, space: NB201Space, table: TabularBenchmark, metric: str,
-             budget: int) -> list[float]:
+             budget: int, params: dict | None = None) -> list[float]:
     exp = Experiment(name=f"{strategy}-{seed}", space=space, evaluator=table, objective=Objective(metric),
-                     strategy=strategy, seed=seed, storage="sqlite://:memory:")
+                     strategy=strategy, strategy_params=params or {}, seed=seed, storage="sqlite://:memory:")
     return [t.metrics[metric] for t in exp.run(budget).trials]
 
 
@@ -72,7 +73,9 @@ def main() -> None:
     parser.add_argument("--metric", default=None, help="column to maximise (default: first *acc* column)")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budgets", default="50,100,300")
-    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local")
+    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local,warm-local")
+    parser.add_argument("--warm-proxy", default="params", help="zero-cost proxy ranking warm-local's pool")
+    parser.add_argument("--warm-pool", type=int, default=200)
     parser.add_argument("--no-optuna", action="store_true")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
@@ -83,8 +86,9 @@ def main() -> None:
     print(f"table {table.path} ({len(table.rows):,} cells), metric {metric}, optimum {optimum:.3f}; "
           f"{args.seeds} seeds; budgets {budgets} distinct queries\n")
 
+    warm = {"proxy": args.warm_proxy, "pool": args.warm_pool}
     runners: dict[str, Callable[..., list[float]]] = {
-        s: (lambda seed, s=s: run_ours(s, seed, space, table, metric, max(budgets)))
+        s: (lambda seed, s=s: run_ours(s, seed, space, table, metric, max(budgets), warm if s == "warm-local" else None))
         for s in args.strategies.split(",")
     }
     if not args.no_optuna:

@@ -32,7 +32,7 @@ def build_experiment(
     *, space_name: str, benchmark: str | None, strategy: str, seed: int, name: str | None,
     storage: str | None, latency_table: str | None, max_latency_ms: float | None,
     max_macs: float | None, max_params: float | None, max_peak_kb: float | None,
-    max_flash_kb: float | None = None, latency_predictor: str | None = None,
+    max_flash_kb: float | None = None, latency_predictor: str | None = None, evaluator_spec: str = "table",
     objective: str | None, executor: str, workers: int, address: str | None,
     strategy_params: dict[str, Any], reward_target: float | None, reward_weight: float,
 ) -> Any:
@@ -46,7 +46,22 @@ def build_experiment(
         if space_name != "nb201":
             raise ConfigError(f"space {space_name} has no shipped benchmark table: give --benchmark FILE.csv")
         benchmark = "nb201-cifar10"
-    evaluator = TabularBenchmark(benchmark, space)
+    table = TabularBenchmark(benchmark, space)
+    evaluator: Any = table
+    if evaluator_spec.startswith("proxy:"):
+        from edgenas.estimate.proxies import ProxyEvaluator
+
+        names = [n for n in evaluator_spec[len("proxy:"):].split(",") if n]
+        if not names:
+            raise ConfigError("--evaluator proxy:NAMES needs at least one proxy, e.g. proxy:synflow,meco,params")
+        if len(names) > 1:
+            evaluator = ProxyEvaluator(space, [*names, "ensemble"], ensemble=tuple(names))
+            objective = objective or "ensemble"
+        else:
+            evaluator = ProxyEvaluator(space, names)
+            objective = objective or names[0]
+    elif evaluator_spec != "table":
+        raise ConfigError(f"unknown evaluator {evaluator_spec!r}; use table or proxy:NAME[,NAME...]")
     costs: list[Any] = []
     constraints: list[Constraint] = []
     if latency_table and latency_predictor:
@@ -75,11 +90,38 @@ def build_experiment(
         scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
                   "weight_below": reward_weight, "weight_above": reward_weight}
     name = name or f"{space_name}-{strategy}-seed{seed}"
-    return Experiment(
+    experiment = Experiment(
         name=name, space=space, evaluator=evaluator, objective=Objective(metric, **scalar),
         strategy=strategy, strategy_params=strategy_params, seed=seed, costs=costs,
         constraints=constraints, storage=storage, executor=executor, workers=workers, address=address,
     )
+    experiment.table = table  # the truth, for reporting what a zero-shot search found
+    return experiment
+
+
+def zero_shot_pick(experiment: Any, result: Any) -> dict[str, Any] | None:
+    """For a proxy search: the top pick over *all* evaluated candidates (ensembles re-ranked
+    on the final set) and its true metrics looked up in the table afterwards."""
+    from edgenas.estimate.proxies import ProxyEvaluator, ensemble_scores
+    from edgenas.spaces import Arch
+
+    evaluator = experiment.evaluator
+    if not isinstance(evaluator, ProxyEvaluator):
+        return None
+    done = [t for t in result.trials if t.state == "complete"]
+    if not done:
+        return None
+    if evaluator.ensemble:
+        combined = ensemble_scores({p: [t.metrics[p] for t in done] for p in evaluator.ensemble})
+        top = done[int(combined.argmax())]
+    else:
+        top = max(done, key=lambda t: t.metrics[experiment.objective.metric])
+    arch = Arch.from_json(top.arch)
+    truth = experiment.table.rows.get(arch, {})
+    metric = _objective_metric(experiment.table, None)
+    _, optimum = experiment.table.best(metric)
+    return {"arch": experiment.space.format(arch), "proxy_metrics": top.metrics, "true_metrics": truth,
+            "table_optimum": optimum}
 
 
 def show_result(result: Any) -> None:
@@ -123,6 +165,7 @@ def search(
     max_peak_kb: float = typer.Option(None, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
     max_flash_kb: float = typer.Option(None, help="flash: hard int8 weight-size limit in kB (profiled)"),
     latency_predictor: str = typer.Option(None, help="a saved latency predictor (edgenas latency fit)"),
+    evaluator: str = typer.Option("table", help="table (the --benchmark accuracies) or proxy:NAME[,NAME...] (zero-shot)"),
     objective: str = typer.Option(None, help="metric to maximise (default: the table's accuracy)"),
     reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
     reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
@@ -144,7 +187,7 @@ def search(
         space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,
         latency_table=latency_table, max_latency_ms=max_latency_ms, max_macs=max_macs,
         max_params=max_params, max_peak_kb=max_peak_kb, max_flash_kb=max_flash_kb,
-        latency_predictor=latency_predictor, objective=objective, executor=executor,
+        latency_predictor=latency_predictor, evaluator_spec=evaluator, objective=objective, executor=executor,
         workers=workers, address=address, strategy_params=params, reward_target=reward_target_ms,
         reward_weight=reward_weight,
     )
@@ -166,10 +209,15 @@ def search(
         from edgenas.experiment.plot import plot_pareto
 
         plot_pareto(result, plot, experiment.constraints)
+    pick = zero_shot_pick(experiment, result)
     if json:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | ({"zero_shot": pick} if pick else {}))
         return
     show_result(result)
+    if pick:
+        metric = _objective_metric(experiment.table, None)
+        console.print(f"zero-shot top pick {pick['arch']}: true {metric} {pick['true_metrics'].get(metric, float('nan')):.3f} "
+                      f"(table optimum {pick['table_optimum']:.3f}), looked up after the search")
     if plot is not None:
         console.print(f"Pareto plot: {plot}")
     console.print(f"stored in {experiment.storage} as {experiment.name!r}")

@@ -11,12 +11,14 @@ from edgenas.strategies.evolution import RegularizedEvolution
 from edgenas.strategies.local import LocalSearch
 from edgenas.strategies.reinforce import Reinforce
 from edgenas.strategies.simple import GridSearch, RandomSearch
+from edgenas.strategies.warmstart import ProxyWarmStart
 
 __all__ = ["STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
-           "RegularizedEvolution", "LocalSearch", "Reinforce", "create_strategy", "list_strategies"]
+           "RegularizedEvolution", "LocalSearch", "Reinforce", "ProxyWarmStart", "create_strategy",
+           "list_strategies"]
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
-for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch):
+for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, ProxyWarmStart):
     STRATEGIES.register(_cls.name)(_cls)
 
 

@@ -1,0 +1,71 @@
+"""`edgenas proxies eval` and `edgenas proxies list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from edgenas.cli._common import app, console, print_json
+from edgenas.cli.latency_cmd import _progress
+
+__all__ = ["proxies_app"]
+
+proxies_app = typer.Typer(help="Zero-cost proxies: rank architectures without training.", no_args_is_help=True)
+app.add_typer(proxies_app, name="proxies")
+
+
+@proxies_app.command("list")
+def list_cmd() -> None:
+    """Every proxy, the data it uses by default and its batch size."""
+    from edgenas.estimate.proxies import PROXIES
+
+    table = Table(title="zero-cost proxies")
+    for col in ("name", "data", "batch", "definition"):
+        table.add_column(col)
+    for p in sorted(PROXIES.values(), key=lambda p: p.name):
+        table.add_row(p.name, p.data, str(p.batch_size), p.doc)
+    console.print(table)
+
+
+@proxies_app.command("eval")
+def eval_cmd(
+    space: str = typer.Option("nb201"),
+    benchmark: str = typer.Option("nb201-cifar10", help="accuracy table (CSV path or shipped name)"),
+    proxies: str = typer.Option("params,synflow,zen,meco,ensemble", help="comma-separated; 'ensemble' adds the rank aggregate"),
+    sample: int = typer.Option(100, help="random architectures of the table to score"),
+    seed: int = typer.Option(0),
+    data: str = typer.Option("digits", help="digits, noise, or a dataset path (cifar10:PATH, npz:PATH...)"),
+    num_classes: int = typer.Option(10, help="classifier width: 10 / 100 / 120 for the NB201 datasets"),
+    metric: str = typer.Option(None, help="table column (default: its accuracy column)"),
+    ensemble: str = typer.Option("synflow,meco,params", help="proxies the ensemble aggregates"),
+    cache: Path = typer.Option(None, help="JSON-lines file of scores; an interrupted run resumes from it"),
+    json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Spearman / Kendall of each proxy with the table's accuracy, and seconds per architecture."""
+    from edgenas.cli.search_cmd import _objective_metric
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.estimate.proxies.study import correlate_proxies
+    from edgenas.spaces import create_space
+
+    table = TabularBenchmark(benchmark, create_space(space))
+    target = _objective_metric(table, metric)
+    names = [p.strip() for p in proxies.split(",") if p.strip()]
+    cache = cache or Path("runs") / f"proxies-{space}-seed{seed}-{data.replace(':', '_').replace('/', '_')}.jsonl"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with _progress("scoring", json) as progress:
+        task = progress.add_task("p", total=sample)
+        result = correlate_proxies(table, target, names, sample=sample, seed=seed, data=data,
+                                   num_classes=num_classes, cache=cache, ensemble=tuple(ensemble.split(",")),
+                                   progress=lambda i, t: progress.update(task, completed=i))
+    if json:
+        print_json(result)
+        return
+    out = Table(title=f"{sample} {space} architectures vs {target} ({table.path.name}); data: {data}")
+    for col in ("proxy", "Spearman", "Kendall", "s / arch"):
+        out.add_column(col, justify="right")
+    for name, r in result.items():
+        out.add_row(name, f"{r['spearman']:.3f}", f"{r['kendall']:.3f}", f"{r['seconds_per_arch']:.3f}")
+    console.print(out)
+    console.print(f"scores cached in {cache}")

@@ -1,0 +1,191 @@
+"""Datasets from local sources only, with deterministic train / validation / test splits.
+
+* ``digits`` (default): scikit-learn's bundled 8x8 handwritten digits (1,797 images, 10
+  classes), upsampled (bilinear) to the requested resolution and replicated to the requested
+  channels, scaled to [0, 1] and standardised.
+* ``cifar10:PATH``: the standard CIFAR-10 python batches (``data_batch_1..5``, ``test_batch``)
+  in a local folder.
+* ``imagefolder:PATH``: one sub-folder per class of image files (needs Pillow).
+* ``npz:PATH``: arrays ``x`` (N, C, H, W) or (N, H, W[, C]) and ``y`` (N,).
+
+A bare existing path is recognised by its contents. Nothing is ever downloaded: a missing or
+malformed path is a `DataError` saying what was expected.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from edgenas.errors import DataError
+
+__all__ = ["Dataset", "load_dataset", "proxy_batch"]
+
+
+@dataclass
+class Dataset:
+    """Tensors of a split dataset: ``x_*`` float (N, C, H, W), ``y_*`` long (N,)."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def batch(self, size: int, seed: int = 0, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+        """A deterministic random batch of ``size`` examples from a split."""
+        x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+        idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:size]
+        return x[idx], y[idx]
+
+
+def _resize(x: torch.Tensor, resolution: int | None, channels: int | None) -> torch.Tensor:
+    if resolution is not None and x.shape[-1] != resolution:
+        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", align_corners=False)
+    if channels is not None and x.shape[1] != channels:
+        if x.shape[1] != 1:
+            raise DataError(f"cannot turn {x.shape[1]}-channel images into {channels} channels")
+        x = x.expand(-1, channels, -1, -1).contiguous()
+    return x
+
+
+def _split(name: str, x: np.ndarray, y: np.ndarray, seed: int, val_fraction: float, test_fraction: float,
+           resolution: int | None, channels: int | None, test: tuple[np.ndarray, np.ndarray] | None = None,
+           ) -> Dataset:
+    if len(x) != len(y) or len(x) == 0:
+        raise DataError(f"{name}: {len(x)} images but {len(y)} labels")
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.long)
+    order = torch.randperm(len(xt), generator=torch.Generator().manual_seed(seed))
+    n_test = 0 if test is not None else int(round(test_fraction * len(xt)))
+    n_val = int(round(val_fraction * len(xt)))
+    te, va, tr = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    if test is not None:
+        x_test, y_test = torch.as_tensor(test[0], dtype=torch.float32), torch.as_tensor(test[1], dtype=torch.long)
+    else:
+        x_test, y_test = xt[te], yt[te]
+    mean = xt[tr].mean(dim=(0, 2, 3), keepdim=True)
+    std = xt[tr].std(dim=(0, 2, 3), keepdim=True) + 1e-6
+
+    def prep(t: torch.Tensor) -> torch.Tensor:
+        return _resize((t - mean) / std, resolution, channels)
+
+    classes = int(max(yt.max(), y_test.max())) + 1
+    return Dataset(name, prep(xt[tr]), yt[tr], prep(xt[va]), yt[va], prep(x_test), y_test, classes)
+
+
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return (bunch.images[:, None] / 16.0).astype(np.float32), bunch.target
+
+
+def _cifar10(path: Path) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    files = [path / f"data_batch_{i}" for i in range(1, 6)]
+    if not all(f.is_file() for f in files) or not (path / "test_batch").is_file():
+        raise DataError(f"{path} does not hold the CIFAR-10 python batches (data_batch_1..5, test_batch)")
+
+    def read(f: Path) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            with f.open("rb") as handle:
+                d = pickle.load(handle, encoding="bytes")  # the dataset's own format
+            return np.asarray(d[b"data"], dtype=np.float32).reshape(-1, 3, 32, 32) / 255.0, np.asarray(d[b"labels"])
+        except Exception as exc:  # noqa: BLE001 - a broken file is a data error
+            raise DataError(f"{f} is not a CIFAR-10 batch ({type(exc).__name__})") from None
+
+    parts = [read(f) for f in files]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), read(path / "test_batch")
+
+
+def _npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        data = np.load(path, allow_pickle=False)
+        x, y = data["x"], data["y"]
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{path} is not an .npz with arrays 'x' and 'y' ({type(exc).__name__}: {exc})") from None
+    if x.ndim == 3:
+        x = x[:, None]
+    elif x.ndim == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        x = x.transpose(0, 3, 1, 2)
+    if x.ndim != 4:
+        raise DataError(f"{path}: x must be (N, C, H, W) or (N, H, W[, C]), got shape {x.shape}")
+    x = x.astype(np.float32)
+    if x.max() > 1.5:
+        x = x / 255.0
+    return x, y.astype(np.int64)
+
+
+def _imagefolder(path: Path, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DataError("reading an ImageFolder needs Pillow: pip install pillow") from None
+    classes = sorted(d for d in path.iterdir() if d.is_dir())
+    if not classes:
+        raise DataError(f"{path} has no class sub-folders (expected PATH/CLASS/IMAGE.png)")
+    xs, ys = [], []
+    for label, folder in enumerate(classes):
+        for f in sorted(folder.iterdir()):
+            if f.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+                continue
+            img = Image.open(f).convert("RGB").resize((resolution, resolution))
+            xs.append(np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / 255.0)
+            ys.append(label)
+    if not xs:
+        raise DataError(f"{path}: no images found in its class folders")
+    return np.stack(xs), np.array(ys)
+
+
+def load_dataset(spec: str = "digits", *, resolution: int | None = None, channels: int | None = 3,
+                 seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Dataset:
+    """Load ``spec`` (see module docstring) with a split determined by ``seed``."""
+    kind, _, rest = spec.partition(":")
+    if not rest and kind not in ("digits",):
+        path = Path(spec)
+        if not path.exists():
+            raise DataError(f"dataset {spec!r}: no such file or folder (give digits, cifar10:PATH, "
+                            "imagefolder:PATH, npz:PATH or an existing path)")
+        kind = "npz" if path.suffix == ".npz" else "cifar10" if (path / "data_batch_1").exists() else "imagefolder"
+        rest = spec
+    path = Path(rest)
+    if kind != "digits" and not path.exists():
+        raise DataError(f"dataset path {rest!r} does not exist; edgenas never downloads data")
+    split = dict(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
+                 resolution=resolution, channels=channels)
+    if kind == "digits":
+        x, y = _digits()
+        return _split("digits", x, y, **split)
+    if kind == "cifar10":
+        x, y, test = _cifar10(path)
+        return _split("cifar10", x, y, test=test, **split)
+    if kind == "npz":
+        x, y = _npz(path)
+        return _split(path.name, x, y, **split)
+    if kind == "imagefolder":
+        x, y = _imagefolder(path, resolution or 32)
+        return _split(path.name, x, y, **split)
+    raise DataError(f"unknown dataset kind {kind!r}; use digits, cifar10:PATH, imagefolder:PATH or npz:PATH")
+
+
+def proxy_batch(source: str, size: int, shape: tuple[int, int, int], seed: int = 0,
+                num_classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch for zero-cost proxies: ``noise`` (Gaussian images, random labels) or a dataset."""
+    gen = torch.Generator().manual_seed(seed)
+    if source == "noise":
+        return torch.randn(size, *shape, generator=gen), torch.randint(0, num_classes, (size,), generator=gen)
+    data = load_dataset(source, resolution=shape[-1], channels=shape[0], seed=0)
+    x, y = data.batch(size, seed=seed)
+    return x, y % num_classes

@@ -1,0 +1,79 @@
+"""`ProxyEvaluator`: zero-cost proxies as a search evaluator."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from edgenas.errors import ConfigError
+from edgenas.estimate._base import Evaluator
+from edgenas.estimate.proxies._base import PROXIES, ensemble_scores, get_proxy, score
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["ProxyEvaluator", "DEFAULT_ENSEMBLE"]
+
+DEFAULT_ENSEMBLE = ("synflow", "meco", "params")
+
+
+class ProxyEvaluator(Evaluator):
+    """Builds each architecture (seeded init), scores it with every requested proxy.
+
+    ``ensemble`` adds the metric ``ensemble``: the sum of log-ranks of the ensemble's proxies
+    among all architectures this evaluator has scored so far (recompute it over a final
+    candidate set with `ensemble_scores`). Seconds per proxy are kept in ``seconds``.
+    """
+
+    def __init__(self, space: SearchSpace, proxies: list[str], *, data: str = "digits",
+                 num_classes: int = 10, seed: int = 0, ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE) -> None:
+        self.space, self.data, self.num_classes, self.seed = space, data, num_classes, seed
+        self.ensemble = tuple(ensemble) if "ensemble" in proxies else ()
+        self.proxies = [p for p in proxies if p != "ensemble"]
+        self.proxies += [p for p in self.ensemble if p not in self.proxies]
+        for name in self.proxies:
+            get_proxy(name)
+        if not self.proxies:
+            raise ConfigError("give at least one proxy")
+        self.metrics = tuple(self.proxies) + (("ensemble",) if self.ensemble else ())
+        self.seconds: dict[str, float] = {p: 0.0 for p in self.proxies}
+        self.count = 0
+        self.history: dict[str, list[float]] = {p: [] for p in self.ensemble}
+        self._batches: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "ProxyEvaluator", "proxies": self.proxies, "data": self.data,
+                "num_classes": self.num_classes, "seed": self.seed, "ensemble": list(self.ensemble)}
+
+    def _batch(self, proxy: str, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        from edgenas.data import proxy_batch
+
+        spec = PROXIES[proxy]
+        source = "noise" if spec.data in ("noise", "none") else self.data
+        key = (source, shape)
+        size = max(p.batch_size for p in PROXIES.values())
+        if key not in self._batches:
+            self._batches[key] = proxy_batch(source, size, shape, seed=self.seed, num_classes=self.num_classes)
+        return self._batches[key]
+
+    def model(self, arch: Arch) -> torch.nn.Module:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            return self.space.build(arch, num_classes=self.num_classes)
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        model = self.model(arch)
+        shape = tuple(self.space.input_shape(arch)[1:])
+        out = {}
+        for proxy in self.proxies:
+            start = time.perf_counter()
+            out[proxy] = score(proxy, model, self._batch(proxy, shape), seed=self.seed)
+            self.seconds[proxy] += time.perf_counter() - start
+        self.count += 1
+        if self.ensemble:
+            for p in self.ensemble:
+                self.history[p].append(out[p])
+            out["ensemble"] = float(ensemble_scores(self.history)[-1])
+        return out
+
+
