@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--metric", default=None, help="column to maximise (default: first *acc* column)")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budgets", default="50,100,300")
-    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local,warm-local")
+    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local,warm-local,bananas")
     parser.add_argument("--warm-proxy", default="params", help="zero-cost proxy ranking warm-local's pool")
     parser.add_argument("--warm-pool", type=int, default=200)
     parser.add_argument("--no-optuna", action="store_true")

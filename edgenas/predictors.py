@@ -1,0 +1,131 @@
+"""`ArchPredictor`: the shared machinery of latency and accuracy predictors (scikit-learn
+style ``fit`` / ``predict`` / ``score``), with a hold-out ``auto`` choice of model and a
+weights-only save format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from edgenas.errors import ConfigError, DataError
+from edgenas.learn import REGRESSORS, Regressor
+from edgenas.spaces import Arch, SearchSpace, create_space
+
+__all__ = ["ArchPredictor"]
+
+
+class ArchPredictor:
+    """Subclasses define ``MODELS`` (names), ``FORMAT`` (file tag), ``_fit_kind``,
+    ``_predict_kind``, ``score`` and ``_select`` (the hold-out figure to maximise)."""
+
+    MODELS: tuple[str, ...] = ()
+    FORMAT = "edgenas-predictor"
+
+    def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0) -> None:
+        if model != "auto" and model not in self.MODELS:
+            raise ConfigError(f"unknown model {model!r}; choose auto or {', '.join(self.MODELS)}")
+        self.space, self.model, self.seed = space, model, seed
+        self._features: dict[Arch, np.ndarray] = {}
+
+    # -- for subclasses ---------------------------------------------------------------
+    def encode(self, arch: Arch) -> np.ndarray:
+        """One-hot part of the features (the space's encoding by default)."""
+        return self.space.encode(arch)
+
+    def _fit_kind(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _predict_kind(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _select(self, pred: np.ndarray, true: np.ndarray) -> tuple[float, ...]:
+        raise NotImplementedError
+
+    def _check_targets(self, y: np.ndarray) -> None:
+        if not np.all(np.isfinite(y)):
+            raise DataError("targets must be finite numbers")
+
+    # -- features ---------------------------------------------------------------------
+    def features(self, archs: list[Arch], one_hot_only: bool = False) -> np.ndarray:
+        rows = []
+        for arch in archs:
+            hit = self._features.get(arch)
+            if hit is None:
+                onehot = self.encode(arch)
+                hit = np.concatenate([onehot, self.space.structure_features(arch)])
+                self._features[arch] = hit
+            rows.append(hit[: len(self.encode(arch))] if one_hot_only else hit)
+        return np.array(rows, dtype=np.float64)
+
+    # -- scikit-learn protocol ----------------------------------------------------------
+    def fit(self, archs: list[Arch], y: np.ndarray | list[float]) -> ArchPredictor:
+        y = np.asarray(y, dtype=np.float64)
+        if len(archs) != len(y) or len(y) < 5:
+            raise DataError(f"need at least 5 (arch, value) pairs of equal count, got {len(archs)} and {len(y)}")
+        self._check_targets(y)
+        kind = self.model
+        self.validation_: dict[str, tuple[float, ...]] = {}
+        if kind == "auto":
+            order = np.random.default_rng(self.seed).permutation(len(y))
+            cut = max(2, len(y) // 5)
+            val, train = order[:cut], order[cut:]
+            tr, va = [archs[i] for i in train], [archs[i] for i in val]
+            for candidate in self.MODELS:
+                pred = self._predict_kind(candidate, self._fit_kind(candidate, tr, y[train]), va)
+                self.validation_[candidate] = self._select(pred, y[val])
+            kind = max(self.MODELS, key=lambda k: self.validation_[k])
+        self.kind_ = kind
+        self.parts_ = self._fit_kind(kind, archs, y)
+        self.n_train_ = len(y)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "parts_"):
+            raise ConfigError(f"this {type(self).__name__} is not fitted: call fit() or load a saved one")
+
+    def predict(self, archs: list[Arch]) -> np.ndarray:
+        self._check_fitted()
+        return self._predict_kind(self.kind_, self.parts_, archs)
+
+    # -- persistence ------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        self._check_fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parts = {name: part if not isinstance(part, Regressor) else {"type": part.kind, "state": part.state()}
+                 for name, part in self.parts_.items()}
+        torch.save({"format": self.FORMAT, "version": 1, "space": self.space.name,
+                    "space_config": self.space.config(), "kind": self.kind_, "seed": self.seed,
+                    "n_train": self.n_train_, "parts": parts}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, space: SearchSpace | None = None) -> ArchPredictor:
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"predictor file {path} not found")
+        try:
+            data = torch.load(path, weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+            raise DataError(f"{path} is not a saved edgenas predictor ({type(exc).__name__})") from None
+        if not isinstance(data, dict) or data.get("format") != cls.FORMAT:
+            raise DataError(f"{path} is not a saved {cls.__name__}")
+        if space is None:
+            space = create_space(data["space"], **data["space_config"])
+        elif space.name != data["space"] or space.config() != data["space_config"]:
+            raise ConfigError(f"{path} was fitted on space {data['space']}, not {space.name}; "
+                              "fit a predictor for this space")
+        predictor = cls(space, data["kind"], data["seed"])
+        predictor.kind_, predictor.n_train_ = data["kind"], data["n_train"]
+        predictor.parts_ = {
+            name: REGRESSORS[p["type"]].from_state(p["state"]) if isinstance(p, dict) and "type" in p else p
+            for name, p in data["parts"].items()
+        }
+        return predictor
+
+    def __repr__(self) -> str:
+        fitted = f", kind_={self.kind_!r}, n_train_={self.n_train_}" if hasattr(self, "kind_") else ""
+        return f"{type(self).__name__}(space={self.space.name!r}, model={self.model!r}{fitted})"
