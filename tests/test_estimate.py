@@ -162,3 +162,21 @@ def test_predictor_cli(cli, tmp_path):
     import json
 
     assert set(json.loads(out)) == {"spearman", "kendall", "rmse"}
+
+
+def test_train_cli_and_training_search(cli, tmp_path):
+    space = '{"resolutions": [16], "widths": [0.35], "depths": [1], "head_channels": 64}'
+    code, out, err = cli("train", "--arch", "random:0", "--space-config", space, "--epochs", "1", "--json")
+    assert code == 0, err
+    import json
+
+    data = json.loads(out)
+    assert len(data["history"]) == 1 and 0 <= data["test_accuracy"] <= 100
+    code, out, err = cli("search", "--space", "mbconv", "--evaluator", "train", "--epochs", "1", "--budget", "2",
+                         "--space-config", space, "--device", "torch-cpu", "--max-latency-ms", "100",
+                         "--storage", f"sqlite:///{tmp_path}/t.db", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["evaluated"] == 2 and "test_accuracy" in result["best"]["metrics"]
+    code, _, err = cli("train", "--arch", '{"width": 9}', "--space-config", space)
+    assert code != 0 and "lacks choice" in err

@@ -33,6 +33,8 @@ def build_experiment(
     storage: str | None, latency_table: str | None, max_latency_ms: float | None,
     max_macs: float | None, max_params: float | None, max_peak_kb: float | None,
     max_flash_kb: float | None = None, latency_predictor: str | None = None, evaluator_spec: str = "table",
+    device: str | None = None, dataset: str = "digits", epochs: int = 6, lr: float = 0.05,
+    space_config: dict[str, Any] | None = None,
     objective: str | None, executor: str, workers: int, address: str | None,
     strategy_params: dict[str, Any], reward_target: float | None, reward_weight: float,
 ) -> Any:
@@ -41,14 +43,21 @@ def build_experiment(
     from edgenas.hardware import ProfileCost
     from edgenas.spaces import create_space
 
-    space = create_space(space_name)
-    if benchmark is None:
-        if space_name != "nb201":
-            raise ConfigError(f"space {space_name} has no shipped benchmark table: give --benchmark FILE.csv")
-        benchmark = "nb201-cifar10"
-    table = TabularBenchmark(benchmark, space)
+    space = create_space(space_name, **(space_config or {}))
+    table = None
+    if evaluator_spec != "train":
+        if benchmark is None:
+            if space_name != "nb201":
+                raise ConfigError(f"space {space_name} has no shipped benchmark table: give --benchmark FILE.csv "
+                                  "or --evaluator train")
+            benchmark = "nb201-cifar10"
+        table = TabularBenchmark(benchmark, space)
     evaluator: Any = table
-    if evaluator_spec.startswith("proxy:"):
+    if evaluator_spec == "train":
+        from edgenas.estimate.train import TrainConfig, TrainEvaluator
+
+        evaluator = TrainEvaluator(space, dataset, TrainConfig(epochs=epochs, lr=lr, seed=seed))
+    elif evaluator_spec.startswith("proxy:"):
         from edgenas.estimate.proxies import ProxyEvaluator
 
         names = [n for n in evaluator_spec[len("proxy:"):].split(",") if n]
@@ -61,11 +70,15 @@ def build_experiment(
             evaluator = ProxyEvaluator(space, names)
             objective = objective or names[0]
     elif evaluator_spec != "table":
-        raise ConfigError(f"unknown evaluator {evaluator_spec!r}; use table or proxy:NAME[,NAME...]")
+        raise ConfigError(f"unknown evaluator {evaluator_spec!r}; use table, train or proxy:NAME[,NAME...]")
     costs: list[Any] = []
     constraints: list[Constraint] = []
-    if latency_table and latency_predictor:
-        raise ConfigError("give --latency-table or --latency-predictor, not both")
+    if sum(bool(v) for v in (latency_table, latency_predictor, device)) > 1:
+        raise ConfigError("give one latency source: --latency-table, --latency-predictor or --device")
+    if device:
+        from edgenas.hardware.devices import DeviceLatency, create_device
+
+        costs.append(DeviceLatency(create_device(device, space=space), space))
     if latency_table:
         costs.append(TabularBenchmark(latency_table, space, metrics=["latency_ms"], cheap=True))
     if latency_predictor:
@@ -73,8 +86,8 @@ def build_experiment(
 
         costs.append(PredictedLatency(latency_predictor, space))
     if max_latency_ms is not None:
-        if not (latency_table or latency_predictor):
-            raise ConfigError("--max-latency-ms needs --latency-table FILE.csv or --latency-predictor FILE")
+        if not (latency_table or latency_predictor or device):
+            raise ConfigError("--max-latency-ms needs --latency-table FILE.csv, --latency-predictor FILE or --device")
         constraints.append(Constraint("latency_ms", "<=", max_latency_ms))
     profile_limits = [("macs", max_macs), ("params", max_params),
                       ("peak_memory_bytes", None if max_peak_kb is None else max_peak_kb * 1024),
@@ -85,8 +98,8 @@ def build_experiment(
     metric = _objective_metric(evaluator, objective)
     scalar = {}
     if reward_target is not None:
-        if not (latency_table or latency_predictor):
-            raise ConfigError("--reward-target-ms needs --latency-table or --latency-predictor")
+        if not (latency_table or latency_predictor or device):
+            raise ConfigError("--reward-target-ms needs --latency-table, --latency-predictor or --device")
         scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
                   "weight_below": reward_weight, "weight_above": reward_weight}
     name = name or f"{space_name}-{strategy}-seed{seed}"
@@ -106,7 +119,7 @@ def zero_shot_pick(experiment: Any, result: Any) -> dict[str, Any] | None:
     from edgenas.spaces import Arch
 
     evaluator = experiment.evaluator
-    if not isinstance(evaluator, ProxyEvaluator):
+    if not isinstance(evaluator, ProxyEvaluator) or experiment.table is None:
         return None
     done = [t for t in result.trials if t.state == "complete"]
     if not done:
@@ -165,7 +178,13 @@ def search(
     max_peak_kb: float = typer.Option(None, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
     max_flash_kb: float = typer.Option(None, help="flash: hard int8 weight-size limit in kB (profiled)"),
     latency_predictor: str = typer.Option(None, help="a saved latency predictor (edgenas latency fit)"),
-    evaluator: str = typer.Option("table", help="table (the --benchmark accuracies) or proxy:NAME[,NAME...] (zero-shot)"),
+    evaluator: str = typer.Option("table", help="table (--benchmark accuracies), train (from scratch on --dataset) "
+                                  "or proxy:NAME[,NAME...] (zero-shot)"),
+    device: str = typer.Option(None, help="measure latency on torch-cpu / onnxruntime-cpu / microcontroller"),
+    dataset: str = typer.Option("digits", help="--evaluator train: digits, cifar10:PATH, npz:PATH, PATH"),
+    epochs: int = typer.Option(6, help="--evaluator train: epochs per candidate"),
+    lr: float = typer.Option(0.05, help="--evaluator train: peak learning rate"),
+    space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
     objective: str = typer.Option(None, help="metric to maximise (default: the table's accuracy)"),
     reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
     reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
@@ -181,13 +200,15 @@ def search(
     """Search a space for the best architecture under hardware limits; resumable by name."""
     try:
         params = jsonlib.loads(strategy_params)
+        space_kwargs = jsonlib.loads(space_config)
     except jsonlib.JSONDecodeError as exc:
-        raise ConfigError(f"--strategy-params is not JSON: {exc.msg}") from None
+        raise ConfigError(f"--strategy-params / --space-config is not JSON: {exc.msg}") from None
     experiment = build_experiment(
         space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,
         latency_table=latency_table, max_latency_ms=max_latency_ms, max_macs=max_macs,
         max_params=max_params, max_peak_kb=max_peak_kb, max_flash_kb=max_flash_kb,
-        latency_predictor=latency_predictor, evaluator_spec=evaluator, objective=objective, executor=executor,
+        latency_predictor=latency_predictor, evaluator_spec=evaluator, device=device, dataset=dataset, epochs=epochs,
+        lr=lr, space_config=space_kwargs, objective=objective, executor=executor,
         workers=workers, address=address, strategy_params=params, reward_target=reward_target_ms,
         reward_weight=reward_weight,
     )

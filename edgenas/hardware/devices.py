@@ -22,8 +22,8 @@ from edgenas.errors import ConfigError
 from edgenas.registry import Registry
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["Measurement", "Device", "TorchCPU", "OnnxRuntimeCPU", "TableDevice", "Microcontroller",
-           "DEVICES", "create_device"]
+__all__ = ["Measurement", "Device", "DeviceLatency", "TorchCPU", "OnnxRuntimeCPU", "TableDevice",
+           "Microcontroller", "DEVICES", "create_device"]
 
 
 @dataclass(frozen=True)
@@ -192,3 +192,22 @@ def create_device(name: str, **kwargs: Any) -> Device:
         return TableDevice(name[len("table:"):], kwargs["space"])
     kwargs.pop("space", None)
     return DEVICES.create(name, **kwargs)
+
+
+class DeviceLatency:
+    """A device as a cheap evaluator: ``latency_ms`` of each architecture, measured once."""
+
+    metrics = ("latency_ms",)
+    cheap = True
+
+    def __init__(self, device: Device, space: SearchSpace) -> None:
+        self.device, self.space = device, space
+        self._cache: dict[Arch, float] = {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "DeviceLatency", **self.device.config()}
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        if arch not in self._cache:
+            self._cache[arch] = self.device.latency(self.space, arch)
+        return {"latency_ms": self._cache[arch]}

@@ -1,0 +1,67 @@
+"""`edgenas train`: train one architecture of a space from scratch."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from edgenas.cli._common import app, console, print_json
+from edgenas.cli.latency_cmd import _progress
+from edgenas.errors import ConfigError
+
+__all__ = ["train"]
+
+
+@app.command("train")
+def train(
+    space: str = typer.Option("mbconv"),
+    arch: str = typer.Option(..., help="the space's string form (JSON for mbconv), or random:SEED"),
+    dataset: str = typer.Option("digits", help="digits, cifar10:PATH, imagefolder:PATH, npz:PATH"),
+    epochs: int = typer.Option(10),
+    lr: float = typer.Option(0.05),
+    optimizer: str = typer.Option("sgd", help="sgd or adamw"),
+    batch_size: int = typer.Option(64),
+    label_smoothing: float = typer.Option(0.1),
+    seed: int = typer.Option(0),
+    space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
+    checkpoint: Path = typer.Option(None, help="checkpoint every epoch here; an existing one is resumed"),
+    json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Train ARCH on DATASET with the cosine schedule; checkpointed and resumable."""
+    import torch
+
+    from edgenas.data import load_dataset
+    from edgenas.estimate.train import TrainConfig, Trainer
+    from edgenas.spaces import create_space
+
+    try:
+        kwargs = jsonlib.loads(space_config)
+    except jsonlib.JSONDecodeError as exc:
+        raise ConfigError(f"--space-config is not JSON: {exc.msg}") from None
+    sp = create_space(space, **kwargs)
+    if arch.startswith("random:"):
+        a = sp.sample(np.random.default_rng(int(arch.split(":", 1)[1])))
+    else:
+        a = sp.parse(arch)
+    config = TrainConfig(epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size,
+                         label_smoothing=label_smoothing, seed=seed)
+    shape = sp.input_shape(a)
+    data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=seed)
+    torch.manual_seed(seed)
+    model = sp.build(a, num_classes=data.num_classes)
+    with _progress(f"training {epochs} epochs", json) as progress:
+        task = progress.add_task("t", total=epochs)
+        result = Trainer(config, checkpoint).fit(
+            model, data, progress=lambda e, t, row: progress.update(task, completed=e))
+    out = {"arch": sp.format(a), "val_accuracy": 100 * result.val_accuracy,
+           "test_accuracy": 100 * result.test_accuracy, "seconds": result.seconds, "history": result.history}
+    if json:
+        print_json(out)
+        return
+    for row in result.history:
+        console.print(f"epoch {row['epoch']:>3}: loss {row['loss']:.4f}  val {100 * row['val_accuracy']:.2f}%")
+    console.print(f"{sp.format(a)}\nvalidation {out['val_accuracy']:.2f}%, test {out['test_accuracy']:.2f}% "
+                  f"({result.seconds:.1f} s)")
