@@ -180,3 +180,24 @@ def test_train_cli_and_training_search(cli, tmp_path):
     assert result["evaluated"] == 2 and "test_accuracy" in result["best"]["metrics"]
     code, _, err = cli("train", "--arch", '{"width": 9}', "--space-config", space)
     assert code != 0 and "lacks choice" in err
+
+
+def test_hypernetwork_emits_every_layer_and_learns():
+    from edgenas.estimate.hypernet import GraphHyperNetwork, HyperNetEvaluator, op_graph, train_hypernet
+
+    space = NB201Space()
+    data = load_dataset("digits", resolution=16, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        arch = space.sample(rng)
+        model = space.build(arch, num_classes=10, channels=8, cells=1)
+        graph = op_graph(space, arch, model)
+        weights = GraphHyperNetwork(8, 10)(graph)
+        params = dict(model.named_parameters())
+        convs = {n + ".weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
+        assert set(weights) == convs  # every conv/linear layer, nothing else
+        assert all(weights[n].shape == params[n].shape for n in weights)
+    hyper, losses = train_hypernet(space, data, steps=40, seed=0)
+    assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.3
+    result = HyperNetEvaluator(space, hyper, data).evaluate(space.sample(rng))
+    assert 0 <= result["hyper_accuracy"] <= 100

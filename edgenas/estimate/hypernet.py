@@ -1,0 +1,181 @@
+"""A graph hypernetwork (in the spirit of GHN, Zhang et al.): a GNN over the architecture's
+op graph emits the weights of every conv/linear layer of an NB201 network, so an architecture
+can be scored with predicted weights and no training of its own.
+
+Graph: one node per parameterised layer (stem, cell convs, reduction convs, classifier). A
+cell conv on edge j->i reads node j of its cell, i.e. the sum of every op feeding node j, so it
+is connected to those ops (or, for node 0, to whatever produced the cell input). Node features
+are the op type, the layer's shape and its stage. Message passing runs in topological order
+(forward then backward), then shared MLP decoders map each node's embedding to its weight
+tensor. BN layers keep their identity affine parameters and use batch statistics.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from edgenas.data import Dataset
+from edgenas.estimate._base import Evaluator
+from edgenas.spaces import Arch, NB201Space
+from edgenas.spaces.nb201 import EDGES
+
+__all__ = ["OpGraph", "op_graph", "GraphHyperNetwork", "HyperNetEvaluator", "train_hypernet"]
+
+TYPES = ("stem", "nor_conv_1x1", "nor_conv_3x3", "reduce_a", "reduce_b", "reduce_skip", "classifier")
+
+
+@dataclass
+class OpGraph:
+    names: list[str]  # parameter names (".weight") of the layers, in topological order
+    types: list[int]
+    shapes: list[tuple[int, ...]]
+    stages: list[int]
+    preds: list[list[int]]
+
+
+def op_graph(space: NB201Space, arch: Arch, model: nn.Module) -> OpGraph:
+    """The op graph of ``model = space.build(arch, ...)``."""
+    params = dict(model.named_parameters())
+    g = OpGraph([], [], [], [], [])
+
+    def add(name: str, kind: str, stage: int, preds: list[int]) -> int:
+        g.names.append(name)
+        g.types.append(TYPES.index(kind))
+        g.shapes.append(tuple(params[name].shape))
+        g.stages.append(stage)
+        g.preds.append(preds)
+        return len(g.names) - 1
+
+    frontier = [add("stem.0.weight", "stem", 0, [])]  # nodes producing the current tensor
+    ops = space.ops(arch)
+    stage = 0
+    for index, block in enumerate(model.cells):
+        prefix = f"cells.{index}"
+        if hasattr(block, "conv_a"):  # residual reduction
+            stage += 1
+            a = add(f"{prefix}.conv_a.1.weight", "reduce_a", stage, frontier)
+            b = add(f"{prefix}.conv_b.1.weight", "reduce_b", stage, [a])
+            s = add(f"{prefix}.downsample.1.weight", "reduce_skip", stage, frontier)
+            frontier = [b, s]
+            continue
+        node_producers: list[list[int]] = [frontier, [], [], []]
+        for e, ((dst, src), op) in enumerate(zip(EDGES, ops)):
+            if op in ("nor_conv_1x1", "nor_conv_3x3"):
+                node_producers[dst].append(add(f"{prefix}.edges.{e}.1.weight", op, stage, node_producers[src]))
+            elif op != "none":  # skip / pooling pass their input's producers through
+                node_producers[dst].extend(node_producers[src])
+        frontier = node_producers[3] or frontier
+    add("classifier.weight", "classifier", stage + 1, frontier)
+    return g
+
+
+class GraphHyperNetwork(nn.Module):
+    """Embeds the op graph, propagates messages, decodes each layer's weights."""
+
+    def __init__(self, channels: int, num_classes: int, hidden: int = 64, rounds: int = 2) -> None:
+        super().__init__()
+        self.max_c = 4 * channels
+        self.num_classes, self.hidden, self.rounds = num_classes, hidden, rounds
+        self.type_embed = nn.Embedding(len(TYPES), hidden)
+        self.stage_embed = nn.Embedding(5, hidden)
+        self.shape_proj = nn.Linear(4, hidden)
+        self.forward_cell = nn.GRUCell(hidden, hidden)
+        self.backward_cell = nn.GRUCell(hidden, hidden)
+        c = self.max_c
+        self.decoders = nn.ModuleDict({
+            "k1": nn.Sequential(nn.Linear(hidden, 128), nn.ReLU(), nn.Linear(128, c * c)),
+            "k3": nn.Sequential(nn.Linear(hidden, 128), nn.ReLU(), nn.Linear(128, c * c * 9)),
+            "fc": nn.Sequential(nn.Linear(hidden, 128), nn.ReLU(), nn.Linear(128, num_classes * c)),
+        })
+
+    def _propagate(self, g: OpGraph) -> list[torch.Tensor]:
+        shapes = torch.tensor([[s[0] / self.max_c, s[1] / self.max_c, (s[2] if len(s) > 2 else 1) / 3, 1.0]
+                               for s in g.shapes])
+        h = (self.type_embed(torch.tensor(g.types)) + self.stage_embed(torch.tensor(g.stages))
+             + self.shape_proj(shapes))
+        states = list(h.unbind(0))
+        succs: list[list[int]] = [[] for _ in states]
+        for v, preds in enumerate(g.preds):
+            for u in preds:
+                succs[u].append(v)
+        for _ in range(self.rounds):
+            for v in range(len(states)):  # topological order: messages from predecessors
+                if g.preds[v]:
+                    msg = torch.stack([states[u] for u in g.preds[v]]).mean(0)
+                    states[v] = self.forward_cell(msg[None], states[v][None])[0]
+            for v in reversed(range(len(states))):  # and back from successors
+                if succs[v]:
+                    msg = torch.stack([states[u] for u in succs[v]]).mean(0)
+                    states[v] = self.backward_cell(msg[None], states[v][None])[0]
+        return states
+
+    def forward(self, g: OpGraph) -> dict[str, torch.Tensor]:
+        """Predicted weight for every parameter name of the graph."""
+        c = self.max_c
+        out = {}
+        for name, shape, state in zip(g.names, g.shapes, self._propagate(g)):
+            if len(shape) == 2:  # classifier (num_classes, C)
+                w = self.decoders["fc"](state).view(self.num_classes, c)[: shape[0], : shape[1]]
+            elif shape[-1] == 1:
+                w = self.decoders["k1"](state).view(c, c, 1, 1)[: shape[0], : shape[1]]
+            else:
+                w = self.decoders["k3"](state).view(c, c, 3, 3)[: shape[0], : shape[1]]
+            fan_in = float(np.prod(shape[1:]))
+            out[name] = w * (2.0 / fan_in) ** 0.5  # He-scaled, so deep nets stay well-conditioned
+        return out
+
+
+def _predicted_forward(model: nn.Module, weights: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    model.train()  # BN uses batch statistics: no running statistics were ever learnt
+    return torch.func.functional_call(model, weights, (x,), strict=False)
+
+
+def train_hypernet(space: NB201Space, data: Dataset, *, steps: int = 300, channels: int = 8, cells: int = 1,
+                   batch_size: int = 64, lr: float = 1e-3, seed: int = 0) -> tuple[GraphHyperNetwork, list[float]]:
+    """Train on randomly sampled architectures: predicted weights -> task loss -> backprop."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    hyper = GraphHyperNetwork(channels, data.num_classes)
+    opt = torch.optim.Adam(hyper.parameters(), lr=lr)
+    losses = []
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        arch = space.sample(rng)
+        model = space.build(arch, num_classes=data.num_classes, channels=channels, cells=cells)
+        g = op_graph(space, arch, model)
+        idx = torch.randint(0, len(data.x_train), (batch_size,), generator=gen)
+        loss = F.cross_entropy(_predicted_forward(model, hyper(g), data.x_train[idx]), data.y_train[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    return hyper, losses
+
+
+class HyperNetEvaluator(Evaluator):
+    """Validation accuracy (%) of an architecture with hypernetwork-predicted weights."""
+
+    metrics = ("hyper_accuracy", "seconds")
+
+    def __init__(self, space: NB201Space, hyper: GraphHyperNetwork, data: Dataset, channels: int = 8,
+                 cells: int = 1) -> None:
+        self.space, self.hyper, self.data, self.channels, self.cells = space, hyper, data, channels, cells
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "HyperNetEvaluator", "channels": self.channels, "cells": self.cells}
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        start = time.perf_counter()
+        model = self.space.build(arch, num_classes=self.data.num_classes, channels=self.channels, cells=self.cells)
+        with torch.no_grad():
+            weights = self.hyper(op_graph(self.space, arch, model))
+            logits = _predicted_forward(model, weights, self.data.x_val)
+        acc = float((logits.argmax(1) == self.data.y_val).float().mean())
+        return {"hyper_accuracy": 100 * acc, "seconds": time.perf_counter() - start}
