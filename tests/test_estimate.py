@@ -201,3 +201,26 @@ def test_hypernetwork_emits_every_layer_and_learns():
     assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.3
     result = HyperNetEvaluator(space, hyper, data).evaluate(space.sample(rng))
     assert 0 <= result["hyper_accuracy"] <= 100
+
+
+def test_inheritance_preserves_the_function_when_the_child_grows():
+    from edgenas.estimate.inherit import grows, inherit
+    from edgenas.spaces import MBConvSpace
+
+    space = MBConvSpace(depths=(1, 2, 3), resolutions=(32,), widths=(0.5,), head_channels=64)
+    parent = space.validate({**{k: v[0] for k, v in space.choices.items()}, "s1_depth": 2, "s2_b0_expand": 4})
+    child = parent.replace(s0_b0_kernel=7, s1_b1_expand=6, s2_depth=3, s1_b0_kernel=5)
+    child = space.validate(child)
+    assert grows(space, parent, child) and not grows(space, child, parent)
+    torch.manual_seed(0)
+    parent_model = space.build(parent, num_classes=10).double()
+    with torch.no_grad():  # non-trivial BN statistics, as after training
+        for m in parent_model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    child_model = inherit(space, parent, parent_model.float(), child, 10).double().eval()
+    x = torch.randn(2, 3, 32, 32, dtype=torch.float64)
+    assert (parent_model.double().eval()(x) - child_model(x)).abs().max() <= 1e-5
+    shrunk = inherit(space, child, child_model.float(), parent, 10)  # cropping: runs, shapes fit
+    assert shrunk.eval()(torch.randn(1, 3, 32, 32)).shape == (1, 10)
