@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--metric", default=None)
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--proxies", default=",".join(list_proxies()))
-    parser.add_argument("--ensemble", default="synflow,meco,params")
+    parser.add_argument("--ensemble", default="meco,jacob_cov,synflow")
     parser.add_argument("--data", default="digits")
     parser.add_argument("--num-classes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)

@@ -33,13 +33,13 @@ def list_cmd() -> None:
 def eval_cmd(
     space: str = typer.Option("nb201"),
     benchmark: str = typer.Option("nb201-cifar10", help="accuracy table (CSV path or shipped name)"),
-    proxies: str = typer.Option("params,synflow,zen,meco,ensemble", help="comma-separated; 'ensemble' adds the rank aggregate"),
+    proxies: str = typer.Option("params,synflow,meco,jacob_cov,ensemble", help="comma-separated; 'ensemble' adds the rank aggregate"),
     sample: int = typer.Option(100, help="random architectures of the table to score"),
     seed: int = typer.Option(0),
     data: str = typer.Option("digits", help="digits, noise, or a dataset path (cifar10:PATH, npz:PATH...)"),
     num_classes: int = typer.Option(10, help="classifier width: 10 / 100 / 120 for the NB201 datasets"),
     metric: str = typer.Option(None, help="table column (default: its accuracy column)"),
-    ensemble: str = typer.Option("synflow,meco,params", help="proxies the ensemble aggregates"),
+    ensemble: str = typer.Option("meco,jacob_cov,synflow", help="proxies the ensemble aggregates"),
     cache: Path = typer.Option(None, help="JSON-lines file of scores; an interrupted run resumes from it"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -14,7 +14,7 @@ from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["ProxyEvaluator", "DEFAULT_ENSEMBLE"]
 
-DEFAULT_ENSEMBLE = ("synflow", "meco", "params")
+DEFAULT_ENSEMBLE = ("meco", "jacob_cov", "synflow")
 
 
 class ProxyEvaluator(Evaluator):
