@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from edgenas.cli import demo, latency_cmd, profile_cmd, proxies_cmd, search_cmd, train_cmd  # noqa: F401 - registers the commands
+from edgenas.cli import (  # noqa: F401 - registers the commands
+    demo,
+    latency_cmd,
+    predictor_cmd,
+    profile_cmd,
+    proxies_cmd,
+    search_cmd,
+    train_cmd,
+)
 from edgenas.cli._common import app
 from edgenas.errors import EdgeNASError
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from edgenas.errors import ConfigError
+from edgenas.estimate._base import Evaluator
 from edgenas.registry import Registry
 from edgenas.spaces import Arch, SearchSpace
 
@@ -194,7 +195,7 @@ def create_device(name: str, **kwargs: Any) -> Device:
     return DEVICES.create(name, **kwargs)
 
 
-class DeviceLatency:
+class DeviceLatency(Evaluator):
     """A device as a cheap evaluator: ``latency_ms`` of each architecture, measured once."""
 
     metrics = ("latency_ms",)
