@@ -57,7 +57,7 @@ class ArchPredictor:
                 onehot = self.encode(arch)
                 hit = np.concatenate([onehot, self.space.structure_features(arch)])
                 self._features[arch] = hit
-            rows.append(hit[: len(self.encode(arch))] if one_hot_only else hit)
+            rows.append(hit[: self.space.encoding_size] if one_hot_only else hit)
         return np.array(rows, dtype=np.float64)
 
     # -- scikit-learn protocol ----------------------------------------------------------
