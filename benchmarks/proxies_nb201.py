@@ -1,10 +1,12 @@
 """Zero-cost proxies against a NAS-Bench-201 accuracy table, side by side, resumable.
 
     python benchmarks/proxies_nb201.py [--table FILE.csv] [--sample 1000] [--proxies a,b,...]
-        [--ensemble synflow,meco,params] [--data digits|noise|PATH] [--jobs 2] [--cache DIR]
+        [--ensemble meco,jacob_cov,synflow] [--data digits|noise|PATH] [--jobs 2] [--cache DIR]
+        [--device cpu|cuda]
 
 Scores the same ``--sample`` random architectures with every proxy (seeded init and batches),
-prints Spearman / Kendall against the table's accuracy and CPU seconds per architecture, plus
+prints Spearman / Kendall against the table's accuracy and seconds per architecture (on
+``--device``; jobs share it), plus
 the rank-aggregation ensemble and, for scale, the seconds to train one of the networks for one
 epoch on digits. Scores are cached per job in ``--cache`` (JSON lines): rerun to resume.
 """
@@ -12,6 +14,7 @@ epoch on digits. Scores are cached per job in ``--cache`` (JSON lines): rerun to
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,7 +29,7 @@ from edgenas.spaces import NB201Space
 
 
 def _job(args: tuple) -> None:
-    table_path, metric, proxies, sample, seed, data, classes, cache, ensemble, job, jobs = args
+    table_path, metric, proxies, sample, seed, data, classes, cache, ensemble, job, jobs, device = args
     torch.set_num_threads(1)
     table = TabularBenchmark(table_path, NB201Space())
     # every job scores its share of the same seeded sample (a strided slice of it)
@@ -37,7 +40,7 @@ def _job(args: tuple) -> None:
     sub.__dict__.update(table.__dict__)
     sub.rows = {a: table.rows[a] for a in mine}
     correlate_proxies(sub, metric, proxies, sample=len(mine), seed=seed, data=data, num_classes=classes,
-                      cache=cache, ensemble=ensemble)
+                      cache=cache, ensemble=ensemble, device=device)
 
 
 def main() -> None:
@@ -52,6 +55,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--cache", default="runs/proxy_cache")
+    parser.add_argument("--device", default="cpu", help="torch device for the proxies (cpu, cuda)")
     args = parser.parse_args()
     space = NB201Space()
     table = TabularBenchmark(args.table, space)
@@ -64,21 +68,23 @@ def main() -> None:
               for j in range(args.jobs)]
     start = time.perf_counter()
     jobs = [(str(table.path), metric, proxies, args.sample, args.seed, args.data, args.num_classes, caches[j],
-             ensemble, j, args.jobs) for j in range(args.jobs)]
+             ensemble, j, args.jobs, args.device) for j in range(args.jobs)]
     if args.jobs == 1:
         _job(jobs[0])
     else:
-        with ProcessPoolExecutor(args.jobs) as pool:
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             list(pool.map(_job, jobs))
     # merge the job caches and correlate over the whole sample
     merged = cache_dir / f"seed{args.seed}-{args.data.replace('/', '_').replace(':', '_')}-merged.jsonl"
     merged.write_text("".join(c.read_text() for c in caches if c.exists()))
     result = correlate_proxies(table, metric, proxies + ["ensemble"], sample=args.sample, seed=args.seed,
-                               data=args.data, num_classes=args.num_classes, cache=merged, ensemble=ensemble)
+                               data=args.data, num_classes=args.num_classes, cache=merged, ensemble=ensemble,
+                               device=args.device)
     wall = time.perf_counter() - start
     print(f"table {table.path.name}, metric {metric}, {args.sample} random archs (seed {args.seed}), "
-          f"data {args.data}; ensemble = sum of log-ranks of {', '.join(ensemble)}; wall {wall:.0f} s\n")
-    print("| proxy | Spearman | Kendall | CPU s / arch |")
+          f"data {args.data}; ensemble = sum of log-ranks of {', '.join(ensemble)}; device {args.device}, "
+          f"{args.jobs} jobs; wall {wall:.0f} s\n")
+    print(f"| proxy | Spearman | Kendall | {args.device} s / arch |")
     print("|---|---|---|---|")
     for name, r in sorted(result.items(), key=lambda kv: -kv[1]["spearman"]):
         print(f"| {name} | {r['spearman']:.3f} | {r['kendall']:.3f} | {r['seconds_per_arch']:.3f} |")

@@ -97,3 +97,13 @@ def test_proxies_eval_cli_resumes_from_its_cache(cli, tmp_path):
     assert len(cache.read_text().splitlines()) == 12  # nothing recomputed
     code, _, err = cli("proxies", "eval", "--proxies", "bogus")
     assert code != 0 and "unknown proxy 'bogus'" in err
+    code, _, err = cli("proxies", "eval", "--proxies", "params", "--device", "tpu9")
+    assert code != 0 and "device 'tpu9' is not available" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_proxies_agree_between_cpu_and_cuda():
+    scores = {dev: ProxyEvaluator(SPACE, ["synflow", "naswot", "meco", "jacob_cov"], device=dev).evaluate(SPACE.parse(LIVE))
+              for dev in ("cpu", "cuda")}
+    for name, value in scores["cpu"].items():
+        assert scores["cuda"][name] == pytest.approx(value, rel=1e-2)

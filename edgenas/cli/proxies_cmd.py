@@ -41,6 +41,7 @@ def eval_cmd(
     metric: str = typer.Option(None, help="table column (default: its accuracy column)"),
     ensemble: str = typer.Option("meco,jacob_cov,synflow", help="proxies the ensemble aggregates"),
     cache: Path = typer.Option(None, help="JSON-lines file of scores; an interrupted run resumes from it"),
+    device: str = typer.Option("cpu", help="torch device the proxies run on (cpu, cuda)"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Spearman / Kendall of each proxy with the table's accuracy, and seconds per architecture."""
@@ -58,7 +59,7 @@ def eval_cmd(
         task = progress.add_task("p", total=sample)
         result = correlate_proxies(table, target, names, sample=sample, seed=seed, data=data,
                                    num_classes=num_classes, cache=cache, ensemble=tuple(ensemble.split(",")),
-                                   progress=lambda i, t: progress.update(task, completed=i))
+                                   progress=lambda i, t: progress.update(task, completed=i), device=device)
     if json:
         print_json(result)
         return

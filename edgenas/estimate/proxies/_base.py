@@ -67,7 +67,7 @@ def score(name: str, model: nn.Module, batch: Batch, *, seed: int = 0) -> float:
     proxy = get_proxy(name)
     x, y = batch
     work = copy.deepcopy(model)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
         torch.manual_seed(seed)
         try:
             value = float(proxy.fn(work, (x[: proxy.batch_size], y[: proxy.batch_size])))

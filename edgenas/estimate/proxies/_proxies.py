@@ -57,7 +57,7 @@ def synflow(model: nn.Module, batch: Batch) -> float:
         for tensor in model.state_dict().values():
             if tensor.is_floating_point():
                 tensor.abs_()
-    x = torch.ones((1, *batch[0].shape[1:]), dtype=torch.float64)
+    x = torch.ones((1, *batch[0].shape[1:]), dtype=torch.float64, device=batch[0].device)
     model.zero_grad()
     model(x).sum().backward()
     total = sum(float((m.weight * m.weight.grad).detach().abs().sum()) for m in weight_layers(model)
@@ -109,7 +109,7 @@ def naswot(model: nn.Module, batch: Batch) -> float:
     (c c^T + (1-c)(1-c)^T) across the batch (Mellor et al., "hook_logdet")."""
     x = batch[0]
     n = len(x)
-    kernel = torch.zeros(n, n, dtype=torch.float64)
+    kernel = torch.zeros(n, n, dtype=torch.float64, device=x.device)
 
     def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
         c = (inputs[0].detach().reshape(n, -1) > 0).double()
@@ -123,7 +123,7 @@ def naswot(model: nn.Module, batch: Batch) -> float:
     finally:
         for h in handles:
             h.remove()
-    sign, logdet = np.linalg.slogdet(kernel.numpy())
+    sign, logdet = np.linalg.slogdet(kernel.cpu().numpy())
     return float(logdet) if sign != 0 else -math.inf
 
 
@@ -176,7 +176,7 @@ def jacob_cov(model: nn.Module, batch: Batch) -> float:
     model.train()
     out = model(x)
     out.backward(torch.ones_like(out))
-    jac = x.grad.reshape(len(x), -1).double().numpy()
+    jac = x.grad.reshape(len(x), -1).double().cpu().numpy()
     if np.any(jac.std(axis=1) == 0):
         return -math.inf  # a constant Jacobian row: correlation undefined (dead network)
     eig = np.linalg.eigvalsh(np.corrcoef(jac))

@@ -23,11 +23,19 @@ class ProxyEvaluator(Evaluator):
     ``ensemble`` adds the metric ``ensemble``: the sum of log-ranks of the ensemble's proxies
     among all architectures this evaluator has scored so far (recompute it over a final
     candidate set with `ensemble_scores`). Seconds per proxy are kept in ``seconds``.
+    ``device`` (e.g. ``"cuda"``) runs the proxies there; the initial weights and the batches are
+    drawn on the CPU first, so every device scores the same network on the same data.
     """
 
     def __init__(self, space: SearchSpace, proxies: list[str], *, data: str = "digits",
-                 num_classes: int = 10, seed: int = 0, ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE) -> None:
+                 num_classes: int = 10, seed: int = 0, ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE,
+                 device: str = "cpu") -> None:
         self.space, self.data, self.num_classes, self.seed = space, data, num_classes, seed
+        try:
+            self.device = torch.device(device)
+            torch.empty(0, device=self.device)
+        except (RuntimeError, AssertionError):
+            raise ConfigError(f"device {device!r} is not available here; use cpu (or cuda on a GPU machine)") from None
         self.ensemble = tuple(ensemble) if "ensemble" in proxies else ()
         self.proxies = [p for p in proxies if p != "ensemble"]
         self.proxies += [p for p in self.ensemble if p not in self.proxies]
@@ -43,7 +51,8 @@ class ProxyEvaluator(Evaluator):
 
     def config(self) -> dict[str, Any]:
         return {"type": "ProxyEvaluator", "proxies": self.proxies, "data": self.data,
-                "num_classes": self.num_classes, "seed": self.seed, "ensemble": list(self.ensemble)}
+                "num_classes": self.num_classes, "seed": self.seed, "ensemble": list(self.ensemble),
+                "device": str(self.device)}
 
     def _batch(self, proxy: str, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         from edgenas.data import proxy_batch
@@ -53,13 +62,14 @@ class ProxyEvaluator(Evaluator):
         key = (source, shape)
         size = max(p.batch_size for p in PROXIES.values())
         if key not in self._batches:
-            self._batches[key] = proxy_batch(source, size, shape, seed=self.seed, num_classes=self.num_classes)
+            x, y = proxy_batch(source, size, shape, seed=self.seed, num_classes=self.num_classes)
+            self._batches[key] = (x.to(self.device), y.to(self.device))
         return self._batches[key]
 
     def model(self, arch: Arch) -> torch.nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            return self.space.build(arch, num_classes=self.num_classes)
+            return self.space.build(arch, num_classes=self.num_classes).to(self.device)
 
     def evaluate(self, arch: Arch) -> dict[str, float]:
         model = self.model(arch)

@@ -20,7 +20,8 @@ __all__ = ["correlate_proxies"]
 def correlate_proxies(table: TabularBenchmark, metric: str, proxies: list[str], *, sample: int, seed: int = 0,
                       data: str = "digits", num_classes: int = 10, cache: str | Path | None = None,
                       ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE,
-                      progress: Callable[[int, int], None] | None = None) -> dict[str, dict[str, float]]:
+                      progress: Callable[[int, int], None] | None = None,
+                      device: str = "cpu") -> dict[str, dict[str, float]]:
     """Score ``sample`` random architectures of ``table`` with each proxy and correlate with
     ``metric``. Every scored architecture is appended to ``cache`` before the next one starts,
     so an interrupted run resumes where it stopped."""
@@ -32,7 +33,7 @@ def correlate_proxies(table: TabularBenchmark, metric: str, proxies: list[str], 
     archs = table.archs()
     pick = np.random.default_rng(seed).permutation(len(archs))[: min(sample, len(archs))]
     chosen = [archs[i] for i in pick]
-    evaluator = ProxyEvaluator(space, base, data=data, num_classes=num_classes, seed=seed)
+    evaluator = ProxyEvaluator(space, base, data=data, num_classes=num_classes, seed=seed, device=device)
     done: dict[str, dict[str, float]] = {}
     seconds: dict[str, list[float]] = {p: [] for p in base}
     path = Path(cache) if cache else None
