@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from edgenas.estimate import TabularBenchmark
-from edgenas.hardware import LATENCY_MODELS, LatencyPredictor, measured_networks
+from edgenas.hardware import LatencyPredictor, measured_networks
 from edgenas.spaces import create_space
 
 
@@ -42,7 +42,7 @@ def main() -> None:
             order = np.random.default_rng(seed).permutation(len(archs))
             train, test = order[:n], order[n:]
             tr, te = [archs[i] for i in train], [archs[i] for i in test]
-            for model in ("linear", *[m for m in LATENCY_MODELS if m != "linear"], "auto"):
+            for model in ("linear", *[m for m in LatencyPredictor(space).models() if m != "linear"], "auto"):
                 start = time.perf_counter()
                 predictor = LatencyPredictor(space, model, seed=seed).fit(tr, y[train])
                 times[model] = times.get(model, 0.0) + time.perf_counter() - start

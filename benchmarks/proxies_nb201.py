@@ -28,19 +28,26 @@ from edgenas.estimate.proxies.study import correlate_proxies
 from edgenas.spaces import NB201Space
 
 
+def _subtable(table: TabularBenchmark, archs: list) -> TabularBenchmark:
+    sub = TabularBenchmark.__new__(TabularBenchmark)
+    sub.__dict__.update(table.__dict__)
+    sub.rows = {a: table.rows[a] for a in archs}
+    return sub
+
+
+def _sample(table: TabularBenchmark, sample: int, seed: int) -> list:
+    archs = table.archs()
+    return [archs[i] for i in np.random.default_rng(seed).permutation(len(archs))[:sample]]
+
+
 def _job(args: tuple) -> None:
     table_path, metric, proxies, sample, seed, data, classes, cache, ensemble, job, jobs, device = args
     torch.set_num_threads(1)
     table = TabularBenchmark(table_path, NB201Space())
     # every job scores its share of the same seeded sample (a strided slice of it)
-    order = np.random.default_rng(seed).permutation(len(table.rows))[:sample]
-    archs = table.archs()
-    mine = [archs[i] for i in order[job::jobs]]
-    sub = TabularBenchmark.__new__(TabularBenchmark)
-    sub.__dict__.update(table.__dict__)
-    sub.rows = {a: table.rows[a] for a in mine}
-    correlate_proxies(sub, metric, proxies, sample=len(mine), seed=seed, data=data, num_classes=classes,
-                      cache=cache, ensemble=ensemble, device=device)
+    mine = _sample(table, sample, seed)[job::jobs]
+    correlate_proxies(_subtable(table, mine), metric, proxies, sample=len(mine), seed=seed, data=data,
+                      num_classes=classes, cache=cache, ensemble=ensemble, device=device)
 
 
 def main() -> None:
@@ -56,6 +63,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--cache", default="runs/proxy_cache")
     parser.add_argument("--device", default="cpu", help="torch device for the proxies (cpu, cuda)")
+    parser.add_argument("--fresh-after", type=int, default=0,
+                        help="also report the cells after the first N of the sample (e.g. those not used "
+                             "to choose the ensemble)")
     args = parser.parse_args()
     space = NB201Space()
     table = TabularBenchmark(args.table, space)
@@ -88,6 +98,14 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, r in sorted(result.items(), key=lambda kv: -kv[1]["spearman"]):
         print(f"| {name} | {r['spearman']:.3f} | {r['kendall']:.3f} | {r['seconds_per_arch']:.3f} |")
+    if 0 < args.fresh_after < args.sample:
+        fresh = _sample(table, args.sample, args.seed)[args.fresh_after:]
+        again = correlate_proxies(_subtable(table, fresh), metric, proxies + ["ensemble"], sample=len(fresh),
+                                  seed=args.seed, data=args.data, num_classes=args.num_classes, cache=merged,
+                                  ensemble=ensemble, device=args.device)
+        best = max((p for p in again if p != "ensemble"), key=lambda p: again[p]["spearman"])
+        print(f"\non the {len(fresh)} cells after the first {args.fresh_after}: ensemble Spearman "
+              f"{again['ensemble']['spearman']:.3f}, best single proxy {best} {again[best]['spearman']:.3f}")
     print(f"\none epoch on digits (median network of the sample): {train_epoch_seconds(table, args.seed):.2f} s")
 
 

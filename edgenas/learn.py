@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-__all__ = ["Regressor", "Ridge", "GradientBoosting", "MLP", "REGRESSORS", "regression_metrics"]
+__all__ = ["Regressor", "Ridge", "GradientBoosting", "MLP", "DagRegressor", "REGRESSORS", "regression_metrics"]
 
 
 class Regressor:
@@ -132,17 +132,29 @@ class MLP(Regressor):
         return torch.nn.Sequential(torch.nn.Linear(features, h), torch.nn.ReLU(), torch.nn.Linear(h, h),
                                    torch.nn.ReLU(), torch.nn.Linear(h, 1))
 
+    def _batch_size(self, n: int) -> int:
+        return min(64, n)
+
     def fit(self, X: np.ndarray, y: np.ndarray) -> MLP:
         self.x_mean_, self.x_std_ = X.mean(0), X.std(0) + 1e-8
         self.y_mean_, self.y_std_ = float(y.mean()), float(y.std() + 1e-8)
         xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
         ys = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # tiny matrices: extra threads only spin, and thrash beside a search
+        try:
+            self._train(xs, ys, X.shape[1])
+        finally:
+            torch.set_num_threads(threads)
+        return self
+
+    def _train(self, xs: torch.Tensor, ys: torch.Tensor, features: int) -> None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = self._net(X.shape[1])
+            self.net_ = self._net(features)
             opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs)
-            batch = min(64, len(xs))
+            batch = self._batch_size(len(xs))
             gen = torch.Generator().manual_seed(self.seed)
             for _ in range(self.epochs):
                 for idx in torch.randperm(len(xs), generator=gen).split(batch):
@@ -151,7 +163,6 @@ class MLP(Regressor):
                     loss.backward()
                     opt.step()
                 sched.step()
-        return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
@@ -165,15 +176,75 @@ class MLP(Regressor):
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> MLP:
-        model = cls(*state["params"])
-        model.x_mean_, model.x_std_ = state["x_mean"].numpy(), state["x_std"].numpy()
-        model.y_mean_, model.y_std_ = state["y"]
-        model.net_ = model._net(state["features"])
-        model.net_.load_state_dict(state["net"])
-        return model
+        return cls(*state["params"])._restore(state)
+
+    def _restore(self, state: dict[str, Any]) -> MLP:
+        self.x_mean_, self.x_std_ = state["x_mean"].numpy(), state["x_std"].numpy()
+        self.y_mean_, self.y_std_ = state["y"]
+        self.net_ = self._net(state["features"])
+        self.net_.load_state_dict(state["net"])
+        return self
 
 
-REGRESSORS: dict[str, type[Regressor]] = {"ridge": Ridge, "gbm": GradientBoosting, "mlp": MLP}
+class _DagNet(torch.nn.Module):
+    """Message passing over a cell DAG in topological order. Each node's state mixes the sum
+    and the max of its incoming edge messages: the sum can express an additive device, the
+    max a device that runs branches in parallel and waits for the slowest (a learnable
+    critical path). The output node's state and the remaining features feed a small head."""
+
+    def __init__(self, edges: list[tuple[int, int]], num_ops: int, features: int, hidden: int) -> None:
+        super().__init__()
+        self.edges, self.num_ops = [tuple(e) for e in edges], num_ops
+        self.nodes = 1 + max(max(e) for e in self.edges)
+        self.rest = features - len(self.edges) * num_ops
+        self.op_embed = torch.nn.Linear(num_ops, hidden)
+        self.start = torch.nn.Parameter(torch.zeros(hidden))
+        self.message = torch.nn.Sequential(torch.nn.Linear(2 * hidden, hidden), torch.nn.ReLU())
+        self.update = torch.nn.Sequential(torch.nn.Linear(2 * hidden, hidden), torch.nn.ReLU())
+        self.head = torch.nn.Sequential(torch.nn.Linear(hidden + self.rest, hidden), torch.nn.ReLU(),
+                                        torch.nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n_edge = len(self.edges) * self.num_ops
+        ops = self.op_embed(x[:, :n_edge].reshape(len(x), len(self.edges), self.num_ops))
+        states: list[torch.Tensor] = [self.start.expand(len(x), -1)]
+        for node in range(1, self.nodes):
+            incoming = [(e, src) for e, (dst, src) in enumerate(self.edges) if dst == node]
+            sources = torch.stack([states[src] for _, src in incoming], 1)
+            msgs = self.message(torch.cat([sources, ops[:, [e for e, _ in incoming]]], -1))
+            states.append(self.update(torch.cat([msgs.sum(1), msgs.max(1).values], -1)))
+        return self.head(torch.cat([states[-1], x[:, n_edge:]], -1))
+
+
+class DagRegressor(MLP):
+    """A graph network over a fixed cell DAG whose edges each choose one of ``num_ops`` ops.
+
+    Rows of X start with one one-hot block per edge (in ``edges`` order, as a cell space's
+    ``encode`` writes them); any further columns are global features read by the head."""
+
+    kind = "dag"
+
+    def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 64, epochs: int = 300,
+                 lr: float = 3e-3, weight_decay: float = 1e-4, seed: int = 0) -> None:
+        super().__init__(hidden, epochs, lr, weight_decay, seed)
+        self.edges, self.num_ops = [list(e) for e in edges], num_ops
+
+    def _net(self, features: int) -> torch.nn.Module:
+        return _DagNet(self.edges, self.num_ops, features, self.hidden)
+
+    def _batch_size(self, n: int) -> int:
+        return min(n, max(64, -(-n // 8)))  # at most 8 steps an epoch: large sets fit in bounded time
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "graph": [self.edges, self.num_ops]}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> DagRegressor:
+        edges, num_ops = state["graph"]
+        return cls(edges, num_ops, *state["params"])._restore(state)
+
+
+REGRESSORS: dict[str, type[Regressor]] = {"ridge": Ridge, "gbm": GradientBoosting, "mlp": MLP, "dag": DagRegressor}
 
 
 def regression_metrics(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:

@@ -25,10 +25,15 @@ class ArchPredictor:
     FORMAT = "edgenas-predictor"
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0) -> None:
-        if model != "auto" and model not in self.MODELS:
-            raise ConfigError(f"unknown model {model!r}; choose auto or {', '.join(self.MODELS)}")
         self.space, self.model, self.seed = space, model, seed
+        if model != "auto" and model not in self.models():
+            raise ConfigError(f"unknown model {model!r} for space {space.name}; "
+                              f"choose auto or {', '.join(self.models())}")
         self._features: dict[Arch, np.ndarray] = {}
+
+    def models(self) -> tuple[str, ...]:
+        """The models this space allows (graph models need a cell DAG)."""
+        return tuple(m for m in self.MODELS if m != "graph" or self.space.cell_edges is not None)
 
     # -- for subclasses ---------------------------------------------------------------
     def encode(self, arch: Arch) -> np.ndarray:
@@ -73,10 +78,10 @@ class ArchPredictor:
             cut = max(2, len(y) // 5)
             val, train = order[:cut], order[cut:]
             tr, va = [archs[i] for i in train], [archs[i] for i in val]
-            for candidate in self.MODELS:
+            for candidate in self.models():
                 pred = self._predict_kind(candidate, self._fit_kind(candidate, tr, y[train]), va)
                 self.validation_[candidate] = self._select(pred, y[val])
-            kind = max(self.MODELS, key=lambda k: self.validation_[k])
+            kind = max(self.validation_, key=lambda k: self.validation_[k])
         self.kind_ = kind
         self.parts_ = self._fit_kind(kind, archs, y)
         self.n_train_ = len(y)

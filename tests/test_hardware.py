@@ -63,15 +63,16 @@ def test_auto_predictor_adapts_to_a_non_additive_device(pi5, tmp_path):
     auto = LatencyPredictor(space).fit(tr, y[train])
     scores = auto.score(te, y[test])
     assert auto.kind_ != "linear"
-    # this synthetic device is harder than any measured one (linear: ~52% within 10%)
-    assert scores["within_10pct"] > linear["within_10pct"] + 0.25
-    assert scores["within_10pct"] >= 0.85
+    # this synthetic device is harder than any measured one (linear: ~52% within 10%); the
+    # graph model's max aggregation can follow its critical path
+    assert scores["within_10pct"] > linear["within_10pct"] + 0.4
+    assert scores["within_10pct"] >= 0.95
     path = auto.save(tmp_path / "p.pt")
     loaded = LatencyPredictor.load(path)
     assert np.allclose(loaded.predict(te[:50]), auto.predict(te[:50]))
 
 
-@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid"])
+@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph"])
 def test_every_predictor_round_trips(pi5, tmp_path, model):
     space, _, archs, y = pi5
     pred = LatencyPredictor(space, model).fit(archs[:80], y[:80])
@@ -89,6 +90,8 @@ def test_predictor_file_errors(tmp_path, pi5):
         LatencyPredictor.load(tmp_path / "junk.pt")
     with pytest.raises(DataError, match="positive"):
         LatencyPredictor(space).fit(archs[:10], [-1.0] * 10)
+    with pytest.raises(ConfigError, match="unknown model 'graph' for space mbconv"):
+        LatencyPredictor(MBConvSpace(), "graph")  # no cell DAG to pass messages on
 
 
 def test_torch_and_onnx_devices_measure_a_model():

@@ -10,6 +10,9 @@ Models:
 * ``gbm`` / ``mlp`` — gradient-boosted trees / a perceptron on all features, log latency.
 * ``hybrid`` — a ridge on all features, then boosted trees on the log ratio between the
   measurement and that additive estimate: exact where latency is additive, learns the rest.
+* ``graph`` — for cell spaces (``space.cell_edges``): a network that passes messages along the
+  cell DAG with sum and max aggregation, so a device that runs branches in parallel (latency
+  = the slowest path, not a sum) is within its reach; reads only the edge ops; log latency.
 * ``auto`` (default) — holds out 20% of the training set, keeps the model with most
   predictions within +-10% there, refits it on everything.
 """
@@ -24,13 +27,13 @@ import numpy as np
 
 from edgenas.errors import DataError
 from edgenas.estimate._base import Evaluator
-from edgenas.learn import MLP, GradientBoosting, Ridge, regression_metrics
+from edgenas.learn import MLP, DagRegressor, GradientBoosting, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["LatencyPredictor", "LATENCY_MODELS", "PredictedLatency", "measured_networks"]
 
-LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid")
+LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph")
 FORMAT = "edgenas-latency-predictor"
 
 
@@ -77,6 +80,10 @@ class LatencyPredictor(ArchPredictor):
             return {"gbm": GradientBoosting(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
         if kind == "mlp":
             return {"mlp": MLP(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
+        if kind == "graph":  # the ops on the DAG say everything; extra features overfit small sets
+            dag = DagRegressor(self.space.cell_edges, self.space.encoding_size // len(self.space.cell_edges),
+                               seed=self.seed)
+            return {"graph": dag.fit(self.features(archs, True), np.log(y)), "log_range": log_range}
         ridge = Ridge().fit(X, y)
         base = np.maximum(ridge.predict(X), 1e-3 * y.min())
         return {"ridge": ridge, "gbm": GradientBoosting(n_estimators=300, seed=self.seed).fit(X, np.log(y / base))}
@@ -84,8 +91,8 @@ class LatencyPredictor(ArchPredictor):
     def _predict_kind(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         if kind == "linear":
             return parts["ridge"].predict(self.features(archs, True))
-        X = self.features(archs)
-        if kind in ("gbm", "mlp"):  # log-latency models: never extrapolate past 4x the data
+        X = self.features(archs, one_hot_only=kind == "graph")
+        if kind in ("gbm", "mlp", "graph"):  # log-latency models: never extrapolate past 4x the data
             lo, hi = parts["log_range"]
             return np.exp(np.clip(parts[kind].predict(X), lo - math.log(4), hi + math.log(4)))
         base = np.maximum(parts["ridge"].predict(X), 1e-6)

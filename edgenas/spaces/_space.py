@@ -23,9 +23,14 @@ class SearchSpace:
     override ``canonical`` (map equivalent architectures to one representative), ``active``
     (which choices matter for an architecture), ``parse``/``format`` (a human string form),
     ``size`` and ``build``.
+
+    A cell space whose every choice is the op of one edge of a fixed DAG sets ``cell_edges``
+    (``(dst, src)`` per choice, in order, nodes numbered topologically): graph predictors
+    then read ``encode`` as one one-hot block per edge.
     """
 
     name = "space"
+    cell_edges: tuple[tuple[int, int], ...] | None = None
 
     def __init__(self, choices: dict[str, Sequence[Value]]) -> None:
         self.choices: dict[str, tuple[Value, ...]] = {k: tuple(v) for k, v in choices.items()}

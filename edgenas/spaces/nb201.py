@@ -66,6 +66,7 @@ class NB201Space(SearchSpace):
     """The NAS-Bench-201 cell space; `build` returns the benchmark's network."""
 
     name = "nb201"
+    cell_edges = EDGES
 
     def __init__(self) -> None:
         super().__init__({key: OPS for key in _KEYS})
