@@ -5,7 +5,7 @@
 
 Trains the hypernetwork on random cells, then for ``--archs`` other random cells compares the
 accuracy and loss with predicted weights (no training) with the accuracy after ``--epochs``
-epochs of real training (same small network: C channels, 1 cell per stage, 16x16 digits).
+epochs of real training (same small network: C channels, 1 cell per stage, digits at ``--resolution``).
 With ``--train-seeds`` >= 2 every cell is trained once per seed: the target is the mean, and
 the Spearman between two seeds' accuracies is printed as the ceiling any estimator can reach
 against a single training run.
@@ -34,11 +34,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--train-seeds", type=int, default=2)
     parser.add_argument("--channels", type=int, default=8)
+    parser.add_argument("--resolution", type=int, default=16, help="digits are 8x8; larger is upsampled")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     space = NB201Space()
-    data = load_dataset("digits", resolution=16, seed=args.seed)
+    data = load_dataset("digits", resolution=args.resolution, seed=args.seed)
     start = time.perf_counter()
     hyper, losses = train_hypernet(space, data, steps=args.steps, channels=args.channels,
                                    archs_per_step=args.archs_per_step, seed=args.seed)
