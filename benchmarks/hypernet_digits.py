@@ -1,14 +1,16 @@
 """Graph hypernetwork vs training, on NB201 cells and digits.
 
-    python benchmarks/hypernet_digits.py [--archs 30] [--steps 400] [--archs-per-step 4]
-        [--epochs 4] [--train-seeds 2] [--channels 8]
+    python benchmarks/hypernet_digits.py [--archs 30] [--steps 800] [--archs-per-step 4]
+        [--epochs 3] [--train-seeds 2] [--channels 4] [--resolution 8]
 
 Trains the hypernetwork on random cells, then for ``--archs`` other random cells compares the
 accuracy and loss with predicted weights (no training) with the accuracy after ``--epochs``
 epochs of real training (same small network: C channels, 1 cell per stage, digits at ``--resolution``).
 With ``--train-seeds`` >= 2 every cell is trained once per seed: the target is the mean, and
 the Spearman between two seeds' accuracies is printed as the ceiling any estimator can reach
-against a single training run.
+against a single training run. The defaults (4 channels, native 8x8 digits) keep the task hard
+enough that the cell matters: with 8 channels at 16x16 every cell reaches ~96% and two
+training seeds agree only at Spearman 0.29, so no ranking can be measured.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ from edgenas.spaces import NB201Space
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--archs-per-step", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--train-seeds", type=int, default=2)
-    parser.add_argument("--channels", type=int, default=8)
-    parser.add_argument("--resolution", type=int, default=16, help="digits are 8x8; larger is upsampled")
+    parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--resolution", type=int, default=8, help="digits are 8x8; larger is upsampled")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
