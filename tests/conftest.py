@@ -10,8 +10,6 @@ import pytest
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
 
-SHARED = TESTS.parent.parent / "shared"
-
 
 @pytest.fixture
 def cli(capsys):
