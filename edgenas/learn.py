@@ -210,6 +210,9 @@ class _DagNet(torch.nn.Module):
         states: list[torch.Tensor] = [self.start.expand(len(x), -1)]
         for node in range(1, self.nodes):
             incoming = [(e, src) for e, (dst, src) in enumerate(self.edges) if dst == node]
+            if not incoming:  # a node nothing feeds: it holds the start state
+                states.append(states[0])
+                continue
             sources = torch.stack([states[src] for _, src in incoming], 1)
             msgs = self.message(torch.cat([sources, ops[:, [e for e, _ in incoming]]], -1))
             states.append(self.update(torch.cat([msgs.sum(1), msgs.max(1).values], -1)))
