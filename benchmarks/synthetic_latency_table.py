@@ -1,11 +1,16 @@
 """Write a latency table for a simulated NB201 device whose latency is *not* additive, to check
 that a latency predictor is not tuned to the (nearly additive) Pi 5 table.
 
-    python benchmarks/synthetic_latency_table.py [--noise 0.02] [--seed 0] -o runs/critical_path.csv
+    python benchmarks/synthetic_latency_table.py [--kind critical-path|barrier] [--noise 0.02]
+        [--seed 0] -o runs/critical_path.csv
 
-The simulated device runs a cell's branches in parallel: a node is ready when its slowest input
-is, so a cell costs its critical path, not the sum of its ops; network latency grows
-super-linearly with it (1 + 3 * path^1.3 ms), times log-normal measurement noise. Rows are the
+Two simulated devices, neither additive:
+* ``critical-path`` runs a cell's branches in parallel: a node is ready when its slowest input
+  is, so a cell costs its critical path; network latency 1 + 3 * path^1.3 ms.
+* ``barrier`` runs the cell node by node with a barrier after each; the edges into a node run
+  in parallel but share memory bandwidth (the slowest edge plus half of the others), and the
+  network costs 1 + 2 * cell^1.1 ms.
+Both are multiplied by log-normal measurement noise. Rows are the
 networks that ran in the shipped Pi 5 table (one per isomorphism class), so the file has the
 same format and the same train/test discipline: feed it to ``latency_predictors.py --table``.
 """
@@ -33,8 +38,20 @@ def critical_path_ms(ops: tuple[str, ...]) -> float:
     return 1.0 + 3 * finish[3] ** 1.3
 
 
+def barrier_ms(ops: tuple[str, ...]) -> float:
+    cell = 0.0
+    for node in (1, 2, 3):
+        costs = [OP_MS[op] for (dst, _), op in zip(EDGES, ops) if dst == node]
+        cell += max(costs) + 0.5 * (sum(costs) - max(costs))
+    return 1.0 + 2 * cell ** 1.1
+
+
+DEVICES = {"critical-path": critical_path_ms, "barrier": barrier_ms}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=sorted(DEVICES), default="critical-path")
     parser.add_argument("--noise", type=float, default=0.02, help="log-normal sigma of the measurement noise")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", default="runs/critical_path.csv")
@@ -48,7 +65,7 @@ def main() -> None:
         writer = csv.writer(f)
         writer.writerow(["arch", "latency_ms"])
         for arch in archs:
-            latency = critical_path_ms(space.ops(arch)) * float(np.exp(rng.normal(0.0, args.noise)))
+            latency = DEVICES[args.kind](space.ops(arch)) * float(np.exp(rng.normal(0.0, args.noise)))
             writer.writerow([space.format(arch), f"{latency:.5f}"])
     print(f"wrote {len(archs)} networks to {out}")
 

@@ -34,7 +34,7 @@ class ArchPredictor:
 
     def models(self) -> tuple[str, ...]:
         """The models this space allows (graph models need a cell DAG)."""
-        return tuple(m for m in self.MODELS if m != "graph" or self.space.cell_edges is not None)
+        return tuple(m for m in self.MODELS if m not in ("graph", "paths") or self.space.cell_edges is not None)
 
     # -- for subclasses ---------------------------------------------------------------
     def encode(self, arch: Arch) -> np.ndarray:

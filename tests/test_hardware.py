@@ -72,7 +72,16 @@ def test_auto_predictor_adapts_to_a_non_additive_device(pi5, tmp_path):
     assert np.allclose(loaded.predict(te[:50]), auto.predict(te[:50]))
 
 
-@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph"])
+def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):
+    space, _, archs, _ = pi5
+    y = np.array([_critical_path_latency(space, a) for a in archs])
+    order = np.random.default_rng(2).permutation(len(archs))
+    train, test = order[:100], order[100:2100]
+    pred = LatencyPredictor(space, "paths").fit([archs[i] for i in train], y[train])
+    assert pred.score([archs[i] for i in test], y[test])["within_10pct"] >= 0.95
+
+
+@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph", "paths"])
 def test_every_predictor_round_trips(pi5, tmp_path, model):
     space, _, archs, y = pi5
     pred = LatencyPredictor(space, model).fit(archs[:80], y[:80])
@@ -90,8 +99,9 @@ def test_predictor_file_errors(tmp_path, pi5):
         LatencyPredictor.load(tmp_path / "junk.pt")
     with pytest.raises(DataError, match="positive"):
         LatencyPredictor(space).fit(archs[:10], [-1.0] * 10)
-    with pytest.raises(ConfigError, match="unknown model 'graph' for space mbconv"):
-        LatencyPredictor(MBConvSpace(), "graph")  # no cell DAG to pass messages on
+    for graph_model in ("graph", "paths"):  # no cell DAG to pass messages on
+        with pytest.raises(ConfigError, match=f"unknown model '{graph_model}' for space mbconv"):
+            LatencyPredictor(MBConvSpace(), graph_model)
 
 
 def test_torch_and_onnx_devices_measure_a_model():

@@ -48,7 +48,7 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
 
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
-        model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, graph (cell spaces)"),
+        model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, graph, paths (cell spaces)"),
         seed: int = typer.Option(0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor

@@ -13,6 +13,9 @@ Models:
 * ``graph`` — for cell spaces (``space.cell_edges``): a network that passes messages along the
   cell DAG with sum and max aggregation, so a device that runs branches in parallel (latency
   = the slowest path, not a sum) is within its reach; reads only the edge ops; log latency.
+* ``paths`` — for cell spaces: two scalar cost models of the cell, total work (serial
+  execution) and critical path (parallel execution), each with a learnt cost per op, mixed by
+  a small head. A few dozen parameters: for small training sets.
 * ``auto`` (default) — holds out 20% of the training set (5-fold cross-validation under 300
   networks), keeps the model with most predictions within +-10% there, refits it on everything.
 """
@@ -27,14 +30,15 @@ import numpy as np
 
 from edgenas.errors import DataError
 from edgenas.estimate._base import Evaluator
-from edgenas.learn import MLP, DagRegressor, GradientBoosting, Ridge, regression_metrics
+from edgenas.learn import MLP, DagRegressor, GradientBoosting, PathRegressor, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["LatencyPredictor", "LATENCY_MODELS", "PredictedLatency", "measured_networks"]
 
-LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph")
+LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
 FORMAT = "edgenas-latency-predictor"
+GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
 
 
 def measured_networks(table: Any) -> tuple[list[Arch], np.ndarray]:
@@ -80,10 +84,10 @@ class LatencyPredictor(ArchPredictor):
             return {"gbm": GradientBoosting(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
         if kind == "mlp":
             return {"mlp": MLP(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
-        if kind == "graph":  # the ops on the DAG say everything; extra features overfit small sets
-            dag = DagRegressor(self.space.cell_edges, self.space.encoding_size // len(self.space.cell_edges),
-                               seed=self.seed)
-            return {"graph": dag.fit(self.features(archs, True), np.log(y)), "log_range": log_range}
+        if kind in GRAPH_MODELS:  # the ops on the DAG say everything; extra features overfit small sets
+            edges = self.space.cell_edges
+            model = GRAPH_MODELS[kind](edges, self.space.encoding_size // len(edges), seed=self.seed)
+            return {kind: model.fit(self.features(archs, True), np.log(y)), "log_range": log_range}
         ridge = Ridge().fit(X, y)
         base = np.maximum(ridge.predict(X), 1e-3 * y.min())
         return {"ridge": ridge, "gbm": GradientBoosting(n_estimators=300, seed=self.seed).fit(X, np.log(y / base))}
@@ -91,8 +95,8 @@ class LatencyPredictor(ArchPredictor):
     def _predict_kind(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         if kind == "linear":
             return parts["ridge"].predict(self.features(archs, True))
-        X = self.features(archs, one_hot_only=kind == "graph")
-        if kind in ("gbm", "mlp", "graph"):  # log-latency models: never extrapolate past 4x the data
+        X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)
+        if kind in ("gbm", "mlp", *GRAPH_MODELS):  # log-latency models: never extrapolate past 4x the data
             lo, hi = parts["log_range"]
             return np.exp(np.clip(parts[kind].predict(X), lo - math.log(4), hi + math.log(4)))
         base = np.maximum(parts["ridge"].predict(X), 1e-6)
