@@ -24,20 +24,8 @@ import torch
 
 from edgenas.estimate import TabularBenchmark
 from edgenas.estimate.proxies import list_proxies
-from edgenas.estimate.proxies.study import correlate_proxies
+from edgenas.estimate.proxies.study import correlate_proxies, sample_archs
 from edgenas.spaces import NB201Space
-
-
-def _subtable(table: TabularBenchmark, archs: list) -> TabularBenchmark:
-    sub = TabularBenchmark.__new__(TabularBenchmark)
-    sub.__dict__.update(table.__dict__)
-    sub.rows = {a: table.rows[a] for a in archs}
-    return sub
-
-
-def _sample(table: TabularBenchmark, sample: int, seed: int) -> list:
-    archs = table.archs()
-    return [archs[i] for i in np.random.default_rng(seed).permutation(len(archs))[:sample]]
 
 
 def _job(args: tuple) -> None:
@@ -45,9 +33,9 @@ def _job(args: tuple) -> None:
     torch.set_num_threads(1)
     table = TabularBenchmark(table_path, NB201Space())
     # every job scores its share of the same seeded sample (a strided slice of it)
-    mine = _sample(table, sample, seed)[job::jobs]
-    correlate_proxies(_subtable(table, mine), metric, proxies, sample=len(mine), seed=seed, data=data,
-                      num_classes=classes, cache=cache, ensemble=ensemble, device=device)
+    mine = sample_archs(table, sample, seed)[job::jobs]
+    correlate_proxies(table, metric, proxies, sample=len(mine), seed=seed, data=data, num_classes=classes,
+                      cache=cache, ensemble=ensemble, device=device, archs=mine)
 
 
 def main() -> None:
@@ -99,10 +87,10 @@ def main() -> None:
     for name, r in sorted(result.items(), key=lambda kv: -kv[1]["spearman"]):
         print(f"| {name} | {r['spearman']:.3f} | {r['kendall']:.3f} | {r['seconds_per_arch']:.3f} |")
     if 0 < args.fresh_after < args.sample:
-        fresh = _sample(table, args.sample, args.seed)[args.fresh_after:]
-        again = correlate_proxies(_subtable(table, fresh), metric, proxies + ["ensemble"], sample=len(fresh),
-                                  seed=args.seed, data=args.data, num_classes=args.num_classes, cache=merged,
-                                  ensemble=ensemble, device=args.device)
+        fresh = sample_archs(table, args.sample, args.seed)[args.fresh_after:]
+        again = correlate_proxies(table, metric, proxies + ["ensemble"], sample=len(fresh), seed=args.seed,
+                                  data=args.data, num_classes=args.num_classes, cache=merged, ensemble=ensemble,
+                                  device=args.device, archs=fresh)
         best = max((p for p in again if p != "ensemble"), key=lambda p: again[p]["spearman"])
         print(f"\non the {len(fresh)} cells after the first {args.fresh_after}: ensemble Spearman "
               f"{again['ensemble']['spearman']:.3f}, best single proxy {best} {again[best]['spearman']:.3f}")

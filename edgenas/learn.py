@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from scipy import stats
 
+from edgenas.threads import torch_threads
+
 __all__ = ["Regressor", "Ridge", "GradientBoosting", "MLP", "DagRegressor", "PathRegressor", "REGRESSORS", "regression_metrics"]
 
 
@@ -144,12 +146,8 @@ class MLP(Regressor):
         self.y_mean_, self.y_std_ = float(y.mean()), float(y.std() + 1e-8)
         xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
         ys = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # tiny matrices: extra threads only spin, and thrash beside a search
-        try:
+        with torch_threads(1):  # tiny matrices: extra threads only spin, and thrash beside a search
             self._train(xs, ys, X.shape[1])
-        finally:
-            torch.set_num_threads(threads)
         return self
 
     def _train(self, xs: torch.Tensor, ys: torch.Tensor, features: int) -> None:
@@ -190,6 +188,14 @@ class MLP(Regressor):
         return self
 
 
+def _incoming_edges(edges: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """For each node of a DAG given as ``(dst, src)`` edges: its ``(edge index, src)`` inputs."""
+    incoming: list[list[tuple[int, int]]] = [[] for _ in range(1 + max(max(e) for e in edges))]
+    for e, (dst, src) in enumerate(edges):
+        incoming[dst].append((e, src))
+    return incoming
+
+
 class _DagNet(torch.nn.Module):
     """Message passing over a cell DAG in topological order. Each node's state mixes the sum
     and the max of its incoming edge messages: the sum can express an additive device, the
@@ -199,7 +205,7 @@ class _DagNet(torch.nn.Module):
     def __init__(self, edges: list[tuple[int, int]], num_ops: int, features: int, hidden: int) -> None:
         super().__init__()
         self.edges, self.num_ops = [tuple(e) for e in edges], num_ops
-        self.nodes = 1 + max(max(e) for e in self.edges)
+        self.incoming = _incoming_edges(self.edges)
         self.rest = features - len(self.edges) * num_ops
         self.op_embed = torch.nn.Linear(num_ops, hidden)
         self.start = torch.nn.Parameter(torch.zeros(hidden))
@@ -212,8 +218,7 @@ class _DagNet(torch.nn.Module):
         n_edge = len(self.edges) * self.num_ops
         ops = self.op_embed(x[:, :n_edge].reshape(len(x), len(self.edges), self.num_ops))
         states: list[torch.Tensor] = [self.start.expand(len(x), -1)]
-        for node in range(1, self.nodes):
-            incoming = [(e, src) for e, (dst, src) in enumerate(self.edges) if dst == node]
+        for incoming in self.incoming[1:]:
             if not incoming:  # a node nothing feeds: it holds the start state
                 states.append(states[0])
                 continue
@@ -261,7 +266,7 @@ class _PathNet(torch.nn.Module):
     def __init__(self, edges: list[tuple[int, int]], num_ops: int, features: int, hidden: int) -> None:
         super().__init__()
         self.edges, self.num_ops = [tuple(e) for e in edges], num_ops
-        self.nodes = 1 + max(max(e) for e in self.edges)
+        self.incoming = _incoming_edges(self.edges)
         self.work_cost = torch.nn.Parameter(torch.zeros(num_ops))
         self.path_cost = torch.nn.Parameter(torch.zeros(num_ops))
         self.log_temperature = torch.nn.Parameter(torch.tensor(-2.0))
@@ -273,8 +278,8 @@ class _PathNet(torch.nn.Module):
         edge_path = onehot @ torch.nn.functional.softplus(self.path_cost)
         t = self.log_temperature.exp()
         finish = [torch.zeros(len(x))]
-        for node in range(1, self.nodes):
-            arrivals = [finish[src] + edge_path[:, e] for e, (dst, src) in enumerate(self.edges) if dst == node]
+        for incoming in self.incoming[1:]:
+            arrivals = [finish[src] + edge_path[:, e] for e, src in incoming]
             finish.append(t * torch.logsumexp(torch.stack(arrivals, 1) / t, 1) if arrivals else finish[0])
         return self.head(torch.stack([torch.log1p(work), torch.log1p(finish[-1])], 1))
 
@@ -286,12 +291,11 @@ class PathRegressor(DagRegressor):
 
     kind = "paths"
     standardize_inputs = False  # the one-hot blocks select costs as they are
+    RESTARTS = 4
 
     def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 16, epochs: int = 1500,
                  lr: float = 3e-2, weight_decay: float = 0.0, seed: int = 0) -> None:
         super().__init__(edges, num_ops, hidden, epochs, lr, weight_decay, seed)
-
-    RESTARTS = 4
 
     def _net(self, features: int) -> torch.nn.Module:
         return _PathNet(self.edges, self.num_ops, features, self.hidden)

@@ -4,7 +4,8 @@ Features are the one-hot of the operations that can influence the output (for NB
 edges are shown as ``none``, since they change nothing the network computes) plus
 ``space.structure_features`` (op counts, fan-in, conv depth, per-path op counts).
 Models: ``mlp`` (PyTorch), ``gbm`` (boosted trees), ``ensemble`` (mean of their standardised
-predictions), ``auto`` (best hold-out Kendall tau, refitted on everything).
+predictions), ``auto`` (best held-out Kendall tau: 5-fold CV under 300 rows, else a 20% hold-out;
+refitted on everything).
 """
 
 from __future__ import annotations

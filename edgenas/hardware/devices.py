@@ -22,8 +22,9 @@ from edgenas.errors import ConfigError
 from edgenas.estimate._base import Evaluator
 from edgenas.registry import Registry
 from edgenas.spaces import Arch, SearchSpace
+from edgenas.threads import torch_threads
 
-__all__ = ["Measurement", "Device", "DeviceLatency", "TorchCPU", "OnnxRuntimeCPU", "TableDevice",
+__all__ = ["Measurement", "Device", "LatencyEvaluator", "DeviceLatency", "TorchCPU", "OnnxRuntimeCPU", "TableDevice",
            "Microcontroller", "DEVICES", "create_device"]
 
 
@@ -61,9 +62,7 @@ class _Timed(Device):
         raise NotImplementedError
 
     def measure(self, model: nn.Module, input_shape: tuple[int, ...]) -> Measurement:
-        previous = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
+        with torch_threads(self.threads):
             x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
             run = self._runner(model.eval(), x)
             best: Measurement | None = None
@@ -84,8 +83,6 @@ class _Timed(Device):
                     break
             assert best is not None
             return replace(best, attempts=attempt)
-        finally:
-            torch.set_num_threads(previous)
 
     def latency(self, space: SearchSpace, arch: Arch) -> float:
         with torch.random.fork_rng(devices=[]):
@@ -195,20 +192,33 @@ def create_device(name: str, **kwargs: Any) -> Device:
     return DEVICES.create(name, **kwargs)
 
 
-class DeviceLatency(Evaluator):
-    """A device as a cheap evaluator: ``latency_ms`` of each architecture, measured once."""
+class LatencyEvaluator(Evaluator):
+    """A cheap ``latency_ms`` evaluator that works each architecture out once (``_latency``)."""
 
     metrics = ("latency_ms",)
     cheap = True
 
-    def __init__(self, device: Device, space: SearchSpace) -> None:
-        self.device, self.space = device, space
+    def __init__(self) -> None:
         self._cache: dict[Arch, float] = {}
+
+    def _latency(self, arch: Arch) -> float:
+        raise NotImplementedError
+
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        if arch not in self._cache:
+            self._cache[arch] = float(self._latency(arch))
+        return {"latency_ms": self._cache[arch]}
+
+
+class DeviceLatency(LatencyEvaluator):
+    """A device as a cheap evaluator: ``latency_ms`` of each architecture, measured once."""
+
+    def __init__(self, device: Device, space: SearchSpace) -> None:
+        super().__init__()
+        self.device, self.space = device, space
 
     def config(self) -> dict[str, Any]:
         return {"type": "DeviceLatency", **self.device.config()}
 
-    def evaluate(self, arch: Arch) -> dict[str, float]:
-        if arch not in self._cache:
-            self._cache[arch] = self.device.latency(self.space, arch)
-        return {"latency_ms": self._cache[arch]}
+    def _latency(self, arch: Arch) -> float:
+        return self.device.latency(self.space, arch)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from edgenas.errors import DataError
-from edgenas.estimate._base import Evaluator
+from edgenas.hardware.devices import LatencyEvaluator
 from edgenas.learn import MLP, DagRegressor, GradientBoosting, PathRegressor, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
@@ -109,21 +109,16 @@ class LatencyPredictor(ArchPredictor):
         return metrics
 
 
-class PredictedLatency(Evaluator):
+class PredictedLatency(LatencyEvaluator):
     """A fitted latency predictor as a cheap evaluator (``latency_ms``) for constraints."""
 
-    metrics = ("latency_ms",)
-    cheap = True
-
     def __init__(self, path: str | Path, space: SearchSpace) -> None:
+        super().__init__()
         self.path = str(path)
         self.predictor = LatencyPredictor.load(path, space)
-        self._cache: dict[Arch, float] = {}
 
     def config(self) -> dict[str, Any]:
         return {"type": "PredictedLatency", "predictor": self.path}
 
-    def evaluate(self, arch: Arch) -> dict[str, float]:
-        if arch not in self._cache:
-            self._cache[arch] = float(self.predictor.predict([arch])[0])
-        return {"latency_ms": self._cache[arch]}
+    def _latency(self, arch: Arch) -> float:
+        return self.predictor.predict([arch])[0]

@@ -13,26 +13,31 @@ from edgenas.errors import DataError
 from edgenas.estimate.proxies._base import ensemble_scores
 from edgenas.estimate.proxies.evaluator import DEFAULT_ENSEMBLE, ProxyEvaluator
 from edgenas.estimate.tabular import TabularBenchmark
+from edgenas.spaces import Arch
 
-__all__ = ["correlate_proxies"]
+__all__ = ["correlate_proxies", "sample_archs"]
+
+
+def sample_archs(table: TabularBenchmark, sample: int, seed: int) -> list[Arch]:
+    """The ``sample`` random rows of ``table`` a proxy study with this seed scores, in order."""
+    every = table.archs()
+    return [every[i] for i in np.random.default_rng(seed).permutation(len(every))[: min(sample, len(every))]]
 
 
 def correlate_proxies(table: TabularBenchmark, metric: str, proxies: list[str], *, sample: int, seed: int = 0,
                       data: str = "digits", num_classes: int = 10, cache: str | Path | None = None,
                       ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE,
                       progress: Callable[[int, int], None] | None = None,
-                      device: str = "cpu") -> dict[str, dict[str, float]]:
-    """Score ``sample`` random architectures of ``table`` with each proxy and correlate with
-    ``metric``. Every scored architecture is appended to ``cache`` before the next one starts,
-    so an interrupted run resumes where it stopped."""
+                      device: str = "cpu", archs: list[Arch] | None = None) -> dict[str, dict[str, float]]:
+    """Score ``sample`` random architectures of ``table`` (or exactly ``archs``, rows of it)
+    with each proxy and correlate with ``metric``. Every scored architecture is appended to
+    ``cache`` before the next one starts, so an interrupted run resumes where it stopped."""
     space = table.space
     wants_ensemble = "ensemble" in proxies
     base = [p for p in proxies if p != "ensemble"]
     if wants_ensemble:
         base += [p for p in ensemble if p not in base]
-    archs = table.archs()
-    pick = np.random.default_rng(seed).permutation(len(archs))[: min(sample, len(archs))]
-    chosen = [archs[i] for i in pick]
+    chosen = sample_archs(table, sample, seed) if archs is None else list(archs)
     evaluator = ProxyEvaluator(space, base, data=data, num_classes=num_classes, seed=seed, device=device)
     done: dict[str, dict[str, float]] = {}
     seconds: dict[str, list[float]] = {p: [] for p in base}
