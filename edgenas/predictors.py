@@ -109,7 +109,7 @@ class ArchPredictor:
         parts = {name: part if not isinstance(part, Regressor) else {"type": part.kind, "state": part.state()}
                  for name, part in self.parts_.items()}
         torch.save({"format": self.FORMAT, "version": 1, "space": self.space.name,
-                    "space_config": self.space.config(), "kind": self.kind_, "seed": self.seed,
+                    "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
                     "n_train": self.n_train_, "parts": parts}, path)
         return path
 
@@ -126,7 +126,7 @@ class ArchPredictor:
             raise DataError(f"{path} is not a saved {cls.__name__}")
         if space is None:
             space = create_space(data["space"], **data["space_config"])
-        elif space.name != data["space"] or space.config() != data["space_config"]:
+        elif space.name != data["space"] or space.get_params() != data["space_config"]:
             raise ConfigError(f"{path} was fitted on space {data['space']}, not {space.name}; "
                               "fit a predictor for this space")
         predictor = cls(space, data["kind"], data["seed"])

@@ -80,7 +80,7 @@ class DiesOnce(Additive):
         super().__init__()
         self.marker_dir = marker_dir
 
-    def config(self) -> dict:
+    def get_params(self) -> dict:
         return {"type": "DiesOnce"}
 
     def evaluate(self, arch: Arch) -> dict[str, float]:

@@ -20,8 +20,8 @@ class Slow(Evaluator):
         self.table, self.sleep = table, sleep
         self.metrics = table.metrics
 
-    def config(self) -> dict:
-        return self.table.config()
+    def get_params(self) -> dict:
+        return self.table.get_params()
 
     def evaluate(self, arch):
         time.sleep(self.sleep)

@@ -82,6 +82,18 @@ def test_proxy_evaluator_reports_the_ensemble():
     assert second["ensemble"] < ev.evaluate(SPACE.parse(LIVE))["ensemble"]
 
 
+def test_ensemble_score_does_not_depend_on_evaluation_order():
+    a, b = SPACE.parse(LIVE), SPACE.parse(DEAD)
+    names = ["params", "synflow", "ensemble"]
+    forward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"))
+    backward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"))
+    first = [forward.evaluate(a), forward.evaluate(b)]
+    second = [backward.evaluate(b), backward.evaluate(a)][::-1]
+    assert first == second
+    # a candidate better on every proxy never gets the lower ensemble score
+    assert (first[0]["params"] > first[1]["params"]) and first[0]["ensemble"] > first[1]["ensemble"]
+
+
 def test_proxies_eval_cli_resumes_from_its_cache(cli, tmp_path):
     cache = tmp_path / "c.jsonl"
     args = ("proxies", "eval", "--proxies", "params,synflow,ensemble", "--ensemble", "params,macs", "--sample", "12",
@@ -91,10 +103,22 @@ def test_proxies_eval_cli_resumes_from_its_cache(cli, tmp_path):
     first = json.loads(out)
     assert set(first) == {"params", "synflow", "macs", "ensemble"}
     assert set(first["params"]) == {"spearman", "kendall", "seconds_per_arch"}
-    assert len(cache.read_text().splitlines()) == 12
+    assert len(cache.read_text().splitlines()) == 1 + 12  # the settings line, then one line per cell
     code, out, _ = cli(*args)
     assert {k: v["spearman"] for k, v in json.loads(out).items()} == {k: v["spearman"] for k, v in first.items()}
-    assert len(cache.read_text().splitlines()) == 12  # nothing recomputed
+    assert len(cache.read_text().splitlines()) == 1 + 12  # nothing recomputed
+    # a line cut off by a crash is scored again, not an error
+    lines = cache.read_text().splitlines()
+    cache.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])
+    code, out, err = cli(*args)
+    assert code == 0, err
+    assert {k: v["spearman"] for k, v in json.loads(out).items()} == {k: v["spearman"] for k, v in first.items()}
+    # scores made for a 10-class head are not reused for a 100-class one
+    code, _, err = cli(*args, "--num-classes", "100")
+    assert code != 0 and "num_classes=10" in err and "Traceback" not in err
+    for sample in ("0", "1", "20000"):
+        code, _, err = cli("proxies", "eval", "--proxies", "params", "--sample", sample, "--cache", str(tmp_path / "x"))
+        assert code != 0 and "sample must be between 2" in err
     code, _, err = cli("proxies", "eval", "--proxies", "bogus")
     assert code != 0 and "unknown proxy 'bogus'" in err
     code, _, err = cli("proxies", "eval", "--proxies", "params", "--device", "tpu9")

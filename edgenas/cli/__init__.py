@@ -13,7 +13,7 @@ from edgenas.cli import (  # noqa: F401 - registers the commands
     search_cmd,
     train_cmd,
 )
-from edgenas.cli._common import app
+from edgenas.cli._common import app, interrupt_hint
 from edgenas.errors import EdgeNASError
 
 __all__ = ["app", "main", "run"]
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; everything evaluated so far is stored", file=sys.stderr)
+        print(interrupt_hint[-1] if interrupt_hint else "interrupted", file=sys.stderr)
         return 130
     return 0
 

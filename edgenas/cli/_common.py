@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edgenas.errors import ConfigError
 
-__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "load_object"]
+__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "load_object", "progress",
+           "check_output", "interrupt_hint"]
 
 app = typer.Typer(
     name="edgenas",
@@ -20,7 +25,86 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Without a terminal (a log, a pipe, CI) nothing is wrapped: architecture strings and printed
+# commands stay on one line, so they can be copied back.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 10_000)
+
+# What the CLI prints when Ctrl-C stops a command (a command that can resume sets it).
+interrupt_hint: list[str] = []
+
+
+class PlainProgress:
+    """The part of rich's `Progress` the commands use, as plain lines on stderr every
+    ``every`` seconds (and at the end): long work shows it is alive in a log."""
+
+    def __init__(self, label: str, every: float = 10.0) -> None:
+        self.label, self.every = label, every
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.start = self.last = time.monotonic()
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            for task in self.tasks.values():
+                self._line(task)
+
+    def add_task(self, description: str, total: float | None = None, completed: float = 0, **fields: Any) -> int:
+        self.tasks[len(self.tasks)] = {"total": total, "completed": completed, **fields}
+        return len(self.tasks) - 1
+
+    def update(self, task: int, *, completed: float | None = None, advance: float | None = None,
+               **fields: Any) -> None:
+        state = self.tasks[task]
+        if completed is not None:
+            state["completed"] = completed
+        if advance is not None:
+            state["completed"] += advance
+        state.update(fields)
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            self._line(state)
+
+    def _line(self, state: dict[str, Any]) -> None:
+        total = f"/{state['total']:g}" if state.get("total") else ""
+        extra = "".join(f" {k} {v}" for k, v in state.items() if k not in ("total", "completed"))
+        print(f"{self.label}: {state['completed']:g}{total} after {time.monotonic() - self.start:.0f} s{extra}",
+              file=sys.stderr, flush=True)
+
+
+def progress(label: str, quiet: bool = False, *fields: str) -> Progress | PlainProgress:
+    """A progress display: a bar on a terminal, periodic plain lines otherwise, nothing when
+    ``quiet`` (machine-readable output). ``fields`` are extra task fields shown after the count."""
+    if console.is_terminal:
+        columns = [TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
+                   *(TextColumn(f"{f} {{task.fields[{f}]}}") for f in fields), TimeElapsedColumn()]
+        return Progress(*columns, console=console, transient=True, disable=quiet)
+    if quiet:
+        return Progress(console=console, disable=True)
+    return PlainProgress(label)
+
+
+def check_output(path: Path | str, what: str, suffixes: tuple[str, ...] | None = None) -> Path:
+    """Fail *before* the work when ``path`` cannot be written: its folder must be creatable and
+    writable, and its extension one of ``suffixes`` when given."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise ConfigError(f"{what} {str(path)!r} must end in one of {', '.join(suffixes)}")
+    if path.is_dir():
+        raise ConfigError(f"{what} {str(path)!r} is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".edgenas-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {what} {str(path)!r}: {exc.strerror or exc}; choose a writable folder") from None
+    return path
 
 
 def print_json(data: Any) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgenas.cli._common import app, console
-from edgenas.cli.search_cmd import build_experiment, show_result
+from edgenas.cli._common import app, check_output, console
+from edgenas.cli.search_cmd import show_result
 
 __all__ = ["demo"]
 
@@ -19,14 +19,16 @@ def demo(
 ) -> None:
     """Latency-constrained search on NAS-Bench-201: shipped CIFAR-10 accuracies and Raspberry
     Pi 5 latencies; prints the best cell under the limit and writes the Pareto plot."""
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.experiment import create_experiment
     from edgenas.experiment.plot import plot_pareto
 
-    experiment = build_experiment(
-        space_name="nb201", benchmark="nb201-cifar10", strategy="evolution", seed=seed,
-        name=f"demo-{max_latency_ms:g}ms-seed{seed}", storage="sqlite:///runs/demo.db",
-        latency_table="nb201-pi5-onnx", max_latency_ms=max_latency_ms, max_macs=None,
-        max_params=None, max_peak_kb=None, objective=None, executor="local", workers=1,
-        address=None, strategy_params={}, reward_target=None, reward_weight=-0.07,
+    check_output(plot, "--plot", (".png", ".pdf", ".svg"))
+    experiment = create_experiment(
+        name=f"demo-{max_latency_ms:g}ms-seed{seed}", space="nb201", evaluator="table:nb201-cifar10",
+        objective="test_accuracy", costs=["latency-table:nb201-pi5-onnx"],
+        constraints=[f"latency_ms<={max_latency_ms!r}"], strategy="evolution", seed=seed,
+        storage="sqlite:///runs/demo.db",
     )
     console.print(f"[bold]Searching NAS-Bench-201[/bold] for the most accurate CIFAR-10 cell under "
                   f"{max_latency_ms:g} ms on a Raspberry Pi 5 (ONNX Runtime), regularized evolution, "
@@ -34,6 +36,7 @@ def demo(
     result = experiment.run(budget)
     show_result(result)
     accuracy, latency = experiment.evaluator, experiment.costs.parts[0]
+    assert isinstance(accuracy, TabularBenchmark) and isinstance(latency, TabularBenchmark)
     feasible = [a for a in accuracy.archs() if latency.rows[a]["latency_ms"] <= max_latency_ms]
     top = max(accuracy.rows[a]["test_accuracy"] for a in feasible)
     found = result.best.metrics["test_accuracy"] if result.best else float("nan")

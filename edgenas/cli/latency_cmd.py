@@ -8,21 +8,15 @@ from typing import Any
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from edgenas.cli._common import app, console, parse_floats, parse_ints, print_json
+from edgenas.cli._common import app, console, parse_floats, parse_ints, print_json, progress
 from edgenas.errors import ConfigError, DataError
 
 __all__ = ["latency_app"]
 
 latency_app = typer.Typer(help="Measure, tabulate and predict latency.", no_args_is_help=True)
 app.add_typer(latency_app, name="latency")
-
-
-def _progress(label: str, disable: bool = False) -> Progress:
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=disable)
 
 
 def _table_data(space_name: str, path: str) -> tuple[Any, list, np.ndarray]:
@@ -113,8 +107,8 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text("arch,latency_ms,spread,reliable\n")
     todo = [a for a in archs if sp.format(a) not in done]
-    with _progress(f"measuring on {device}") as progress, output.open("a", newline="") as f:
-        task = progress.add_task("m", total=len(archs), completed=len(archs) - len(todo))
+    with progress(f"measuring on {device}") as bar, output.open("a", newline="") as f:
+        task = bar.add_task("m", total=len(archs), completed=len(archs) - len(todo))
         writer = csv.writer(f)
         for arch in todo:
             if hasattr(dev, "measure"):
@@ -127,7 +121,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
                 row = [f"{dev.latency(sp, arch):.6f}", "0", 1]
             writer.writerow([sp.format(arch), *row])
             f.flush()  # every measurement is on disk before the next starts
-            progress.update(task, advance=1)
+            bar.update(task, advance=1)
     console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
 
 
@@ -146,13 +140,13 @@ def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(
     if output.exists():
         table = LatencyLUT.load(output, sp)
     else:
-        with _progress("measuring layers", json) as progress:
-            task = progress.add_task("l", total=None)
-            table = build_lut(sp, dev, seed=seed, progress=lambda i, t: progress.update(task, completed=i, total=t))
+        with progress("measuring layers", json) as bar:
+            task = bar.add_task("l", total=None)
+            table = build_lut(sp, dev, seed=seed, progress=lambda i, t: bar.update(task, completed=i, total=t))
         table.save(output)
-    with _progress("end-to-end", json) as progress:
-        task = progress.add_task("e", total=n)
-        report = additivity(table, dev, archs, progress=lambda i, t: progress.update(task, completed=i))
+    with progress("end-to-end", json) as bar:
+        task = bar.add_task("e", total=n)
+        report = additivity(table, dev, archs, progress=lambda i, t: bar.update(task, completed=i))
     report["entries"] = len(table.entries)
     if json:
         print_json(report)
@@ -185,12 +179,12 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
         sp = _space(space, resolution)
         dev = _device(device, sp, threads)
         archs = [sp.sample(rng) for _ in range(n)]
-        with _progress("measuring", json) as progress:
-            task = progress.add_task("m", total=n)
+        with progress("measuring", json) as bar:
+            task = bar.add_task("m", total=n)
             y = []
             for arch in archs:
                 y.append(dev.latency(sp, arch))
-                progress.update(task, advance=1)
+                bar.update(task, advance=1)
             y = np.array(y)
     costs = ProfileCost(sp)
     metrics = [costs.evaluate(a) for a in archs]
@@ -199,10 +193,10 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
         proxies["predictor"] = LatencyPredictor.load(predictor, sp).predict(archs)
     report: dict[str, Any] = {"n": len(archs), "correlations": rank_correlations(y, proxies)}
     if device:
-        with _progress("width/depth families", json) as progress:
-            task = progress.add_task("s", total=None)
+        with progress("width/depth families", json) as bar:
+            task = bar.add_task("s", total=None)
             report["scaling"] = scaling_families(_device(device, sp, threads), resolution=resolution,
-                                                 progress=lambda i, t: progress.update(task, completed=i, total=t))
+                                                 progress=lambda i, t: bar.update(task, completed=i, total=t))
         _plot_scaling(report["scaling"], plot, device)
     if json:
         print_json(report)
@@ -264,10 +258,10 @@ def design_space_cmd(
     def factory(w: float, r: int) -> MBConvSpace:
         return MBConvSpace(widths=(w,), resolutions=(r,), scale_head=True)
 
-    with _progress("profiling sub-spaces", json) as progress:
-        task = progress.add_task("d", total=len(ws) * len(rs))
+    with progress("profiling sub-spaces", json) as bar:
+        task = bar.add_task("d", total=len(ws) * len(rs))
         rows = design_space(factory, ws, rs, sram_kb, flash_kb, samples, seed, quantile, num_classes,
-                            progress=lambda i, t: progress.update(task, completed=i))
+                            progress=lambda i, t: bar.update(task, completed=i))
     _plot_cdf(rows, plot, sram_kb, flash_kb)
     key = f"p{int(quantile * 100)}_macs"
     if json:

@@ -17,12 +17,12 @@ app.add_typer(predictor_app, name="predictor")
 
 
 def _accuracy_data(space_name: str, path: str, metric: str | None) -> tuple[Any, list, np.ndarray]:
-    from edgenas.cli.search_cmd import _objective_metric
     from edgenas.estimate import TabularBenchmark
+    from edgenas.experiment import default_metric
     from edgenas.spaces import create_space
 
     table = TabularBenchmark(path, create_space(space_name))
-    target = _objective_metric(table, metric)
+    target = metric or default_metric(table)
     archs = table.archs()
     return table.space, archs, np.array([table.rows[a][target] for a in archs])
 

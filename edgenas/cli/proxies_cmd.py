@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from edgenas.cli._common import app, console, print_json
-from edgenas.cli.latency_cmd import _progress
+from edgenas.cli._common import app, console, print_json, progress
 
 __all__ = ["proxies_app"]
 
@@ -45,21 +44,21 @@ def eval_cmd(
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Spearman / Kendall of each proxy with the table's accuracy, and seconds per architecture."""
-    from edgenas.cli.search_cmd import _objective_metric
     from edgenas.estimate import TabularBenchmark
     from edgenas.estimate.proxies.study import correlate_proxies
+    from edgenas.experiment import default_metric
     from edgenas.spaces import create_space
 
     table = TabularBenchmark(benchmark, create_space(space))
-    target = _objective_metric(table, metric)
+    target = metric or default_metric(table)
     names = [p.strip() for p in proxies.split(",") if p.strip()]
     cache = cache or Path("runs") / f"proxies-{space}-seed{seed}-{data.replace(':', '_').replace('/', '_')}.jsonl"
     cache.parent.mkdir(parents=True, exist_ok=True)
-    with _progress("scoring", json) as progress:
-        task = progress.add_task("p", total=sample)
+    with progress("scoring", json) as bar:
+        task = bar.add_task("p", total=sample)
         result = correlate_proxies(table, target, names, sample=sample, seed=seed, data=data,
                                    num_classes=num_classes, cache=cache, ensemble=tuple(ensemble.split(",")),
-                                   progress=lambda i, t: progress.update(task, completed=i), device=device)
+                                   progress=lambda i, t: bar.update(task, completed=i), device=device)
     if json:
         print_json(result)
         return

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json as jsonlib
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from edgenas.cli._common import app, console, print_json
-from edgenas.errors import ConfigError
+from edgenas.cli._common import app, check_output, console, interrupt_hint, print_json, progress
+from edgenas.errors import ConfigError, EdgeNASError, StoreError
 
 __all__ = ["search", "runs_app", "build_experiment", "show_result"]
 
@@ -19,122 +19,81 @@ runs_app = typer.Typer(help="Read stored experiments.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
 
-def _objective_metric(evaluator: Any, wanted: str | None) -> str:
-    if wanted:
-        return wanted
-    for metric in evaluator.metrics:
-        if "acc" in metric:
-            return metric
-    return evaluator.metrics[0]
-
-
 def build_experiment(
     *, space_name: str, benchmark: str | None, strategy: str, seed: int, name: str | None,
     storage: str | None, latency_table: str | None, max_latency_ms: float | None,
     max_macs: float | None, max_params: float | None, max_peak_kb: float | None,
     max_flash_kb: float | None = None, latency_predictor: str | None = None, evaluator_spec: str = "table",
-    device: str | None = None, dataset: str = "digits", epochs: int = 6, lr: float = 0.05,
+    device: str | None = None, dataset: str = "fashion-mnist", epochs: int = 6, lr: float = 0.05,
     space_config: dict[str, Any] | None = None,
     objective: str | None, executor: str, workers: int, address: str | None,
     strategy_params: dict[str, Any], reward_target: float | None, reward_weight: float,
 ) -> Any:
-    from edgenas.estimate import TabularBenchmark
-    from edgenas.experiment import Constraint, Experiment, Objective
-    from edgenas.hardware import ProfileCost
+    """Translate the search flags into `create_experiment` arguments (checks that need the
+    flags' names live here; everything else is the library's)."""
+    from edgenas.experiment import Objective, create_experiment, default_metric, make_evaluator
     from edgenas.spaces import create_space
 
-    space = create_space(space_name, **(space_config or {}))
-    table = None
-    if evaluator_spec != "train":
-        if benchmark is None:
-            if space_name != "nb201":
-                raise ConfigError(f"space {space_name} has no shipped benchmark table: give --benchmark FILE.csv "
-                                  "or --evaluator train")
-            benchmark = "nb201-cifar10"
-        table = TabularBenchmark(benchmark, space)
-    evaluator: Any = table
-    if evaluator_spec == "train":
-        from edgenas.estimate.train import TrainConfig, TrainEvaluator
-
-        evaluator = TrainEvaluator(space, dataset, TrainConfig(epochs=epochs, lr=lr, seed=seed))
-    elif evaluator_spec.startswith("proxy:"):
-        from edgenas.estimate.proxies import ProxyEvaluator
-
-        names = [n for n in evaluator_spec[len("proxy:"):].split(",") if n]
-        if not names:
-            raise ConfigError("--evaluator proxy:NAMES needs at least one proxy, e.g. proxy:synflow,meco,params")
-        if len(names) > 1:
-            evaluator = ProxyEvaluator(space, [*names, "ensemble"], ensemble=tuple(names))
-            objective = objective or "ensemble"
-        else:
-            evaluator = ProxyEvaluator(space, names)
-            objective = objective or names[0]
-    elif evaluator_spec != "table":
-        raise ConfigError(f"unknown evaluator {evaluator_spec!r}; use table, train or proxy:NAME[,NAME...]")
-    costs: list[Any] = []
-    constraints: list[Constraint] = []
-    if sum(bool(v) for v in (latency_table, latency_predictor, device)) > 1:
+    if not isinstance(strategy_params, dict):
+        raise ConfigError(f"--strategy-params must be a JSON object, got {strategy_params!r}")
+    if evaluator_spec == "table" and benchmark:
+        evaluator_spec = f"table:{benchmark}"
+    sources = [s for s in (latency_table and f"latency-table:{latency_table}",
+                           latency_predictor and f"latency-predictor:{latency_predictor}",
+                           device and f"device:{device}") if s]
+    if len(sources) > 1:
         raise ConfigError("give one latency source: --latency-table, --latency-predictor or --device")
-    if device:
-        from edgenas.hardware.devices import DeviceLatency, create_device
-
-        costs.append(DeviceLatency(create_device(device, space=space), space))
-    if latency_table:
-        costs.append(TabularBenchmark(latency_table, space, metrics=["latency_ms"], cheap=True))
-    if latency_predictor:
-        from edgenas.hardware import PredictedLatency
-
-        costs.append(PredictedLatency(latency_predictor, space))
+    constraints = []
     if max_latency_ms is not None:
-        if not (latency_table or latency_predictor or device):
+        if not sources:
             raise ConfigError("--max-latency-ms needs --latency-table FILE.csv, --latency-predictor FILE or --device")
-        constraints.append(Constraint("latency_ms", "<=", max_latency_ms))
+        constraints.append(f"latency_ms<={max_latency_ms!r}")
     profile_limits = [("macs", max_macs), ("params", max_params),
                       ("peak_memory_bytes", None if max_peak_kb is None else max_peak_kb * 1024),
                       ("weight_bytes", None if max_flash_kb is None else max_flash_kb * 1024)]
+    costs = list(sources)
     if any(v is not None for _, v in profile_limits):
-        costs.append(ProfileCost(space))
-        constraints += [Constraint(m, "<=", v) for m, v in profile_limits if v is not None]
-    metric = _objective_metric(evaluator, objective)
+        costs.append("profile")
+        constraints += [f"{m}<={v!r}" for m, v in profile_limits if v is not None]
+    if not isinstance(space_config, dict):
+        raise ConfigError(f"--space-config must be a JSON object of space options, got {space_config!r}")
+    try:
+        space = create_space(space_name, **space_config)
+    except TypeError as exc:
+        raise ConfigError(f"--space-config {space_config} does not fit space {space_name}: {exc}") from None
+    evaluator = make_evaluator(evaluator_spec, space, dataset=dataset, epochs=epochs, lr=lr, seed=seed)
+    metric = objective or default_metric(evaluator)
     scalar = {}
     if reward_target is not None:
-        if not (latency_table or latency_predictor or device):
+        if not sources:
             raise ConfigError("--reward-target-ms needs --latency-table, --latency-predictor or --device")
         scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
                   "weight_below": reward_weight, "weight_above": reward_weight}
-    name = name or f"{space_name}-{strategy}-seed{seed}"
-    experiment = Experiment(
-        name=name, space=space, evaluator=evaluator, objective=Objective(metric, **scalar),
-        strategy=strategy, strategy_params=strategy_params, seed=seed, costs=costs,
-        constraints=constraints, storage=storage, executor=executor, workers=workers, address=address,
+    return create_experiment(
+        name=name or f"{space_name}-{strategy}-seed{seed}", space=space, evaluator=evaluator,
+        objective=Objective(metric, **scalar), costs=costs, constraints=constraints, strategy=strategy,
+        strategy_params=strategy_params, seed=seed, storage=storage, executor=executor, workers=workers,
+        address=address,
     )
-    experiment.table = table  # the truth, for reporting what a zero-shot search found
-    return experiment
 
 
-def zero_shot_pick(experiment: Any, result: Any) -> dict[str, Any] | None:
-    """For a proxy search: the top pick over *all* evaluated candidates (ensembles re-ranked
-    on the final set) and its true metrics looked up in the table afterwards."""
-    from edgenas.estimate.proxies import ProxyEvaluator, ensemble_scores
+def zero_shot_pick(experiment: Any, result: Any, benchmark: str | None) -> dict[str, Any] | None:
+    """For a zero-shot (proxy) search over a space with a table: the top pick's true metrics,
+    looked up in the table after the search (the search itself never reads it)."""
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.estimate.proxies import ProxyEvaluator
+    from edgenas.experiment import SHIPPED_ACCURACY, default_metric
     from edgenas.spaces import Arch
 
-    evaluator = experiment.evaluator
-    if not isinstance(evaluator, ProxyEvaluator) or experiment.table is None:
+    table_id = benchmark or SHIPPED_ACCURACY.get(experiment.space.name)
+    if not isinstance(experiment.evaluator, ProxyEvaluator) or table_id is None or result.best is None:
         return None
-    done = [t for t in result.trials if t.state == "complete"]
-    if not done:
-        return None
-    if evaluator.ensemble:
-        combined = ensemble_scores({p: [t.metrics[p] for t in done] for p in evaluator.ensemble})
-        top = done[int(combined.argmax())]
-    else:
-        top = max(done, key=lambda t: t.metrics[experiment.objective.metric])
-    arch = Arch.from_json(top.arch)
-    truth = experiment.table.rows.get(arch, {})
-    metric = _objective_metric(experiment.table, None)
-    _, optimum = experiment.table.best(metric)
-    return {"arch": experiment.space.format(arch), "proxy_metrics": top.metrics, "true_metrics": truth,
-            "table_optimum": optimum}
+    table = TabularBenchmark(table_id, experiment.space)
+    arch = Arch.from_json(result.best.arch)
+    metric = default_metric(table)
+    _, optimum = table.best(metric)
+    return {"arch": experiment.space.format(arch), "proxy_metrics": result.best.metrics,
+            "true_metrics": table.rows.get(arch, {}), "metric": metric, "table_optimum": optimum}
 
 
 def show_result(result: Any) -> None:
@@ -181,7 +140,7 @@ def search(
     evaluator: str = typer.Option("table", help="table (--benchmark accuracies), train (from scratch on --dataset) "
                                   "or proxy:NAME[,NAME...] (zero-shot)"),
     device: str = typer.Option(None, help="measure latency on torch-cpu / onnxruntime-cpu / microcontroller"),
-    dataset: str = typer.Option("digits", help="--evaluator train: digits, cifar10:PATH, npz:PATH, PATH"),
+    dataset: str = typer.Option("fashion-mnist", help="--evaluator train: fashion-mnist[:DIR], digits, cifar10:PATH, npz:PATH, PATH"),
     epochs: int = typer.Option(6, help="--evaluator train: epochs per candidate"),
     lr: float = typer.Option(0.05, help="--evaluator train: peak learning rate"),
     space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
@@ -212,36 +171,64 @@ def search(
         workers=workers, address=address, strategy_params=params, reward_target=reward_target_ms,
         reward_weight=reward_weight,
     )
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("best {task.fields[best]}"), TimeElapsedColumn()]
-    with Progress(*columns, console=console, disable=json, transient=True) as progress:
-        task = progress.add_task(experiment.name, total=budget, best="-")
+    if plot is not None:
+        check_output(plot, "--plot", _plot_suffixes())
+        if experiment.pareto_metric() is None:
+            raise ConfigError("--plot needs a cost to plot against: add --latency-table, --device, "
+                              "--latency-predictor or a --max-* limit")
+    interrupt_hint.append(f"interrupted; every finished candidate is stored in {experiment.storage}. "
+                          f"Resume with: {_resume_command(experiment.name)}")
+    with progress(experiment.name, json, "best") as bar:
+        task = bar.add_task(experiment.name, total=budget, best="-", completed=0)
         best = [float("-inf")]
 
         def update(record: Any, _: Any) -> None:
             metric = record.metrics.get(experiment.objective.metric)
             if record.fitness is not None and record.fitness > best[0]:
                 best[0] = record.fitness
-                progress.update(task, best=f"{metric:.4g}")
-            progress.update(task, advance=1)
+                bar.update(task, best=f"{metric:.4g}")
+            bar.update(task, advance=1)
 
         result = experiment.run(budget, callback=update)
+    interrupt_hint.clear()
+    finished = [t for t in result.trials if t.state != "running"]
+    if finished and all(t.state == "failed" for t in finished):
+        first = min(finished, key=lambda t: t.number)
+        raise EdgeNASError(f"all {len(finished)} evaluated candidates failed; the first error was: {first.error}")
     if plot is not None:
         from edgenas.experiment.plot import plot_pareto
 
         plot_pareto(result, plot, experiment.constraints)
-    pick = zero_shot_pick(experiment, result)
+    pick = zero_shot_pick(experiment, result, benchmark)
     if json:
         print_json(result.to_dict() | ({"zero_shot": pick} if pick else {}))
         return
     show_result(result)
     if pick:
-        metric = _objective_metric(experiment.table, None)
+        metric = pick["metric"]
         console.print(f"zero-shot top pick {pick['arch']}: true {metric} {pick['true_metrics'].get(metric, float('nan')):.3f} "
                       f"(table optimum {pick['table_optimum']:.3f}), looked up after the search")
     if plot is not None:
         console.print(f"Pareto plot: {plot}")
     console.print(f"stored in {experiment.storage} as {experiment.name!r}")
+
+
+def _plot_suffixes() -> tuple[str, ...]:
+    """File extensions matplotlib can write."""
+    from matplotlib.figure import Figure
+
+    return tuple(f".{ext}" for ext in Figure().canvas.get_supported_filetypes())
+
+
+def _resume_command(name: str) -> str:
+    """The command line this process was started with, naming the experiment."""
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:]]
+    if "--name" not in args and not any(a.startswith("--name=") for a in args):
+        args += ["--name", name]
+    return "edgenas " + " ".join(shlex.quote(a) for a in args)
 
 
 def _stores(storage: str | None) -> list[str]:
@@ -258,8 +245,15 @@ def runs_list(storage: str = typer.Option(None, help="a store URL (default: ever
 
     rows = []
     for url in _stores(storage):
-        store = Store(url, create=False)
-        for name, config, count, _ in store.experiments():
+        try:
+            store = Store(url, create=False)
+            found = store.experiments()
+        except StoreError as exc:
+            if storage:
+                raise
+            print(f"warning: skipped {url}: {exc}", file=sys.stderr)
+            continue
+        for name, config, count, _ in found:
             rows.append({"name": name, "storage": url, "evaluated": count,
                          "space": config["space"]["name"], "strategy": config["strategy"]["name"],
                          "seed": config["strategy"]["seed"], "constraints": config["constraints"]})

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from edgenas.cli._common import app, console, print_json
-from edgenas.cli.latency_cmd import _progress
+from edgenas.cli._common import app, console, print_json, progress
 from edgenas.errors import ConfigError
 
 __all__ = ["train"]
@@ -52,10 +51,10 @@ def train(
     data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=seed)
     torch.manual_seed(seed)
     model = sp.build(a, num_classes=data.num_classes)
-    with _progress(f"training {epochs} epochs", json) as progress:
-        task = progress.add_task("t", total=epochs)
+    with progress(f"training {epochs} epochs", json) as bar:
+        task = bar.add_task("t", total=epochs)
         result = Trainer(config, checkpoint).fit(
-            model, data, progress=lambda e, t, row: progress.update(task, completed=e))
+            model, data, progress=lambda e, t, row: bar.update(task, completed=e))
     out = {"arch": sp.format(a), "val_accuracy": 100 * result.val_accuracy,
            "test_accuracy": 100 * result.test_accuracy, "seconds": result.seconds, "history": result.history}
     if json:

@@ -180,7 +180,7 @@ class HyperNetEvaluator(Evaluator):
                  cells: int = 1) -> None:
         self.space, self.hyper, self.data, self.channels, self.cells = space, hyper, data, channels, cells
 
-    def config(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         return {"type": "HyperNetEvaluator", "channels": self.channels, "cells": self.cells}
 
     def evaluate(self, arch: Arch) -> dict[str, float]:

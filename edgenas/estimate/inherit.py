@@ -11,6 +11,7 @@ a good start, no longer the same function. Width and resolution must match.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -20,9 +21,9 @@ from torch import nn
 from edgenas.blocks import InvertedResidual
 from edgenas.data import Dataset, load_dataset
 from edgenas.errors import ConfigError
-from edgenas.estimate._base import Evaluator
 from edgenas.estimate.net2net import net2wider
 from edgenas.estimate.train import TrainConfig, Trainer
+from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, MBConvSpace
 
 __all__ = ["inherit", "InheritingEvaluator", "grows"]
@@ -114,13 +115,14 @@ def inherit(space: MBConvSpace, parent: Arch, parent_model: nn.Module, child: Ar
     return model
 
 
+@register_evaluator
 class InheritingEvaluator(Evaluator):
     """Trains the first architectures from scratch; later ones inherit from the closest trained
     architecture of the same width and resolution and are fine-tuned for ``finetune_epochs``."""
 
     metrics = ("accuracy", "test_accuracy", "train_seconds", "inherited")
 
-    def __init__(self, space: MBConvSpace, dataset: str = "digits", scratch: TrainConfig | None = None,
+    def __init__(self, space: MBConvSpace, dataset: str = "fashion-mnist", scratch: TrainConfig | None = None,
                  finetune_epochs: int = 2) -> None:
         self.space, self.dataset = space, dataset
         self.scratch = scratch or TrainConfig()
@@ -128,8 +130,13 @@ class InheritingEvaluator(Evaluator):
         self.trained: dict[Arch, dict[str, torch.Tensor]] = {}
         self._data: Dataset | None = None
 
-    def config(self) -> dict[str, Any]:
-        return {"type": "InheritingEvaluator", "dataset": self.dataset, "finetune_epochs": self.finetune_epochs}
+    def get_params(self) -> dict[str, Any]:
+        return {"type": "InheritingEvaluator", "dataset": self.dataset, "finetune_epochs": self.finetune_epochs,
+                "scratch": asdict(self.scratch)}
+
+    @classmethod
+    def from_params(cls, space: MBConvSpace, params: dict[str, Any]) -> InheritingEvaluator:
+        return cls(space, params["dataset"], TrainConfig(**params["scratch"]), params["finetune_epochs"])
 
     def _parent(self, arch: Arch) -> Arch | None:
         same = [a for a in self.trained if a["width"] == arch["width"] and a["resolution"] == arch["resolution"]]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from edgenas.errors import ArchError, ConfigError, DataError
-from edgenas.estimate._base import Evaluator
+from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table"]
@@ -51,8 +51,9 @@ def _read_text(path: Path) -> str:
         raise DataError(f"cannot read table {path}: {exc}") from None
 
 
+@register_evaluator
 class TabularBenchmark(Evaluator):
-    """Looks architectures up in a measured table; counts distinct queries as the budget.
+    """Looks architectures up in a measured table; ``queries`` counts the distinct ones asked.
 
     Every numeric column other than ``index`` / ``measured_index`` is a metric. Values must be
     finite numbers; columns named ``*latency*`` or ``*_ms`` must be positive. ``measured_arch``
@@ -61,6 +62,7 @@ class TabularBenchmark(Evaluator):
 
     def __init__(self, path: str | Path, space: SearchSpace, *, metrics: list[str] | None = None,
                  cheap: bool = False) -> None:
+        self.source = str(path)  # a shipped table's id stays an id: the run resumes on another install
         self.path = resolve_table(path)
         self.space = space
         self.cheap = cheap
@@ -69,8 +71,9 @@ class TabularBenchmark(Evaluator):
         self.queried: set[Arch] = set()
         self._load(metrics)
 
-    def config(self) -> dict[str, Any]:
-        return {"table": str(self.path), "metrics": list(self.metrics)}
+    def get_params(self) -> dict[str, Any]:
+        return {"type": "TabularBenchmark", "path": self.source, "metrics": list(self.metrics),
+                "cheap": self.cheap}
 
     def _load(self, wanted: list[str] | None) -> None:
         reader = csv.DictReader(io.StringIO(_read_text(self.path)))
@@ -135,6 +138,9 @@ class TabularBenchmark(Evaluator):
     # -- whole-table views ---------------------------------------------------------
     def archs(self) -> list[Arch]:
         return list(self.rows)
+
+    def candidates(self) -> list[Arch]:
+        return self.archs()
 
     def column(self, metric: str) -> np.ndarray:
         if metric not in self.metrics:

@@ -21,7 +21,7 @@ from torch import nn
 
 from edgenas.data import Dataset, load_dataset
 from edgenas.errors import ConfigError, EdgeNASError
-from edgenas.estimate._base import Evaluator
+from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "TrainEvaluator", "accuracy"]
@@ -148,6 +148,7 @@ class Trainer:
         return result
 
 
+@register_evaluator
 class TrainEvaluator(Evaluator):
     """Trains each architecture from scratch (seeded) and reports validation accuracy (%)."""
 
@@ -160,8 +161,13 @@ class TrainEvaluator(Evaluator):
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self._data: dict[tuple, Dataset] = {}
 
-    def config(self) -> dict[str, Any]:
-        return {"type": "TrainEvaluator", "dataset": self.dataset_spec, "train": asdict(self.train_config)}
+    def get_params(self) -> dict[str, Any]:
+        return {"type": "TrainEvaluator", "dataset": self.dataset_spec, "config": asdict(self.train_config),
+                "checkpoint_dir": str(self.checkpoint_dir) if self.checkpoint_dir else None}
+
+    @classmethod
+    def from_params(cls, space: SearchSpace, params: dict[str, Any]) -> TrainEvaluator:
+        return cls(space, params["dataset"], TrainConfig(**params["config"]), params.get("checkpoint_dir"))
 
     def data(self, arch: Arch) -> Dataset:
         shape = self.space.input_shape(arch)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from edgenas.errors import ConfigError, EdgeNASError
+from edgenas.errors import ConfigError, DataError, EdgeNASError
 from edgenas.spaces import Arch
 
 __all__ = ["Outcome", "LocalExecutor", "RayExecutor", "create_executor"]
@@ -21,6 +21,10 @@ class Outcome:
     metrics: dict[str, float]
     error: str | None
     attempts: int
+
+
+# Errors that would fail every candidate alike: they stop the run instead of being stored.
+FATAL = (ConfigError, DataError)
 
 
 def _describe(exc: BaseException) -> str:
@@ -44,7 +48,7 @@ class LocalExecutor:
         number, arch = self.queue.pop(0)
         try:
             return Outcome(number, self.evaluate(arch), None, 1)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, *FATAL):
             raise
         except Exception as exc:  # noqa: BLE001 - a failed candidate is stored, not fatal
             return Outcome(number, {}, _describe(exc), 1)
@@ -53,11 +57,11 @@ class LocalExecutor:
         pass
 
 
-def _ray_evaluate(evaluate: EvaluateFn, arch_json: str) -> tuple[dict[str, float], str | None]:
+def _ray_evaluate(evaluate: EvaluateFn, arch_json: str) -> tuple[dict[str, float], str | None, bool]:
     try:
-        return evaluate(Arch.from_json(arch_json)), None
+        return evaluate(Arch.from_json(arch_json)), None, False
     except Exception as exc:  # noqa: BLE001 - reported back as a failed candidate
-        return {}, _describe(exc)
+        return {}, _describe(exc) if not isinstance(exc, FATAL) else str(exc), isinstance(exc, FATAL)
 
 
 class RayExecutor:
@@ -101,7 +105,9 @@ class RayExecutor:
             ref = ready[0]
             number, arch, attempt = self.inflight.pop(ref)
             try:
-                metrics, error = ray.get(ref)
+                metrics, error, fatal = ray.get(ref)
+                if fatal:
+                    raise ConfigError(error)
                 return Outcome(number, metrics, error, attempt)
             except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError) as exc:
                 # the process evaluating it died: evaluate the same candidate again
@@ -120,6 +126,8 @@ class RayExecutor:
 
 def create_executor(name: str, evaluate: EvaluateFn, *, workers: int = 2,
                     address: str | None = None) -> LocalExecutor | RayExecutor:
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
     if name == "local":
         return LocalExecutor(evaluate)
     if name == "ray":

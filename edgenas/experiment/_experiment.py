@@ -1,25 +1,45 @@
-"""The search loop: ask -> store -> evaluate -> store -> tell, until the budget; resumable."""
+"""The search loop: ask -> store -> evaluate -> store -> tell, until the budget; resumable.
+
+`create_experiment` / `load_experiment` (Optuna's ``create_study`` / ``load_study``) assemble
+one; `Experiment.ask` / `Experiment.tell` drive it from Python; `Experiment.run` is the same
+pair in a loop, with an executor (local or Ray) evaluating the candidates.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from edgenas.errors import InfeasibleError, StoreError
-from edgenas.estimate import Combined, Evaluator, TabularBenchmark
+from edgenas.errors import ConfigError, InfeasibleError, StoreError
+from edgenas.evaluator import Combined, Evaluator
 from edgenas.experiment._executors import create_executor
 from edgenas.experiment._objective import Constraint, Objective, pareto_front
-from edgenas.experiment._store import Store, TrialRecord, default_storage
+from edgenas.experiment._store import Store, TrialRecord, default_storage, store_path
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies import SpaceExhausted, Strategy, create_strategy
 
-__all__ = ["Experiment", "SearchResult"]
+__all__ = ["Experiment", "SearchResult", "Trial", "check_name"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+-]{0,127}$")
 
 
+def check_name(name: str) -> str:
+    """A plain experiment name: it becomes a file name under ``runs/``."""
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise ConfigError(f"experiment name {name!r} is not plain; use letters, digits and . _ - + = "
+                          "(no path separators, not empty, at most 128 characters)")
+    return name
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A candidate handed out by `Experiment.ask`: tell its metrics back with its ``number``."""
+
+    number: int
+    arch: Arch
 @dataclass
 class SearchResult:
     """What a search leaves: every trial, the best feasible one and the Pareto front."""
@@ -70,7 +90,7 @@ class Experiment:
     cheap evaluators (a latency table, a profiler) whose metrics are stored with every trial
     and whose constraints are checked *before* a candidate is evaluated. Constraints on other
     metrics are checked after evaluation (the candidate is stored as infeasible).
-    Running again with the same name continues the stored run.
+    Opening an experiment whose name is stored continues the stored run.
     """
 
     def __init__(
@@ -87,15 +107,18 @@ class Experiment:
         constraints: Sequence[Constraint] = (),
         storage: str | None = None,
         executor: str = "local",
-        workers: int = 2,
+        workers: int = 1,
         address: str | None = None,
     ) -> None:
-        self.name, self.space, self.evaluator, self.objective = name, space, evaluator, objective
+        self.name, self.space, self.evaluator, self.objective = check_name(name), space, evaluator, objective
         self.strategy_name, self.strategy_params = strategy, dict(strategy_params or {})
         self.seed = seed
         self.costs = Combined(costs) if costs else None
         self.constraints = list(constraints)
         self.storage = storage or default_storage(name)
+        store_path(self.storage)  # a bad URL fails here, before any work
+        if workers < 1:
+            raise ConfigError(f"workers must be at least 1, got {workers}")
         self.executor_name, self.workers, self.address = executor, workers, address
         cheap_metrics = set(self.costs.metrics) if self.costs else set()
         self.cheap_constraints = [c for c in self.constraints if c.metric in cheap_metrics]
@@ -108,17 +131,23 @@ class Experiment:
         if objective.metric not in known:
             raise InfeasibleError(f"objective metric {objective.metric!r} is not provided "
                                   f"(available: {', '.join(sorted(known))})")
+        for metric in filter(None, (objective.cost_metric,)):
+            if metric not in known:
+                raise InfeasibleError(f"reward cost metric {metric!r} is not provided "
+                                      f"(available: {', '.join(sorted(known))})")
+        self._strategy = create_strategy(strategy, space, seed=seed, feasible=self.feasible, **self.strategy_params)
+        self._state: _RunState | None = None
 
     # -- configuration ----------------------------------------------------------------
-    def config(self) -> dict[str, Any]:
-        strategy = create_strategy(self.strategy_name, self.space, seed=self.seed, **self.strategy_params)
+    def get_params(self) -> dict[str, Any]:
+        """Everything that decides the run's history; stored, and compared on resume."""
         return {
-            "space": {"name": self.space.name, **self.space.config()},
-            "strategy": {"name": self.strategy_name, "seed": self.seed, **strategy.params()},
-            "objective": self.objective.to_dict(),
+            "space": {"name": self.space.name, **self.space.get_params()},
+            "strategy": {"name": self.strategy_name, "seed": self.seed, **self._strategy.get_params()},
+            "objective": self.objective.get_params(),
             "constraints": [str(c) for c in self.constraints],
-            "evaluator": self.evaluator.config(),
-            "costs": self.costs.config() if self.costs else None,
+            "evaluator": self.evaluator.get_params(),
+            "costs": self.costs.get_params() if self.costs else None,
         }
 
     def feasible(self, arch: Arch) -> bool:
@@ -128,13 +157,17 @@ class Experiment:
         return all(c.ok(metrics) for c in self.cheap_constraints)
 
     def check_feasible(self, samples: int = 500) -> None:
-        """Fail before searching when the cheap constraints exclude every architecture."""
+        """Fail before searching when the cheap constraints exclude every architecture: over
+        every architecture the cost evaluators can score when that is a finite list (a
+        table), else over ``samples`` random ones."""
         if not self.cheap_constraints:
             return
-        tables = [p for p in self.costs.parts if isinstance(p, TabularBenchmark)]
-        if tables and all(c.metric in tables[0].metrics for c in self.cheap_constraints):
-            archs = tables[0].archs()
+        listed = self.costs.candidates()
+        if listed is not None:
+            archs = listed
         else:
+            import numpy as np
+
             rng = np.random.default_rng(self.seed)
             archs = [self.space.sample(rng) for _ in range(samples)]
         if any(self.feasible(a) for a in archs):
@@ -144,37 +177,46 @@ class Experiment:
             values = [self.costs.evaluate(a)[c.metric] for a in archs]
             closest = min(values) if c.op == "<=" else max(values)
             limits.append(f"{c} (closest: {closest:g})")
-        scope = "in the table" if tables else f"in {samples} random samples"
+        scope = "in the table" if listed is not None else f"in {samples} random samples"
         raise InfeasibleError(f"no architecture satisfies {' and '.join(limits)} {scope}; relax the limit")
 
-    def _evaluate(self, arch: Arch) -> dict[str, float]:
-        metrics = self.costs.evaluate(arch) if self.costs else {}
-        metrics.update(self.evaluator.evaluate(arch))
-        return metrics
+    def evaluate(self, arch: Arch) -> dict[str, float]:
+        """Every metric of ``arch``: the costs', then the evaluator's."""
+        return _Evaluation(self.costs, self.evaluator)(arch)
 
     def _fitness(self, metrics: dict[str, float], error: str | None) -> float:
         if error or not all(c.ok(metrics) for c in self.late_constraints):
             return -math.inf
         return self.objective.fitness(metrics)
 
-    # -- the loop ---------------------------------------------------------------------
-    def _open(self) -> tuple[Store, Strategy, list[TrialRecord]]:
+    # -- opening and replay ------------------------------------------------------------
+    def _open(self) -> _RunState:
+        if self._state is not None:
+            return self._state
+        self.check_feasible()
         store = Store(self.storage)
-        config = self.config()
-        stored = store.experiment_config(self.name)
-        if stored is None:
-            store.create_experiment(self.name, config)
-        elif stored != config:
-            diff = sorted(k for k in config if config[k] != stored.get(k))
-            raise StoreError(
-                f"experiment {self.name!r} in {self.storage} was run with different settings "
-                f"({', '.join(diff)}); use another --name, or the same settings to continue it"
-            )
-        strategy = create_strategy(self.strategy_name, self.space, seed=self.seed,
-                                   feasible=self.feasible, **self.strategy_params)
-        trials = store.trials(self.name)
-        self._replay(strategy, trials)
-        return store, strategy, trials
+        lock = store.lock(self.name)
+        try:
+            config = self.get_params()
+            stored = store.experiment_config(self.name)
+            if stored is None:
+                store.create_experiment(self.name, config)
+            elif stored != config:
+                diff = sorted(k for k in config if config[k] != stored.get(k))
+                raise StoreError(
+                    f"experiment {self.name!r} in {self.storage} was run with different settings "
+                    f"({', '.join(diff)}); use another --name, or the same settings to continue it"
+                )
+            trials = store.trials(self.name)
+            strategy = create_strategy(self.strategy_name, self.space, seed=self.seed,
+                                       feasible=self.feasible, **self.strategy_params)
+            self._replay(strategy, trials)
+        except BaseException:
+            lock.release()
+            store.close()
+            raise
+        self._state = _RunState(store, lock, strategy, trials)
+        return self._state
 
     def _replay(self, strategy: Strategy, trials: list[TrialRecord]) -> None:
         """Rebuild the strategy's state by repeating the stored asks and tells in order."""
@@ -194,60 +236,110 @@ class Experiment:
             else:
                 strategy.tell(arch, trial.fitness if trial.fitness is not None else -math.inf)
 
+    def close(self) -> None:
+        """Release the store (and the lock that keeps a second process off this experiment)."""
+        if self._state is not None:
+            self._state.lock.release()
+            self._state.store.close()
+            self._state = None
+
+    def __enter__(self) -> Experiment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ask / tell -------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """The next candidate, stored as ``running`` before it is returned.
+
+        Candidates a crash left ``running`` come first, then new ones from the strategy.
+        Raises `SpaceExhausted` when the strategy has nothing new and feasible left."""
+        state = self._open()
+        if state.orphans:
+            number = state.orphans.pop(0)
+            return Trial(number, self.space.validate(Arch.from_json(state.records[number].arch)))
+        arch = state.strategy.ask()
+        number = state.next_number
+        state.store.add_trial(self.name, number, arch.to_json(), state.seq)
+        state.records[number] = TrialRecord(number, arch.to_json(), "running", ask_seq=state.seq)
+        state.seq += 1
+        state.next_number += 1
+        return Trial(number, arch)
+
+    def tell(self, trial: Trial | int, metrics: dict[str, float] | None = None, *, error: str | None = None,
+             attempts: int = 1) -> TrialRecord:
+        """Store the result of an asked trial (its metrics, or the error that stopped it) and
+        teach the strategy; returns the stored record."""
+        state = self._open()
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        record = state.records.get(number)
+        if record is None or record.state != "running":
+            raise ConfigError(f"trial {number} of {self.name!r} is not waiting for a result")
+        metrics = dict(metrics or {})
+        fitness = self._fitness(metrics, error)
+        state.store.finish_trial(self.name, number, metrics=metrics, fitness=fitness, tell_seq=state.seq,
+                                 error=error, attempts=attempts)
+        record.state = "failed" if error else "complete"
+        record.metrics, record.fitness, record.tell_seq = metrics, fitness, state.seq
+        record.error, record.attempts = error, attempts
+        state.seq += 1
+        state.done += 1
+        state.strategy.tell(self.space.validate(Arch.from_json(record.arch)), fitness)
+        return record
+
+    @property
+    def done(self) -> int:
+        """Distinct candidates evaluated so far (failed ones included)."""
+        return self._open().done
+
+    def result(self, exhausted: bool = False) -> SearchResult:
+        state = self._open()
+        return SearchResult(self.name, self.space, self.objective,
+                            [state.records[k] for k in sorted(state.records)], self.pareto_metric(), exhausted)
+
+    # -- the loop ---------------------------------------------------------------------
     def run(self, budget: int, callback: Callable[[TrialRecord, SearchResult | None], None] | None = None
             ) -> SearchResult:
-        """Evaluate until ``budget`` distinct candidates are stored (counting earlier runs)."""
+        """Evaluate until ``budget`` distinct candidates are stored (counting earlier runs).
+
+        A candidate whose evaluation raises is stored as failed and the search goes on, except
+        for configuration and data errors (`ConfigError`, `DataError`): those would fail every
+        candidate, so the run stops with the error and the candidate stays to be evaluated on
+        resume."""
         if budget < 1:
             raise InfeasibleError(f"budget must be at least 1, got {budget}")
-        self.check_feasible()
-        store, strategy, trials = self._open()
-        records = {t.number: t for t in trials}
-        seq = max([t.ask_seq for t in trials] + [t.tell_seq or 0 for t in trials] + [0]) + 1
-        number = max(records, default=-1) + 1
-        done = sum(t.state != "running" for t in trials)
-        executor = create_executor(self.executor_name, self._evaluate, workers=self.workers,
-                                   address=self.address)
-        inflight: dict[int, Arch] = {}
-        for t in trials:  # asked before a crash, never finished: evaluate them now
-            if t.state == "running" and done + len(inflight) < budget:
-                inflight[t.number] = self.space.validate(Arch.from_json(t.arch))
-                executor.submit(t.number, inflight[t.number])
-        exhausted = False
         try:
-            while True:
-                while not exhausted and len(inflight) < executor.capacity and done + len(inflight) < budget:
-                    try:
-                        arch = strategy.ask()
-                    except SpaceExhausted:
-                        exhausted = True
+            state = self._open()
+            executor = create_executor(self.executor_name, _Evaluation(self.costs, self.evaluator), workers=self.workers,
+                                       address=self.address)
+            inflight: dict[int, Trial] = {}
+            exhausted = False
+            try:
+                while True:
+                    while (not exhausted and len(inflight) < executor.capacity
+                           and self.done + len(inflight) < budget):
+                        try:
+                            trial = self.ask()
+                        except SpaceExhausted:
+                            exhausted = True
+                            break
+                        inflight[trial.number] = trial
+                        executor.submit(trial.number, trial.arch)
+                    if not inflight:
                         break
-                    store.add_trial(self.name, number, arch.to_json(), seq)
-                    records[number] = TrialRecord(number, arch.to_json(), "running", ask_seq=seq)
-                    seq += 1
-                    inflight[number] = arch
-                    executor.submit(number, arch)
-                    number += 1
-                if not inflight:
-                    break
-                outcome = executor.wait()
-                arch = inflight.pop(outcome.number)
-                fitness = self._fitness(outcome.metrics, outcome.error)
-                store.finish_trial(self.name, outcome.number, metrics=outcome.metrics, fitness=fitness,
-                                   tell_seq=seq, error=outcome.error, attempts=outcome.attempts)
-                record = records[outcome.number]
-                record.state = "failed" if outcome.error else "complete"
-                record.metrics, record.fitness, record.tell_seq = outcome.metrics, fitness, seq
-                record.error, record.attempts = outcome.error, outcome.attempts
-                seq += 1
-                strategy.tell(arch, fitness)
-                done += 1
-                if callback is not None:
-                    callback(record, None)
+                    outcome = executor.wait()
+                    inflight.pop(outcome.number)
+                    record = self.tell(outcome.number, outcome.metrics, error=outcome.error,
+                                       attempts=outcome.attempts)
+                    if callback is not None:
+                        callback(record, None)
+            finally:
+                executor.close()
+                state.orphans = sorted(set(state.orphans) | set(inflight))
+            return self.result(exhausted)
         finally:
-            executor.close()
-            store.close()
-        return SearchResult(self.name, self.space, self.objective,
-                            [records[k] for k in sorted(records)], self.pareto_metric(), exhausted)
+            self.close()
 
     def pareto_metric(self) -> str | None:
         """The cost the Pareto front trades against: the first constraint's metric, else
@@ -257,3 +349,40 @@ class Experiment:
             if candidate in provided and candidate != self.objective.metric:
                 return candidate
         return None
+
+
+@dataclass
+class _Evaluation:
+    """What an executor runs for a candidate: costs then evaluator. A small picklable object,
+    so a Ray worker receives the evaluators and nothing of the driver's store."""
+
+    costs: Evaluator | None
+    evaluator: Evaluator
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        metrics = self.costs.evaluate(arch) if self.costs else {}
+        metrics.update(self.evaluator.evaluate(arch))
+        return metrics
+
+
+@dataclass
+class _RunState:
+    """An open experiment: its store and lock, the replayed strategy and the trial records."""
+
+    store: Store
+    lock: Any
+    strategy: Strategy
+    trials: list[TrialRecord]
+    records: dict[int, TrialRecord] = field(init=False)
+    orphans: list[int] = field(init=False)
+    seq: int = field(init=False)
+    next_number: int = field(init=False)
+    done: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.records = {t.number: t for t in self.trials}
+        self.orphans = [t.number for t in self.trials if t.state == "running"]  # a crash left them
+        self.seq = max([t.ask_seq for t in self.trials] + [t.tell_seq or 0 for t in self.trials] + [0]) + 1
+        self.next_number = max(self.records, default=-1) + 1
+        self.done = sum(t.state != "running" for t in self.trials)
+

@@ -47,6 +47,8 @@ class Objective:
     With ``cost_metric`` and ``cost_target`` the fitness is
     ``metric * (cost / target) ** w`` where ``w = weight_below`` when cost <= target and
     ``weight_above`` otherwise (MnasNet: 0 / -1 is a soft hard-limit, -0.07 / -0.07 a trade-off).
+    A minimised metric is scaled by ``(cost / target) ** -w`` and negated, so a candidate over
+    the target is always penalised.
     """
 
     metric: str
@@ -67,17 +69,20 @@ class Objective:
         value = metrics.get(self.metric)
         if value is None or not math.isfinite(value):
             return -math.inf
-        value = value if self.maximize else -value
         if self.cost_metric is None:
-            return float(value)
+            return float(value if self.maximize else -value)
         cost = metrics.get(self.cost_metric)
         if cost is None or not math.isfinite(cost) or cost <= 0:
             return -math.inf
         ratio = cost / float(self.cost_target)
         weight = self.weight_below if ratio <= 1 else self.weight_above
-        return float(value * ratio**weight)
+        if self.maximize:
+            return float(value * ratio**weight)
+        # a minimised metric (error, loss) is *inflated* by the same factor before negation,
+        # so exceeding the target always lowers fitness
+        return float(-(value * ratio ** (-weight)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         return asdict(self)
 
 

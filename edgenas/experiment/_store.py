@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 from edgenas.errors import StoreError
 
-__all__ = ["Store", "TrialRecord", "default_storage"]
+__all__ = ["Store", "TrialRecord", "default_storage", "store_path"]
 
 SCHEMA_VERSION = 1
 
@@ -56,7 +57,7 @@ class TrialRecord:
     seconds: float | None = None
 
 
-def _path(url: str) -> str:
+def store_path(url: str) -> str:
     if url == "sqlite://:memory:":
         return ":memory:"
     prefix = "sqlite:///"
@@ -65,12 +66,40 @@ def _path(url: str) -> str:
     return url[len(prefix):]
 
 
+class _Lock:
+    def __init__(self, path: str | None, name: str) -> None:
+        self.handle = None
+        if path is None:
+            return
+        import fcntl
+
+        self.handle = open(path, "a+")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            self.handle = None
+            raise StoreError(f"experiment {name!r} is being run by {holder}; wait for it to finish "
+                             "or choose another --name") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"process {os.getpid()}")
+        self.handle.flush()
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing the descriptor drops the flock
+            self.handle = None
+
+
 class Store:
     """SQLite-backed store of experiments and their trials."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
-        path = _path(url)
+        path = store_path(url)
         if path != ":memory:":
             file = Path(path)
             if not file.exists() and not create:
@@ -86,7 +115,10 @@ class Store:
                 self.conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(f"{path} has store schema {row[0]}, this edgenas reads {SCHEMA_VERSION}")
-            self.conn.execute("PRAGMA quick_check").fetchone()
+            check = self.conn.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise StoreError(f"{path} fails SQLite's integrity check ({check[0] if check else 'no answer'}); "
+                                 "move it away or choose another --storage")
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path} is not a readable edgenas store ({exc}); move it away or choose another --storage"
@@ -118,6 +150,12 @@ class Store:
 
     def create_experiment(self, name: str, config: dict[str, Any]) -> None:
         self._write("INSERT INTO experiments VALUES (?, ?, ?)", (name, json.dumps(config, sort_keys=True), time.time()))
+
+    def lock(self, name: str) -> _Lock:
+        """An exclusive lock on experiment ``name`` for this process (released at exit or crash):
+        two processes appending to one experiment would interleave their trial numbers."""
+        path = store_path(self.url)
+        return _Lock(None if path == ":memory:" else f"{path}.{name}.lock", name)
 
     def experiments(self) -> list[tuple[str, dict[str, Any], int, float]]:
         rows = self._read(

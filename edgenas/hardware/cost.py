@@ -6,13 +6,14 @@ from typing import Any
 
 import torch
 
-from edgenas.estimate._base import Evaluator
+from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.profile import profile
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["ProfileCost"]
 
 
+@register_evaluator
 class ProfileCost(Evaluator):
     """Builds the network on the meta device (no weights) and profiles it; ~ms per arch."""
 
@@ -26,7 +27,7 @@ class ProfileCost(Evaluator):
         self.build_kwargs = dict(build_kwargs or {})
         self._cache: dict[Arch, dict[str, float]] = {}
 
-    def config(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         return {"type": "ProfileCost", "bytes_per_element": self.bytes_per_element,
                 "build_kwargs": self.build_kwargs}
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from edgenas.errors import ConfigError
-from edgenas.estimate._base import Evaluator
+from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.registry import Registry
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.threads import torch_threads
@@ -43,7 +43,7 @@ class Device:
     def latency(self, space: SearchSpace, arch: Arch) -> float:
         raise NotImplementedError
 
-    def config(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         return {"device": self.name}
 
 
@@ -55,8 +55,9 @@ class _Timed(Device):
         self.threads, self.warmup, self.repeats = threads, warmup, repeats
         self.max_spread, self.attempts = max_spread, attempts
 
-    def config(self) -> dict[str, Any]:
-        return {"device": self.name, "threads": self.threads, "warmup": self.warmup, "repeats": self.repeats}
+    def get_params(self) -> dict[str, Any]:
+        return {"device": self.name, "threads": self.threads, "warmup": self.warmup, "repeats": self.repeats,
+                "max_spread": self.max_spread, "attempts": self.attempts}
 
     def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
         raise NotImplementedError
@@ -136,8 +137,8 @@ class TableDevice(Device):
 
         self.table = TabularBenchmark(path, space, metrics=["latency_ms"], cheap=True)
 
-    def config(self) -> dict[str, Any]:
-        return {"device": self.name, "table": str(self.table.path)}
+    def get_params(self) -> dict[str, Any]:
+        return {"device": self.name, "table": self.table.source}
 
     def latency(self, space: SearchSpace, arch: Arch) -> float:
         return self.table.evaluate(arch)["latency_ms"]
@@ -157,7 +158,7 @@ class Microcontroller(Device):
         self.sram_kb, self.flash_kb = sram_kb, flash_kb
         self.clock_mhz, self.cycles_per_mac = clock_mhz, cycles_per_mac
 
-    def config(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         return {"device": self.name, "sram_kb": self.sram_kb, "flash_kb": self.flash_kb,
                 "clock_mhz": self.clock_mhz, "cycles_per_mac": self.cycles_per_mac}
 
@@ -210,6 +211,7 @@ class LatencyEvaluator(Evaluator):
         return {"latency_ms": self._cache[arch]}
 
 
+@register_evaluator
 class DeviceLatency(LatencyEvaluator):
     """A device as a cheap evaluator: ``latency_ms`` of each architecture, measured once."""
 
@@ -217,8 +219,16 @@ class DeviceLatency(LatencyEvaluator):
         super().__init__()
         self.device, self.space = device, space
 
-    def config(self) -> dict[str, Any]:
-        return {"type": "DeviceLatency", **self.device.config()}
+    def get_params(self) -> dict[str, Any]:
+        return {"type": "DeviceLatency", **self.device.get_params()}
+
+    @classmethod
+    def from_params(cls, space: SearchSpace, params: dict[str, Any]) -> DeviceLatency:
+        params = dict(params)
+        name = params.pop("device")
+        if name == "table":
+            return cls(create_device(f"table:{params['table']}", space=space), space)
+        return cls(create_device(name, **params), space)
 
     def _latency(self, arch: Arch) -> float:
         return self.device.latency(self.space, arch)

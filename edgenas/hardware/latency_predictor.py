@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from edgenas.errors import DataError
+from edgenas.evaluator import register_evaluator
 from edgenas.hardware.devices import LatencyEvaluator
 from edgenas.learn import MLP, DagRegressor, GradientBoosting, PathRegressor, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
@@ -109,6 +110,7 @@ class LatencyPredictor(ArchPredictor):
         return metrics
 
 
+@register_evaluator
 class PredictedLatency(LatencyEvaluator):
     """A fitted latency predictor as a cheap evaluator (``latency_ms``) for constraints."""
 
@@ -117,8 +119,8 @@ class PredictedLatency(LatencyEvaluator):
         self.path = str(path)
         self.predictor = LatencyPredictor.load(path, space)
 
-    def config(self) -> dict[str, Any]:
-        return {"type": "PredictedLatency", "predictor": self.path}
+    def get_params(self) -> dict[str, Any]:
+        return {"type": "PredictedLatency", "path": self.path}
 
     def _latency(self, arch: Arch) -> float:
         return self.predictor.predict([arch])[0]

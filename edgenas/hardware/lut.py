@@ -46,7 +46,7 @@ class LatencyLUT:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"format": "edgenas-lut", "space": self.space.name,
-                                    "space_config": self.space.config(), "device": self.device,
+                                    "space_config": self.space.get_params(), "device": self.device,
                                     "entries": self.entries}, indent=1))
         return path
 
@@ -85,7 +85,7 @@ def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = Non
         entries[key] = device.measure(module, shape).median_ms
         if progress:
             progress(i + 1, len(layers))
-    return LatencyLUT(space, entries, device.config())
+    return LatencyLUT(space, entries, device.get_params())
 
 
 def additivity(lut: LatencyLUT, device: Device, archs: list[Arch],

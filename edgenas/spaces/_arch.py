@@ -46,6 +46,12 @@ class Arch(Mapping[str, Value]):
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[type[Arch], tuple[dict[str, Value]]]:
+        # Rebuild from the items so the hash is recomputed in the receiving process: string
+        # hashing differs between processes (PYTHONHASHSEED), and a pickled ``_hash`` would
+        # make the same architecture miss every dict lookup in a Ray worker.
+        return (Arch, (self._map,))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Arch):
             return self._items == other._items

@@ -41,7 +41,7 @@ class SearchSpace:
         self._index = {k: {v: i for i, v in enumerate(vals)} for k, vals in self.choices.items()}
 
     # -- description ------------------------------------------------------------------
-    def config(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         """Constructor arguments, stored with an experiment to rebuild the same space."""
         return {}
 

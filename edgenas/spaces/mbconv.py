@@ -54,7 +54,7 @@ class MBConvSpace(SearchSpace):
                 choices[f"s{s}_b{b}_expand"] = self.expands
         super().__init__(choices)
 
-    def config(self) -> dict:
+    def get_params(self) -> dict:
         return {"depths": list(self.depths), "kernels": list(self.kernels),
                 "expands": list(self.expands), "widths": list(self.widths),
                 "resolutions": list(self.resolutions), "stages": [list(s) for s in self.stages],

@@ -80,7 +80,7 @@ class NASNetSpace(SearchSpace):
             choices[f"b{b}_combine"] = self.combiners
         super().__init__(choices)
 
-    def config(self) -> dict:
+    def get_params(self) -> dict:
         return {"ops": list(self.ops_), "combiners": list(self.combiners), "blocks": self.blocks}
 
     def size(self) -> int:

@@ -44,7 +44,7 @@ class Strategy:
         self.pending: set[Arch] = set()
         self.history: list[tuple[Arch, float]] = []
 
-    def params(self) -> dict[str, Any]:
+    def get_params(self) -> dict[str, Any]:
         """Hyper-parameters, stored with the experiment (seed excluded)."""
         return {}
 

@@ -30,7 +30,7 @@ class RegularizedEvolution(Strategy):
         self.crossover_prob = crossover_prob
         self.population: deque[tuple[Arch, float]] = deque()
 
-    def params(self) -> dict:
+    def get_params(self) -> dict:
         return {"population_size": self.population_size, "sample_size": self.sample_size,
                 "crossover_prob": self.crossover_prob}
 

@@ -31,7 +31,7 @@ class LocalSearch(Strategy):
         self.batch: list[tuple[Arch, float]] = []
         self.queue: list[Arch] = []
 
-    def params(self) -> dict:
+    def get_params(self) -> dict:
         return {"initial": self.initial}
 
     def _learn(self, arch: Arch, fitness: float) -> None:

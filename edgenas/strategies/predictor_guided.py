@@ -27,7 +27,7 @@ class PredictorGuided(Strategy):
         self.initial, self.pool, self.parents, self.batch, self.model = initial, pool, parents, batch, model
         self.queue: list[Arch] = []
 
-    def params(self) -> dict:
+    def get_params(self) -> dict:
         return {"initial": self.initial, "pool": self.pool, "parents": self.parents, "batch": self.batch,
                 "model": self.model}
 

@@ -65,7 +65,7 @@ class Reinforce(Strategy):
         self.generator = torch.Generator().manual_seed(seed)
         self.baseline: float | None = None
 
-    def params(self) -> dict:
+    def get_params(self) -> dict:
         return {"hidden": self.hidden, "lr": self.lr, "baseline_decay": self.baseline_decay,
                 "entropy_weight": self.entropy_weight}
 

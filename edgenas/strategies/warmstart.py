@@ -23,7 +23,7 @@ class ProxyWarmStart(Strategy):
         self.inner = LocalSearch(space, seed=seed, feasible=feasible, initial=top)
         self.queue: list[Arch] | None = None
 
-    def params(self) -> dict:
+    def get_params(self) -> dict:
         return {"proxy": self.proxy, "pool": self.pool, "top": self.top, "data": self.data}
 
     def _rank_pool(self) -> list[Arch]:

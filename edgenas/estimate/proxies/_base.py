@@ -86,3 +86,15 @@ def ensemble_scores(scores: Mapping[str, Sequence[float]]) -> np.ndarray:
         ranks = stats.rankdata(np.asarray(values, dtype=np.float64), method="average")
         total = np.log(ranks) if total is None else total + np.log(ranks)
     return total
+
+
+def reference_ensemble(reference: Mapping[str, Sequence[float]], scores: Mapping[str, float]) -> float:
+    """Ensemble score of one candidate against a fixed reference sample: the sum over proxies
+    of log of its mid-rank among the reference scores plus itself (1 = worst). It depends only
+    on the candidate, never on what else was evaluated or in which order."""
+    total = 0.0
+    for proxy, values in reference.items():
+        ref = np.asarray(values, dtype=np.float64)
+        s = float(scores[proxy])
+        total += math.log(1.0 + float((ref < s).sum()) + 0.5 * float((ref == s).sum()))
+    return total

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from edgenas.errors import DataError
+from edgenas.errors import ConfigError, DataError
 from edgenas.estimate.proxies._base import ensemble_scores
 from edgenas.estimate.proxies.evaluator import DEFAULT_ENSEMBLE, ProxyEvaluator
 from edgenas.estimate.tabular import TabularBenchmark
@@ -37,27 +37,47 @@ def correlate_proxies(table: TabularBenchmark, metric: str, proxies: list[str], 
     base = [p for p in proxies if p != "ensemble"]
     if wants_ensemble:
         base += [p for p in ensemble if p not in base]
+    if archs is None and not 2 <= sample <= len(table.rows):
+        raise ConfigError(f"sample must be between 2 (a correlation needs two points) and the table's "
+                          f"{len(table.rows)} rows, got {sample}")
     chosen = sample_archs(table, sample, seed) if archs is None else list(archs)
     evaluator = ProxyEvaluator(space, base, data=data, num_classes=num_classes, seed=seed, device=device)
     done: dict[str, dict[str, float]] = {}
     seconds: dict[str, list[float]] = {p: [] for p in base}
     path = Path(cache) if cache else None
-    if path and path.exists():
-        for line_no, line in enumerate(path.read_text().splitlines(), 1):
+    # everything that changes a score: a cache written under other settings is refused
+    settings = {"space": space.name, "space_params": space.get_params(), "data": data,
+                "num_classes": num_classes, "seed": seed}
+    if path and path.exists() and path.stat().st_size:
+        lines = path.read_text().splitlines()
+        try:
+            header = json.loads(lines[0]).get("settings") if lines and lines[0].strip() else None
+        except (json.JSONDecodeError, AttributeError):
+            header = None
+        if header is None:
+            raise DataError(f"{path} is not a proxy score cache (no settings line); delete it or give another --cache")
+        if header != settings:
+            diff = ", ".join(f"{k}={header.get(k)!r}" for k in settings if header.get(k) != settings[k])
+            raise DataError(f"{path} holds scores computed with {diff}; give another --cache for these settings")
+        for line_no, line in enumerate(lines[1:], 2):
             try:
                 row = json.loads(line)
                 done[row["arch"]] = row["scores"]
                 for p, s in row.get("seconds", {}).items():
                     seconds.setdefault(p, []).append(s)
-            except (json.JSONDecodeError, KeyError):
+            except (json.JSONDecodeError, KeyError, TypeError):
+                if line_no == len(lines):  # cut off by a crash while writing: score it again
+                    path.write_text("\n".join(lines[:-1]) + "\n")
+                    break
                 raise DataError(f"{path}:{line_no} is not a proxy cache line; delete the file to start over") from None
+    elif path:
+        path.write_text(json.dumps({"settings": settings}) + "\n")
     for i, arch in enumerate(chosen):
         key = space.format(arch)
         missing = [p for p in base if p not in done.get(key, {})]
         if missing:
-            evaluator.proxies = missing
             before = dict(evaluator.seconds)
-            scores = evaluator.evaluate(arch)
+            scores = evaluator.scores(arch, missing)
             took = {p: evaluator.seconds[p] - before.get(p, 0.0) for p in missing}
             done.setdefault(key, {}).update({p: scores[p] for p in missing})
             for p, s in took.items():
