@@ -38,3 +38,47 @@ def test_ray_executor_evaluates_in_parallel_and_retries_dead_workers(local_ray, 
                        strategy_params={"population_size": 8, "sample_size": 3}, seed=0,
                        storage=f"sqlite:///{tmp_path}/ray.db", executor="ray", workers=2).run(40)
     assert [t.arch for t in again.trials] == [t.arch for t in result.trials]
+
+
+def test_arch_survives_pickling_into_a_process_with_another_hash_seed():
+    """Ray ships architectures to workers whose string hashing differs from the driver's."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    from edgenas.spaces import NB201Space
+
+    space = NB201Space()
+    arch = space.parse("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|")
+    code = ("import pickle, sys; from edgenas.spaces import Arch, NB201Space; a = pickle.loads(sys.stdin.buffer.read()); "
+            "b = NB201Space().parse('|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|'); "
+            "print(a == b, hash(a) == hash(b), b in {a: 1})")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(arch), capture_output=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout.decode()
+        assert out.split() == ["True", "True", "True"]
+
+
+@pytest.mark.slow
+def test_search_cli_on_a_local_ray_instance(tmp_path):
+    """End to end: `edgenas search --executor ray` in a fresh process (its own Ray, random hash
+    seeds in driver and workers) evaluates every candidate against the shipped tables."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "10",
+           "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "ray-cli",
+           "--storage", f"sqlite:///{tmp_path}/r.db", "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["evaluated"] == 10 and result["best"] is not None
+    assert result["best"]["metrics"]["latency_ms"] <= 4
+    from edgenas.experiment import Store
+
+    trials = Store(f"sqlite:///{tmp_path}/r.db").trials("ray-cli")
+    assert [t.state for t in trials] == ["complete"] * 10

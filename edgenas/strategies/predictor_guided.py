@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from edgenas.errors import ConfigError
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies._base import Feasible, Strategy
 
@@ -24,6 +25,10 @@ class PredictorGuided(Strategy):
                  initial: int = 10, pool: int = 200, parents: int = 10, batch: int = 10,
                  model: str = "gbm") -> None:
         super().__init__(space, seed=seed, feasible=feasible)
+        if initial < 5 or pool < 1 or parents < 1 or batch < 1:
+            raise ConfigError(f"bananas needs initial >= 5 (the predictor fits on at least 5 results) and "
+                              f"positive pool, parents and batch; got initial={initial}, pool={pool}, "
+                              f"parents={parents}, batch={batch}")
         self.initial, self.pool, self.parents, self.batch, self.model = initial, pool, parents, batch, model
         self.queue: list[Arch] = []
 

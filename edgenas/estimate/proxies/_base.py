@@ -34,14 +34,15 @@ class Proxy:
     data: str  # "none" (data-free), "noise" (its own Gaussian input) or "images"
     batch_size: int
     doc: str
+    reads_only: bool = False  # only reads the model's structure: no copy needed
 
 
 PROXIES: dict[str, Proxy] = {}
 
 
-def register_proxy(name: str, *, data: str, batch_size: int) -> Callable:
+def register_proxy(name: str, *, data: str, batch_size: int, reads_only: bool = False) -> Callable:
     def add(fn: Callable[[nn.Module, Batch], float]) -> Callable[[nn.Module, Batch], float]:
-        PROXIES[name] = Proxy(name, fn, data, batch_size, (fn.__doc__ or "").strip().splitlines()[0])
+        PROXIES[name] = Proxy(name, fn, data, batch_size, (fn.__doc__ or "").strip().splitlines()[0], reads_only)
         return fn
 
     return add
@@ -66,7 +67,7 @@ def score(name: str, model: nn.Module, batch: Batch, *, seed: int = 0) -> float:
     """Score ``model`` (left unchanged) with proxy ``name`` on ``batch``; higher is better."""
     proxy = get_proxy(name)
     x, y = batch
-    work = copy.deepcopy(model)
+    work = model if proxy.reads_only else copy.deepcopy(model)
     with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
         torch.manual_seed(seed)
         try:

@@ -28,13 +28,13 @@ def _weight_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[tu
             for m in weight_layers(model)]
 
 
-@register_proxy("params", data="none", batch_size=1)
+@register_proxy("params", data="none", batch_size=1, reads_only=True)
 def params(model: nn.Module, batch: Batch) -> float:
     """Number of parameters (all nn.Parameter elements)."""
     return float(sum(p.numel() for p in model.parameters()))
 
 
-@register_proxy("macs", data="none", batch_size=1)
+@register_proxy("macs", data="none", batch_size=1, reads_only=True)
 def macs(model: nn.Module, batch: Batch) -> float:
     """Multiply-accumulates of one input, as `edgenas.profile` counts them."""
     from edgenas.profile import profile
