@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from edgenas.atomic import atomic_write
 from edgenas.errors import ConfigError, DataError
 from edgenas.learn import REGRESSORS, Regressor
 from edgenas.spaces import Arch, SearchSpace, create_space
@@ -108,9 +109,10 @@ class ArchPredictor:
         path.parent.mkdir(parents=True, exist_ok=True)
         parts = {name: part if not isinstance(part, Regressor) else {"type": part.kind, "state": part.state()}
                  for name, part in self.parts_.items()}
-        torch.save({"format": self.FORMAT, "version": 1, "space": self.space.name,
-                    "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
-                    "n_train": self.n_train_, "parts": parts}, path)
+        state = {"format": self.FORMAT, "version": 1, "space": self.space.name,
+                 "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
+                 "n_train": self.n_train_, "parts": parts}
+        atomic_write(path, lambda tmp: torch.save(state, tmp))
         return path
 
     @classmethod

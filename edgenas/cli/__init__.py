@@ -19,19 +19,39 @@ from edgenas.errors import EdgeNASError
 __all__ = ["app", "main", "run"]
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """Click's exceptions (bad option values, unknown options), whichever click typer vendors."""
+    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI on ``argv`` and return the exit status instead of raising."""
+    """Run the CLI on ``argv`` and return the exit status instead of raising.
+
+    Every error a user can cause ends as one line on stderr (``error: ...``) and a non-zero
+    status: edgenas's own errors, bad option values and unknown options alike."""
     try:
-        app(args=argv, prog_name="edgenas")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        code = app(args=argv, prog_name="edgenas", standalone_mode=False)
     except EdgeNASError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            ctx = getattr(exc, "ctx", None)
+            print(ctx.get_help() if ctx else "see edgenas --help", file=sys.stderr)
+            return 2
+        if type(exc).__name__ == "Abort":
+            code = 130
+        elif _is_usage_error(exc):
+            print(f"error: {' '.join(exc.format_message().split())} (see --help)", file=sys.stderr)
+            return exc.exit_code or 2
+        else:
+            raise
+    if code == 130:
         print(interrupt_hint[-1] if interrupt_hint else "interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def run() -> None:

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from edgenas.errors import ConfigError
 
 __all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "load_object", "progress",
-           "check_output", "interrupt_hint"]
+           "check_output", "interrupt_hint", "plot_suffixes"]
 
 app = typer.Typer(
     name="edgenas",
@@ -86,6 +86,13 @@ def progress(label: str, quiet: bool = False, *fields: str) -> Progress | PlainP
     return PlainProgress(label)
 
 
+def plot_suffixes() -> tuple[str, ...]:
+    """File extensions matplotlib can write."""
+    from matplotlib.figure import Figure
+
+    return tuple(f".{ext}" for ext in Figure().canvas.get_supported_filetypes())
+
+
 def check_output(path: Path | str, what: str, suffixes: tuple[str, ...] | None = None) -> Path:
     """Fail *before* the work when ``path`` cannot be written: its folder must be creatable and
     writable, and its extension one of ``suffixes`` when given."""
@@ -141,6 +148,9 @@ def load_object(spec: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ConfigError(f"cannot import {module_name!r} ({exc}); is it on PYTHONPATH?") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
+        where = f" at line {exc.lineno}" if isinstance(exc, SyntaxError) else ""
+        raise ConfigError(f"importing {module_name!r} failed{where}: {type(exc).__name__}: {exc}") from None
     try:
         return getattr(module, attr)
     except AttributeError:

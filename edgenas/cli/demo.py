@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from edgenas.cli._common import app, check_output, console
 from edgenas.cli.search_cmd import show_result
 
@@ -12,10 +14,10 @@ __all__ = ["demo"]
 
 @app.command("demo")
 def demo(
-    budget: int = 200,
-    max_latency_ms: float = 4.0,
-    seed: int = 0,
-    plot: Path = Path("runs/demo_pareto.png"),
+    budget: int = typer.Option(200, min=1),
+    max_latency_ms: float = typer.Option(4.0, min=0),
+    seed: int = typer.Option(0, min=0),
+    plot: Path = typer.Option(Path("runs/demo_pareto.png")),
 ) -> None:
     """Latency-constrained search on NAS-Bench-201: shipped CIFAR-10 accuracies and Raspberry
     Pi 5 latencies; prints the best cell under the limit and writes the Pareto plot."""

@@ -10,7 +10,17 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from edgenas.cli._common import app, console, parse_floats, parse_ints, print_json, progress
+from edgenas.atomic import atomic_write
+from edgenas.cli._common import (
+    app,
+    check_output,
+    console,
+    parse_floats,
+    parse_ints,
+    plot_suffixes,
+    print_json,
+    progress,
+)
 from edgenas.errors import ConfigError, DataError
 
 __all__ = ["latency_app"]
@@ -43,17 +53,17 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
         model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, graph, paths (cell spaces)"),
-        seed: int = typer.Option(0), output: Path = typer.Option(..., "-o", "--output")) -> None:
+        seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
 
+    check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
     predictor = LatencyPredictor(sp, model, seed=seed).fit(archs, y)
     predictor.save(output)
     console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks -> {output}")
-    for kind, scores in getattr(predictor, "validation_", {}).items():
-        console.print(f"  hold-out {kind:>6}: {100 * scores['within_10pct']:.1f}% within 10%, "
-                      f"MAPE {100 * scores['mape']:.2f}%")
+    for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
+        console.print(f"  held out {kind:>6}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
 
 
 @latency_app.command("eval")
@@ -86,25 +96,19 @@ def _space(name: str, resolution: int | None) -> Any:
 
 @latency_app.command("measure")
 def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("torch-cpu"),
-            n: int = typer.Option(50), seed: int = typer.Option(0), threads: int = typer.Option(1),
-            resolution: int = typer.Option(None, help="mbconv input resolution"),
+            n: int = typer.Option(50, min=1), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
+            resolution: int = typer.Option(None, min=1, help="mbconv input resolution"),
             output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Measure N random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
 
+    check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
     dev = _device(device, sp, threads)
     rng = np.random.default_rng(seed)
     archs = [sp.sample(rng) for _ in range(n)]
-    done: set[str] = set()
-    if output.exists():
-        with output.open() as f:
-            reader = csv.DictReader(f)
-            if reader.fieldnames != ["arch", "latency_ms", "spread", "reliable"]:
-                raise DataError(f"{output} exists and is not a measurement file of this command")
-            done = {row["arch"] for row in reader}
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
+    done = _measured_rows(output, sp) if output.exists() else set()
+    if not output.exists():
         output.write_text("arch,latency_ms,spread,reliable\n")
     todo = [a for a in archs if sp.format(a) not in done]
     with progress(f"measuring on {device}") as bar, output.open("a", newline="") as f:
@@ -125,16 +129,42 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
 
 
+_MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
+
+
+def _measured_rows(output: Path, space: Any) -> set[str]:
+    """Architectures already measured in ``output``. A last row cut off by a crash (no newline,
+    or too few fields) is dropped from the file so the append starts on a clean line."""
+    text = output.read_text()
+    lines = text.splitlines()
+    if not lines or lines[0].split(",") != _MEASURE_HEADER:
+        raise DataError(f"{output} exists and is not a measurement file of this command "
+                        f"(header {','.join(_MEASURE_HEADER)}); give another -o")
+    rows = list(csv.reader(lines[1:]))
+    if rows and (not text.endswith("\n") or len(rows[-1]) != len(_MEASURE_HEADER)):
+        console.print(f"dropping the cut-off last row of {output}; it is measured again")
+        output.write_text("\n".join(lines[:-1]) + "\n")
+        rows = rows[:-1]
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(_MEASURE_HEADER):
+            raise DataError(f"{output}:{number} has {len(row)} fields, not {len(_MEASURE_HEADER)}; fix or remove that line")
+    return {row[0] for row in rows}
+
+
 @latency_app.command("lut")
-def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(160),
-        n: int = typer.Option(100, help="random networks measured end to end"), seed: int = typer.Option(0),
-        threads: int = typer.Option(1), output: Path = typer.Option(Path("runs/lut_mbconv.json"), "-o"),
+def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(160, min=1),
+        n: int = typer.Option(100, min=2, help="random networks measured end to end"), seed: int = typer.Option(0, min=0),
+        threads: int = typer.Option(1, min=1), output: Path = typer.Option(Path("runs/lut_mbconv.json"), "-o"),
         json: bool = typer.Option(False, "--json")) -> None:
     """Build the layer-wise lookup table for mbconv on DEVICE and report how additive latency is."""
     from edgenas.hardware.lut import LatencyLUT, additivity, build_lut
 
+    check_output(output, "-o", (".json",))
     sp = _space("mbconv", resolution)
     dev = _device(device, sp, threads)
+    if not hasattr(dev, "measure"):
+        raise ConfigError(f"latency lut times single layers: use a device that runs them (torch-cpu, "
+                          f"onnxruntime-cpu), not {device}")
     rng = np.random.default_rng(seed)
     archs = [sp.sample(rng) for _ in range(n)]
     if output.exists():
@@ -161,8 +191,8 @@ def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(
 def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(None),
               table: str = typer.Option(None, help="a latency CSV instead of measuring"),
               predictor: Path = typer.Option(None, help="also rank a saved latency predictor"),
-              n: int = typer.Option(300), seed: int = typer.Option(0), threads: int = typer.Option(1),
-              resolution: int = typer.Option(160), plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
+              n: int = typer.Option(300, min=2), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
+              resolution: int = typer.Option(160, min=1), plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
               json: bool = typer.Option(False, "--json")) -> None:
     """How MACs, params (and a predictor) rank against measured latency; width vs depth scaling."""
     from edgenas.hardware import LatencyPredictor, ProfileCost
@@ -170,6 +200,10 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
 
     if (device is None) == (table is None):
         raise ConfigError("give either --device (measure) or --table (measured latencies)")
+    if device:
+        check_output(plot, "--plot", plot_suffixes())
+    if predictor is not None and not predictor.is_file():
+        raise DataError(f"predictor file {predictor} not found")
     rng = np.random.default_rng(seed)
     if table:
         sp, archs, y = _table_data(space, table)
@@ -235,16 +269,16 @@ def _plot_scaling(scaling: dict[str, Any], path: Path, device: str) -> None:
     ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
     plt.close(fig)
 
 
 @app.command("design-space")
 def design_space_cmd(
-    space: str = typer.Option("mbconv"), sram_kb: float = typer.Option(320), flash_kb: float = typer.Option(1024),
+    space: str = typer.Option("mbconv"), sram_kb: float = typer.Option(320, min=0), flash_kb: float = typer.Option(1024, min=0),
     widths: str = typer.Option("0.3,0.4,0.5,0.6,0.7"), resolutions: str = typer.Option("96,112,128,144,160"),
-    samples: int = typer.Option(200), seed: int = typer.Option(0), num_classes: int = typer.Option(1000),
-    quantile: float = typer.Option(0.8, help="rank sub-spaces by this MACs quantile of fitting models"),
+    samples: int = typer.Option(200, min=1), seed: int = typer.Option(0, min=0), num_classes: int = typer.Option(1000, min=1),
+    quantile: float = typer.Option(0.8, min=0, max=1, help="rank sub-spaces by this MACs quantile of fitting models"),
     plot: Path = typer.Option(Path("runs/design_space_cdf.png")), json: bool = typer.Option(False, "--json"),
 ) -> None:
     """MCUNet: compare width x resolution sub-spaces by the MACs of the models that fit memory."""
@@ -254,6 +288,9 @@ def design_space_cmd(
     if space != "mbconv":
         raise ConfigError("design-space works on the mbconv space (width x resolution sub-spaces)")
     ws, rs = parse_floats(widths, "--widths"), parse_ints(resolutions, "--resolutions")
+    if min(ws) <= 0 or min(rs) < 1:
+        raise ConfigError(f"--widths must be positive and --resolutions at least 1, got {widths} and {resolutions}")
+    check_output(plot, "--plot", plot_suffixes())
 
     def factory(w: float, r: int) -> MBConvSpace:
         return MBConvSpace(widths=(w,), resolutions=(r,), scale_head=True)
@@ -297,6 +334,6 @@ def _plot_cdf(rows: list[dict[str, Any]], path: Path, sram_kb: float, flash_kb: 
     ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
     plt.close(fig)
 

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import typer
 
-from edgenas.cli._common import app, console, print_json
+from edgenas.cli._common import app, check_output, console, print_json
+from edgenas.errors import ConfigError
 
 __all__ = ["predictor_app"]
 
@@ -23,6 +24,8 @@ def _accuracy_data(space_name: str, path: str, metric: str | None) -> tuple[Any,
 
     table = TabularBenchmark(path, create_space(space_name))
     target = metric or default_metric(table)
+    if target not in table.metrics:
+        raise ConfigError(f"--metric {target!r} is not a column of {path}; choose one of {', '.join(table.metrics)}")
     archs = table.archs()
     return table.space, archs, np.array([table.rows[a][target] for a in archs])
 
@@ -30,11 +33,12 @@ def _accuracy_data(space_name: str, path: str, metric: str | None) -> tuple[Any,
 @predictor_app.command("fit")
 def predictor_fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch and accuracy"),
                   model: str = typer.Option("auto", help="auto (best hold-out Kendall), mlp, gbm, ensemble"),
-                  metric: str = typer.Option(None), seed: int = typer.Option(0),
+                  metric: str = typer.Option(None), seed: int = typer.Option(0, min=0),
                   output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit an accuracy predictor on every row of TABLE."""
     from edgenas.estimate.accuracy_predictor import AccuracyPredictor
 
+    check_output(output, "-o")
     sp, archs, y = _accuracy_data(space, table, metric)
     predictor = AccuracyPredictor(sp, model, seed=seed).fit(archs, y)
     predictor.save(output)

@@ -76,11 +76,11 @@ def show_profile(name: str, prof: Profile, sram_kb: float | None, flash_kb: floa
 def profile_cmd(
     model: str = typer.Argument(..., help="zoo name (e.g. mobilenet_v2) or package.module:factory"),
     input: str = typer.Option("1,3,224,224", "--input", help="input shape, comma-separated"),
-    bytes_per_element: int = typer.Option(1, help="1 = int8 deployment, 4 = fp32"),
+    bytes_per_element: int = typer.Option(1, min=1, help="1 = int8 deployment, 4 = fp32"),
     fold_bn: bool = typer.Option(False, help="count BN as folded into the preceding conv"),
     inplace_depthwise: bool = typer.Option(False, help="depthwise convs overwrite their input"),
-    sram_kb: float = typer.Option(None, help="say whether the peak activation fits this SRAM"),
-    flash_kb: float = typer.Option(None, help="say whether the weights fit this flash"),
+    sram_kb: float = typer.Option(None, min=0, help="say whether the peak activation fits this SRAM"),
+    flash_kb: float = typer.Option(None, min=0, help="say whether the weights fit this flash"),
     json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
 ) -> None:
     """Per-layer MACs, params, activations and peak activation memory of a model."""
@@ -125,10 +125,10 @@ def show_blocks(rows: list[Any], nasnet: dict[str, int]) -> None:
 
 @app.command("blocks")
 def blocks_cmd(
-    resolution: int = typer.Option(14, help="feature-map size for the per-pixel comparisons"),
-    nasnet_ops: int = typer.Option(13, "--nasnet-m", help="M: candidate operations"),
-    nasnet_combiners: int = typer.Option(2, "--nasnet-n", help="N: combine operations"),
-    nasnet_blocks: int = typer.Option(5, "--nasnet-b", help="B: blocks per cell"),
+    resolution: int = typer.Option(14, min=1, help="feature-map size for the per-pixel comparisons"),
+    nasnet_ops: int = typer.Option(13, "--nasnet-m", min=1, help="M: candidate operations"),
+    nasnet_combiners: int = typer.Option(2, "--nasnet-n", min=1, help="N: combine operations"),
+    nasnet_blocks: int = typer.Option(5, "--nasnet-b", min=1, help="B: blocks per cell"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The lecture's comparisons of efficient blocks, computed by the profiler."""

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from edgenas.cli._common import app, console, print_json, progress
+from edgenas.cli._common import app, check_output, console, print_json, progress
+from edgenas.errors import ConfigError
 
 __all__ = ["proxies_app"]
 
@@ -34,9 +35,9 @@ def eval_cmd(
     benchmark: str = typer.Option("nb201-cifar10", help="accuracy table (CSV path or shipped name)"),
     proxies: str = typer.Option("params,synflow,meco,jacob_cov,ensemble", help="comma-separated; 'ensemble' adds the rank aggregate"),
     sample: int = typer.Option(100, help="random architectures of the table to score"),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, min=0),
     data: str = typer.Option("digits", help="digits, noise, or a dataset path (cifar10:PATH, npz:PATH...)"),
-    num_classes: int = typer.Option(10, help="classifier width: 10 / 100 / 120 for the NB201 datasets"),
+    num_classes: int = typer.Option(10, min=1, help="classifier width: 10 / 100 / 120 for the NB201 datasets"),
     metric: str = typer.Option(None, help="table column (default: its accuracy column)"),
     ensemble: str = typer.Option("meco,jacob_cov,synflow", help="proxies the ensemble aggregates"),
     cache: Path = typer.Option(None, help="JSON-lines file of scores; an interrupted run resumes from it"),
@@ -44,16 +45,26 @@ def eval_cmd(
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Spearman / Kendall of each proxy with the table's accuracy, and seconds per architecture."""
+    from edgenas.data import check_dataset
     from edgenas.estimate import TabularBenchmark
+    from edgenas.estimate.proxies import get_proxy
     from edgenas.estimate.proxies.study import correlate_proxies
     from edgenas.experiment import default_metric
     from edgenas.spaces import create_space
 
+    for name in [*proxies.split(","), *ensemble.split(",")]:
+        if name.strip() and name.strip() != "ensemble":
+            get_proxy(name.strip())
+
+    if data != "noise":
+        check_dataset(data)
     table = TabularBenchmark(benchmark, create_space(space))
     target = metric or default_metric(table)
+    if target not in table.metrics:
+        raise ConfigError(f"--metric {target!r} is not a column of {benchmark}; choose one of {', '.join(table.metrics)}")
     names = [p.strip() for p in proxies.split(",") if p.strip()]
     cache = cache or Path("runs") / f"proxies-{space}-seed{seed}-{data.replace(':', '_').replace('/', '_')}.jsonl"
-    cache.parent.mkdir(parents=True, exist_ok=True)
+    check_output(cache, "--cache")
     with progress("scoring", json) as bar:
         task = bar.add_task("p", total=sample)
         result = correlate_proxies(table, target, names, sample=sample, seed=seed, data=data,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from edgenas.cli._common import app, check_output, console, interrupt_hint, print_json, progress
+from edgenas.cli._common import (
+    app,
+    check_output,
+    console,
+    interrupt_hint,
+    plot_suffixes,
+    print_json,
+    progress,
+)
 from edgenas.errors import ConfigError, EdgeNASError, StoreError
 
 __all__ = ["search", "runs_app", "build_experiment", "show_result"]
@@ -36,6 +45,19 @@ def build_experiment(
 
     if not isinstance(strategy_params, dict):
         raise ConfigError(f"--strategy-params must be a JSON object, got {strategy_params!r}")
+    if evaluator_spec == "train":
+        from edgenas.data import check_dataset
+
+        check_dataset(dataset)
+        if not lr > 0:
+            raise ConfigError(f"--lr must be positive, got {lr}")
+    elif (dataset, epochs, lr) != ("fashion-mnist", 6, 0.05):
+        raise ConfigError("--dataset, --epochs and --lr configure --evaluator train; "
+                          f"they do nothing with --evaluator {evaluator_spec}")
+    if executor != "ray" and address is not None:
+        raise ConfigError("--address joins a Ray cluster: it needs --executor ray")
+    if not math.isfinite(reward_weight):
+        raise ConfigError(f"--reward-weight must be a finite number, got {reward_weight}")
     if evaluator_spec == "table" and benchmark:
         evaluator_spec = f"table:{benchmark}"
     sources = [s for s in (latency_table and f"latency-table:{latency_table}",
@@ -128,20 +150,20 @@ def search(
     space: str = typer.Option("nb201", help="search space: nb201, nasnet, mbconv"),
     benchmark: str = typer.Option(None, help="accuracy table CSV (default: shipped NB201 CIFAR-10)"),
     strategy: str = typer.Option("evolution", help="grid, random, evolution, reinforce, local"),
-    budget: int = typer.Option(100, help="distinct candidates to evaluate (earlier runs count)"),
-    seed: int = typer.Option(0),
+    budget: int = typer.Option(100, min=1, help="distinct candidates to evaluate (earlier runs count)"),
+    seed: int = typer.Option(0, min=0),
     latency_table: str = typer.Option(None, help="CSV of measured latencies (arch, latency_ms)"),
-    max_latency_ms: float = typer.Option(None, help="hard latency limit (needs --latency-table)"),
-    max_macs: float = typer.Option(None, help="hard MACs limit (profiled)"),
-    max_params: float = typer.Option(None, help="hard parameter limit (profiled)"),
-    max_peak_kb: float = typer.Option(None, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
-    max_flash_kb: float = typer.Option(None, help="flash: hard int8 weight-size limit in kB (profiled)"),
+    max_latency_ms: float = typer.Option(None, min=0, help="hard latency limit (needs --latency-table)"),
+    max_macs: float = typer.Option(None, min=0, help="hard MACs limit (profiled)"),
+    max_params: float = typer.Option(None, min=0, help="hard parameter limit (profiled)"),
+    max_peak_kb: float = typer.Option(None, min=0, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
+    max_flash_kb: float = typer.Option(None, min=0, help="flash: hard int8 weight-size limit in kB (profiled)"),
     latency_predictor: str = typer.Option(None, help="a saved latency predictor (edgenas latency fit)"),
     evaluator: str = typer.Option("table", help="table (--benchmark accuracies), train (from scratch on --dataset) "
                                   "or proxy:NAME[,NAME...] (zero-shot)"),
     device: str = typer.Option(None, help="measure latency on torch-cpu / onnxruntime-cpu / microcontroller"),
     dataset: str = typer.Option("fashion-mnist", help="--evaluator train: fashion-mnist[:DIR], digits, cifar10:PATH, npz:PATH, PATH"),
-    epochs: int = typer.Option(6, help="--evaluator train: epochs per candidate"),
+    epochs: int = typer.Option(6, min=1, help="--evaluator train: epochs per candidate"),
     lr: float = typer.Option(0.05, help="--evaluator train: peak learning rate"),
     space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
     objective: str = typer.Option(None, help="metric to maximise (default: the table's accuracy)"),
@@ -151,7 +173,7 @@ def search(
     storage: str = typer.Option(None, help="sqlite:///path.db (default sqlite:///runs/NAME.db)"),
     name: str = typer.Option(None, help="experiment name; the same name resumes the run"),
     executor: str = typer.Option("local", help="local or ray"),
-    workers: int = typer.Option(2, help="parallel evaluations with --executor ray"),
+    workers: int = typer.Option(2, min=1, help="parallel evaluations with --executor ray"),
     address: str = typer.Option(None, help="Ray address: auto joins a running cluster"),
     plot: Path = typer.Option(None, help="write the Pareto plot (PNG) here"),
     json: bool = typer.Option(False, "--json"),
@@ -172,7 +194,7 @@ def search(
         reward_weight=reward_weight,
     )
     if plot is not None:
-        check_output(plot, "--plot", _plot_suffixes())
+        check_output(plot, "--plot", plot_suffixes())
         if experiment.pareto_metric() is None:
             raise ConfigError("--plot needs a cost to plot against: add --latency-table, --device, "
                               "--latency-predictor or a --max-* limit")
@@ -211,13 +233,6 @@ def search(
     if plot is not None:
         console.print(f"Pareto plot: {plot}")
     console.print(f"stored in {experiment.storage} as {experiment.name!r}")
-
-
-def _plot_suffixes() -> tuple[str, ...]:
-    """File extensions matplotlib can write."""
-    from matplotlib.figure import Figure
-
-    return tuple(f".{ext}" for ext in Figure().canvas.get_supported_filetypes())
 
 
 def _resume_command(name: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from edgenas.cli._common import app, console, print_json, progress
+from edgenas.cli._common import app, check_output, console, print_json, progress
 from edgenas.errors import ConfigError
 
 __all__ = ["train"]
@@ -18,13 +18,13 @@ __all__ = ["train"]
 def train(
     space: str = typer.Option("mbconv"),
     arch: str = typer.Option(..., help="the space's string form (JSON for mbconv), or random:SEED"),
-    dataset: str = typer.Option("digits", help="digits, cifar10:PATH, imagefolder:PATH, npz:PATH"),
-    epochs: int = typer.Option(10),
+    dataset: str = typer.Option("fashion-mnist", help="fashion-mnist[:DIR], digits, cifar10:PATH, imagefolder:PATH, npz:PATH"),
+    epochs: int = typer.Option(10, min=1),
     lr: float = typer.Option(0.05),
     optimizer: str = typer.Option("sgd", help="sgd or adamw"),
-    batch_size: int = typer.Option(64),
-    label_smoothing: float = typer.Option(0.1),
-    seed: int = typer.Option(0),
+    batch_size: int = typer.Option(64, min=1),
+    label_smoothing: float = typer.Option(0.1, min=0, max=1),
+    seed: int = typer.Option(0, min=0),
     space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
     checkpoint: Path = typer.Option(None, help="checkpoint every epoch here; an existing one is resumed"),
     json: bool = typer.Option(False, "--json"),
@@ -32,7 +32,7 @@ def train(
     """Train ARCH on DATASET with the cosine schedule; checkpointed and resumable."""
     import torch
 
-    from edgenas.data import load_dataset
+    from edgenas.data import check_dataset, load_dataset
     from edgenas.estimate.train import TrainConfig, Trainer
     from edgenas.spaces import create_space
 
@@ -40,13 +40,21 @@ def train(
         kwargs = jsonlib.loads(space_config)
     except jsonlib.JSONDecodeError as exc:
         raise ConfigError(f"--space-config is not JSON: {exc.msg}") from None
-    sp = create_space(space, **kwargs)
-    if arch.startswith("random:"):
-        a = sp.sample(np.random.default_rng(int(arch.split(":", 1)[1])))
-    else:
-        a = sp.parse(arch)
+    if not isinstance(kwargs, dict):
+        raise ConfigError(f"--space-config must be a JSON object of space options, got {space_config}")
+    if checkpoint is not None:
+        check_output(checkpoint, "--checkpoint")
     config = TrainConfig(epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size,
                          label_smoothing=label_smoothing, seed=seed)
+    check_dataset(dataset)
+    sp = create_space(space, **kwargs)
+    if arch.startswith("random:"):
+        seed_text = arch.split(":", 1)[1]
+        if not seed_text.isdigit():
+            raise ConfigError(f"--arch {arch!r}: write random:SEED with a non-negative integer seed, e.g. random:0")
+        a = sp.sample(np.random.default_rng(int(seed_text)))
+    else:
+        a = sp.parse(arch)
     shape = sp.input_shape(a)
     data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=seed)
     torch.manual_seed(seed)

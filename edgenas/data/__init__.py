@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from edgenas.errors import DataError
 
-__all__ = ["Dataset", "load_dataset", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
+__all__ = ["Dataset", "load_dataset", "check_dataset", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 DATASETS = "digits, fashion-mnist[:DIR], cifar10:PATH, imagefolder:PATH, npz:PATH"
@@ -246,6 +246,30 @@ def _imagefolder(path: Path, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     if not xs:
         raise DataError(f"{path}: no images found in its class folders")
     return np.stack(xs), np.array(ys)
+
+
+def check_dataset(spec: str) -> str:
+    """Fail now, not at the first evaluation, when ``spec`` names no dataset that exists here
+    (cheap: looks at paths, reads nothing)."""
+    kind, _, rest = spec.partition(":")
+    if kind == "digits" and not rest:
+        return spec
+    if kind == "fashion-mnist":
+        folder = Path(rest or FASHION_MNIST_DIR)
+        if not any(folder.glob("train-images-idx3-ubyte*")):
+            raise DataError(f"Fashion-MNIST is not in {folder}; install it with `apt-get install "
+                            "dataset-fashion-mnist` (as root) or give fashion-mnist:DIR with the four idx files")
+        return spec
+    if kind in ("cifar10", "npz", "imagefolder") and rest:
+        path = Path(rest)
+    elif not rest:
+        path = Path(spec)
+    else:
+        raise DataError(f"dataset {spec!r}: unknown kind {kind!r}; use {DATASETS}")
+    if not path.exists():
+        raise DataError(f"dataset {spec!r}: no such file or folder (give {DATASETS} or an existing path); "
+                        "edgenas never downloads data")
+    return spec
 
 
 def load_dataset(spec: str = "digits", *, resolution: int | None = None, channels: int | None = 3,

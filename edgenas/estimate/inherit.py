@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from edgenas.blocks import InvertedResidual
-from edgenas.data import Dataset, load_dataset
+from edgenas.data import Dataset, check_dataset, load_dataset
 from edgenas.errors import ConfigError
 from edgenas.estimate.net2net import net2wider
 from edgenas.estimate.train import TrainConfig, Trainer
@@ -124,7 +124,7 @@ class InheritingEvaluator(Evaluator):
 
     def __init__(self, space: MBConvSpace, dataset: str = "fashion-mnist", scratch: TrainConfig | None = None,
                  finetune_epochs: int = 2) -> None:
-        self.space, self.dataset = space, dataset
+        self.space, self.dataset = space, check_dataset(dataset)
         self.scratch = scratch or TrainConfig()
         self.finetune_epochs = finetune_epochs
         self.trained: dict[Arch, dict[str, torch.Tensor]] = {}

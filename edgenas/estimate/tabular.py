@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import math
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,8 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
         return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
-    except (OSError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
-        raise DataError(f"cannot read table {path}: {exc}") from None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+        raise DataError(f"cannot read table {path}: {exc or type(exc).__name__} (truncated or corrupt?)") from None
 
 
 @register_evaluator

@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from edgenas.data import Dataset, load_dataset
+from edgenas.atomic import atomic_write
+from edgenas.data import Dataset, check_dataset, load_dataset
 from edgenas.errors import ConfigError, EdgeNASError
 from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, SearchSpace
@@ -48,8 +49,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in ("sgd", "adamw"):
             raise ConfigError(f"optimizer must be sgd or adamw, got {self.optimizer!r}")
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise ConfigError("epochs, batch_size and lr must be positive")
+        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
+            raise ConfigError(f"epochs, batch_size and lr must be positive, got epochs={self.epochs}, "
+                              f"batch_size={self.batch_size}, lr={self.lr}")
+        if not 0 <= self.label_smoothing <= 1:
+            raise ConfigError(f"label_smoothing must be between 0 and 1, got {self.label_smoothing}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be non-negative, got {self.seed}")
 
 
 @dataclass
@@ -135,11 +141,9 @@ class Trainer:
                    "lr": optimizer.param_groups[0]["lr"]}
             result.history.append(row)
             if self.checkpoint:
-                self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self.checkpoint.with_suffix(".tmp")
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "epoch": epoch + 1, "history": result.history, "config": asdict(c)}, tmp)
-                tmp.replace(self.checkpoint)  # atomic: a crash never leaves half a checkpoint
+                state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "epoch": epoch + 1, "history": result.history, "config": asdict(c)}
+                atomic_write(self.checkpoint, lambda tmp, s=state: torch.save(s, tmp))  # never half a checkpoint
             if progress:
                 progress(epoch + 1, c.epochs, row)
         result.seconds = time.perf_counter() - begin
@@ -154,9 +158,9 @@ class TrainEvaluator(Evaluator):
 
     metrics = ("accuracy", "test_accuracy", "train_seconds")
 
-    def __init__(self, space: SearchSpace, dataset: str = "digits", config: TrainConfig | None = None,
+    def __init__(self, space: SearchSpace, dataset: str = "fashion-mnist", config: TrainConfig | None = None,
                  checkpoint_dir: str | Path | None = None) -> None:
-        self.space, self.dataset_spec = space, dataset
+        self.space, self.dataset_spec = space, check_dataset(dataset)
         self.train_config = config or TrainConfig()
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self._data: dict[tuple, Dataset] = {}

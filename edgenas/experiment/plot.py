@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from edgenas.atomic import atomic_write
 from edgenas.errors import ConfigError
 from edgenas.experiment._experiment import SearchResult
 from edgenas.experiment._objective import Constraint
@@ -42,6 +43,6 @@ def plot_pareto(result: SearchResult, path: str | Path, constraints: list[Constr
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
     plt.close(fig)
     return path

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from edgenas.atomic import atomic_write
 from edgenas.errors import ConfigError, DataError
 from edgenas.hardware.devices import Device
 from edgenas.learn import regression_metrics
@@ -43,12 +44,9 @@ class LatencyLUT:
         return total
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"format": "edgenas-lut", "space": self.space.name,
-                                    "space_config": self.space.get_params(), "device": self.device,
-                                    "entries": self.entries}, indent=1))
-        return path
+        text = json.dumps({"format": "edgenas-lut", "space": self.space.name, "space_config": self.space.get_params(),
+                           "device": self.device, "entries": self.entries}, indent=1)
+        return atomic_write(path, lambda tmp: tmp.write_text(text))
 
     @classmethod
     def load(cls, path: str | Path, space: SearchSpace) -> LatencyLUT:

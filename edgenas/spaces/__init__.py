@@ -22,7 +22,13 @@ SPACES.register("mbconv")(MBConvSpace)
 
 def create_space(name: str, **kwargs: Any) -> SearchSpace:
     """Build a registered space by name, e.g. ``create_space("mbconv", widths=(0.5, 1.0))``."""
-    return SPACES.create(name, **kwargs)
+    builder = SPACES.get(name)
+    try:
+        return builder(**kwargs)
+    except TypeError as exc:
+        from edgenas.errors import ConfigError
+
+        raise ConfigError(f"space {name}: {exc}; see the space's options in docs/architecture.md") from None
 
 
 def list_spaces(pattern: str = "*") -> list[str]:

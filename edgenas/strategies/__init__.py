@@ -30,7 +30,7 @@ def create_strategy(name: str, space: SearchSpace, *, seed: int = 0, feasible: F
     builder = STRATEGIES.get(name)
     try:
         return builder(space, seed=seed, feasible=feasible, **params)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         from edgenas.errors import ConfigError
 
         raise ConfigError(f"strategy {name!r}: {exc}") from None

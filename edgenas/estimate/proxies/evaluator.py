@@ -35,7 +35,11 @@ class ProxyEvaluator(Evaluator):
     def __init__(self, space: SearchSpace, proxies: list[str], *, data: str = "digits",
                  num_classes: int = 10, seed: int = 0, ensemble: tuple[str, ...] = DEFAULT_ENSEMBLE,
                  device: str = "cpu", reference_size: int = 32) -> None:
+        from edgenas.data import check_dataset
+
         self.space, self.data, self.num_classes, self.seed = space, data, num_classes, seed
+        if data != "noise":
+            check_dataset(data)
         if num_classes < 1:
             raise ConfigError(f"num_classes must be at least 1, got {num_classes}")
         if reference_size < 1:

@@ -1,0 +1,210 @@
+"""Every CLI option that takes a value, given a malformed value: one line, non-zero exit,
+nothing run. A new option must be added to BAD (the sweep fails on an option it lacks)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from edgenas.estimate import shipped_table
+
+# command -> a minimal valid invocation (options it requires), with {t} for the test folder
+BASE = {
+    "search": ["--budget", "2", "--storage", "sqlite:///{t}/s.db"],
+    "demo": ["--budget", "2", "--plot", "{t}/d.png"],
+    "design-space": ["--samples", "3", "--widths", "0.5", "--resolutions", "32"],
+    "profile": ["_factories:tiny", "--input", "1,3,8,8"],
+    "blocks": [],
+    "train": ["--arch", "random:0", "--dataset", "digits", "--epochs", "1", "--space-config",
+              '{"resolutions": [16], "depths": [1], "widths": [0.25]}'],
+    "runs list": ["--storage", "sqlite:///{t}/s.db"],
+    "runs show": ["x", "--storage", "sqlite:///{t}/s.db"],
+    "latency fit": ["--table", "{t}/lat.csv", "--model", "linear", "-o", "{t}/l.pt"],
+    "latency eval": ["--predictor", "{t}/l.pt", "--table", "{t}/lat.csv"],
+    "latency measure": ["--device", "microcontroller", "--n", "2", "--resolution", "32", "-o", "{t}/m.csv"],
+    "latency lut": ["--device", "torch-cpu", "--n", "2", "--resolution", "32", "-o", "{t}/lut.json"],
+    "latency correlate": ["--device", "microcontroller", "--n", "3", "--resolution", "32"],
+    "predictor fit": ["--table", "{t}/acc.csv", "--model", "gbm", "-o", "{t}/a.pt"],
+    "predictor eval": ["--predictor", "{t}/a.pt", "--table", "{t}/acc.csv"],
+    "proxies eval": ["--proxies", "params", "--sample", "3", "--cache", "{t}/c.jsonl"],
+}
+
+# (command, option) -> (malformed value, words the one-line error must contain)
+BAD = {
+    ("search", "--space"): ("bogus", "unknown search space"),
+    ("search", "--benchmark"): ("{t}/missing.csv", "not found"),
+    ("search", "--strategy"): ("bogus", "unknown strategy"),
+    ("search", "--budget"): ("0", "budget must be at least 1"),
+    ("search", "--seed"): ("-3", "seed"),
+    ("search", "--latency-table"): ("{t}/missing.csv", "not found"),
+    ("search", "--max-latency-ms"): ("-1", "needs --latency-table"),
+    ("search", "--max-macs"): ("-5", "macs"),
+    ("search", "--max-params"): ("-5", "params"),
+    ("search", "--max-peak-kb"): ("-1", "peak_memory_bytes"),
+    ("search", "--max-flash-kb"): ("-1", "weight_bytes"),
+    ("search", "--latency-predictor"): ("{t}/missing.pt", "missing.pt"),
+    ("search", "--evaluator"): ("bogus", "unknown evaluator"),
+    ("search", "--device"): ("bogus", "unknown device"),
+    ("search", "--dataset"): ("bogus:", "dataset"),
+    ("search", "--epochs"): ("0", "epochs"),
+    ("search", "--lr"): ("-1", "--lr"),
+    ("search", "--space-config"): ("[1,2]", "JSON object"),
+    ("search", "--objective"): ("bogus", "objective metric 'bogus'"),
+    ("search", "--reward-target-ms"): ("-2", "needs --latency-table"),
+    ("search", "--reward-weight"): ("nan", "--reward-weight"),
+    ("search", "--strategy-params"): ('{"population_size": -3}', "population_size"),
+    ("search", "--storage"): ("postgres://x", "not supported"),
+    ("search", "--name"): ("../x", "not plain"),
+    ("search", "--executor"): ("bogus", "unknown executor"),
+    ("search", "--workers"): ("0", "workers must be at least 1"),
+    ("search", "--address"): ("bogus", "--address"),
+    ("search", "--plot"): ("{t}/p.xyz", "must end in one of"),
+    ("demo", "--budget"): ("0", "budget must be at least 1"),
+    ("demo", "--max-latency-ms"): ("0.01", "no architecture satisfies"),
+    ("demo", "--seed"): ("-1", "seed"),
+    ("demo", "--plot"): ("{t}/p.xyz", "must end in one of"),
+    ("design-space", "--space"): ("nb201", "mbconv"),
+    ("design-space", "--sram-kb"): ("-1", "sram"),
+    ("design-space", "--flash-kb"): ("-1", "flash"),
+    ("design-space", "--widths"): ("a,b", "comma-separated list of numbers"),
+    ("design-space", "--resolutions"): ("a", "comma-separated list of integers"),
+    ("design-space", "--samples"): ("0", "samples"),
+    ("design-space", "--seed"): ("-1", "seed"),
+    ("design-space", "--num-classes"): ("0", "num_classes"),
+    ("design-space", "--quantile"): ("2", "quantile"),
+    ("design-space", "--plot"): ("{t}/p.xyz", "must end in one of"),
+    ("profile", "--input"): ("a,b", "comma-separated list of integers"),
+    ("profile", "--bytes-per-element"): ("0", "bytes_per_element"),
+    ("profile", "--sram-kb"): ("-1", "sram"),
+    ("profile", "--flash-kb"): ("-1", "flash"),
+    ("blocks", "--resolution"): ("0", "resolution"),
+    ("blocks", "--nasnet-m"): ("0", "nasnet-m"),
+    ("blocks", "--nasnet-n"): ("-1", "nasnet-n"),
+    ("blocks", "--nasnet-b"): ("0", "nasnet-b"),
+    ("train", "--space"): ("bogus", "unknown search space"),
+    ("train", "--arch"): ("random:abc", "random:SEED"),
+    ("train", "--dataset"): ("{t}/none.npz", "no such file"),
+    ("train", "--epochs"): ("0", "epochs"),
+    ("train", "--lr"): ("0", "lr"),
+    ("train", "--optimizer"): ("bogus", "optimizer must be"),
+    ("train", "--batch-size"): ("0", "batch_size"),
+    ("train", "--label-smoothing"): ("2", "label_smoothing"),
+    ("train", "--seed"): ("-1", "seed"),
+    ("train", "--space-config"): ('{"foo": 1}', "foo"),
+    ("train", "--checkpoint"): ("/proc/x/ck.pt", "cannot write"),
+    ("runs list", "--storage"): ("postgres://x", "not supported"),
+    ("runs show", "--storage"): ("sqlite:///{t}/none.db", "no store"),
+    ("latency fit", "--space"): ("bogus", "unknown search space"),
+    ("latency fit", "--table"): ("{t}/missing.csv", "not found"),
+    ("latency fit", "--model"): ("bogus", "bogus"),
+    ("latency fit", "--seed"): ("-1", "seed"),
+    ("latency fit", "-o"): ("/proc/x/l.pt", "cannot write"),
+    ("latency eval", "--predictor"): ("{t}/lat.csv", "predictor"),
+    ("latency eval", "--table"): ("{t}/missing.csv", "not found"),
+    ("latency measure", "--space"): ("bogus", "unknown search space"),
+    ("latency measure", "--device"): ("bogus", "unknown device"),
+    ("latency measure", "--n"): ("0", "n must be"),
+    ("latency measure", "--seed"): ("-1", "seed"),
+    ("latency measure", "--threads"): ("0", "threads"),
+    ("latency measure", "--resolution"): ("0", "resolution"),
+    ("latency measure", "-o"): ("/proc/x/m.csv", "cannot write"),
+    ("latency lut", "--device"): ("bogus", "unknown device"),
+    ("latency lut", "--resolution"): ("-1", "resolution"),
+    ("latency lut", "--n"): ("0", "n must be"),
+    ("latency lut", "--seed"): ("-1", "seed"),
+    ("latency lut", "--threads"): ("0", "threads"),
+    ("latency lut", "-o"): ("/proc/x/l.json", "cannot write"),
+    ("latency correlate", "--space"): ("bogus", "unknown search space"),
+    ("latency correlate", "--device"): ("bogus", "unknown device"),
+    ("latency correlate", "--table"): ("{t}/missing.csv", "not found"),
+    ("latency correlate", "--predictor"): ("{t}/missing.pt", "missing.pt"),
+    ("latency correlate", "--n"): ("1", "n must be"),
+    ("latency correlate", "--seed"): ("-1", "seed"),
+    ("latency correlate", "--threads"): ("0", "threads"),
+    ("latency correlate", "--resolution"): ("0", "resolution"),
+    ("latency correlate", "--plot"): ("{t}/p.xyz", "must end in one of"),
+    ("predictor fit", "--space"): ("bogus", "unknown search space"),
+    ("predictor fit", "--table"): ("{t}/missing.csv", "not found"),
+    ("predictor fit", "--model"): ("bogus", "bogus"),
+    ("predictor fit", "--metric"): ("bogus", "bogus"),
+    ("predictor fit", "--seed"): ("-1", "seed"),
+    ("predictor fit", "-o"): ("/proc/x/a.pt", "cannot write"),
+    ("predictor eval", "--predictor"): ("{t}/acc.csv", "predictor"),
+    ("predictor eval", "--table"): ("{t}/missing.csv", "not found"),
+    ("predictor eval", "--metric"): ("bogus", "bogus"),
+    ("proxies eval", "--space"): ("bogus", "unknown search space"),
+    ("proxies eval", "--benchmark"): ("{t}/missing.csv", "not found"),
+    ("proxies eval", "--proxies"): ("bogus", "unknown proxy"),
+    ("proxies eval", "--sample"): ("0", "sample must be"),
+    ("proxies eval", "--seed"): ("-1", "seed"),
+    ("proxies eval", "--data"): ("bogus:", "dataset"),
+    ("proxies eval", "--num-classes"): ("0", "num_classes"),
+    ("proxies eval", "--metric"): ("bogus", "bogus"),
+    ("proxies eval", "--ensemble"): ("bogus", "unknown proxy"),
+    ("proxies eval", "--cache"): ("/proc/x/c.jsonl", "cannot write"),
+    ("proxies eval", "--device"): ("tpu9", "not available"),
+}
+
+
+# options that replace one of the base invocation's
+EXCLUSIVE = {("latency correlate", "--table"): ("--device",), ("latency correlate", "--predictor"): (),
+             ("search", "--dataset"): (), ("search", "--epochs"): (), ("search", "--lr"): ()}
+
+
+def _options() -> list[tuple[str, str]]:
+    import typer
+
+    import edgenas.cli  # noqa: F401 - registers the commands
+    from edgenas.cli._common import app
+
+    found = []
+    root = typer.main.get_command(app)
+    for name, command in root.commands.items():
+        subs = command.commands.items() if hasattr(command, "commands") else [("", command)]
+        for sub, leaf in subs:
+            for param in leaf.params:
+                if getattr(param, "is_flag", False) or not param.opts or not param.opts[0].startswith("-"):
+                    continue
+                if param.name in ("help", "json"):
+                    continue
+                found.append((f"{name} {sub}".strip(), param.opts[0]))
+    return found
+
+
+def test_the_sweep_covers_every_option():
+    missing = [o for o in _options() if o not in BAD]
+    assert not missing, f"add a malformed value for {missing}"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    t = tmp_path_factory.mktemp("sweep")
+    rows = gzip.decompress(shipped_table("nb201-pi5-onnx").read_bytes()).decode().splitlines()
+    (t / "lat.csv").write_text("\n".join(rows[:41]) + "\n")
+    rows = gzip.decompress(shipped_table("nb201-cifar10").read_bytes()).decode().splitlines()
+    (t / "acc.csv").write_text("\n".join(rows[:41]) + "\n")
+    return t
+
+
+@pytest.mark.parametrize("command, option", sorted(BAD))
+def test_malformed_value_is_one_line(cli, folder, monkeypatch, command, option):
+    monkeypatch.chdir(folder)
+    value, words = BAD[command, option]
+
+    def base(name: str) -> list[str]:
+        return [a.replace("{t}", str(folder)) for a in BASE[name]]
+
+    for needs in ("latency", "predictor"):
+        if command == f"{needs} eval":
+            code, _, err = cli(needs, "fit", *base(f"{needs} fit"))
+            assert code == 0, err
+    args = base(command)
+    for drop in (option, *EXCLUSIVE.get((command, option), ())):  # replace the base value
+        if drop in args:
+            i = args.index(drop)
+            del args[i:i + 2]
+    code, out, err = cli(*command.split(), *args, option, value.replace("{t}", str(folder)))
+    assert code != 0, f"{command} {option} {value!r} was accepted"
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert words.lower() in err.lower() or f"'{option}'" in err, err  # says what is wrong, or names the option
