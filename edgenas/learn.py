@@ -139,32 +139,81 @@ class MLP(Regressor):
         return min(64, n)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> MLP:
-        if self.standardize_inputs:
-            self.x_mean_, self.x_std_ = X.mean(0), X.std(0) + 1e-8
-        else:
-            self.x_mean_, self.x_std_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        self.y_mean_, self.y_std_ = float(y.mean()), float(y.std() + 1e-8)
-        xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
-        ys = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32)
-        with torch_threads(1):  # tiny matrices: extra threads only spin, and thrash beside a search
-            self._train(xs, ys, X.shape[1])
+        fitted = self.fit_many(X, y, np.ones((1, len(y))))[0]
+        self.__dict__.update(fitted.__dict__)
         return self
 
-    def _train(self, xs: torch.Tensor, ys: torch.Tensor, features: int) -> None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            self.net_ = self._net(features)
-            opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+    def fit_many(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> list[MLP]:
+        """One fitted copy of this regressor per row of ``weights`` (0/1 per sample: e.g. the
+        training rows of each cross-validation fold), trained together as one vectorised
+        network: a fold costs little more than a single fit."""
+        return [self._copy_with(net, stats) for net, stats in self._train_many(X, y, weights, [self.seed] * len(weights))]
+
+    def _copy_with(self, net: torch.nn.Module, stats: tuple) -> MLP:
+        out = type(self).__new__(type(self))
+        out.__dict__.update({k: v for k, v in self.__dict__.items() if not k.endswith("_")})
+        out.x_mean_, out.x_std_, out.y_mean_, out.y_std_ = stats
+        out.net_ = net
+        return out
+
+    def _train_many(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray, seeds: list[int]
+                    ) -> list[tuple[torch.nn.Module, tuple]]:
+        """Train ``len(weights)`` networks at once (``torch.func.vmap`` over stacked parameters).
+        Model m sees sample i with weight ``weights[m, i]``, standardises with the statistics of
+        its own samples and starts from ``seeds[m]``; Adam's update is elementwise, so each
+        model follows exactly the path it would alone."""
+        from torch.func import functional_call, stack_module_state, vmap
+
+        weights = np.asarray(weights, dtype=np.float64)
+        stats, xs, ys = [], [], []
+        for w in weights:
+            rows = w > 0
+            if self.standardize_inputs:
+                x_mean, x_std = X[rows].mean(0), X[rows].std(0) + 1e-8
+            else:
+                x_mean, x_std = np.zeros(X.shape[1]), np.ones(X.shape[1])
+            y_mean, y_std = float(y[rows].mean()), float(y[rows].std() + 1e-8)
+            stats.append((x_mean, x_std, y_mean, y_std))
+            xs.append((X - x_mean) / x_std)
+            ys.append((y - y_mean) / y_std)
+        xs_t = torch.as_tensor(np.stack(xs), dtype=torch.float32)
+        ys_t = torch.as_tensor(np.stack(ys), dtype=torch.float32)
+        w_t = torch.as_tensor(weights, dtype=torch.float32)
+        with torch_threads(1), torch.random.fork_rng(devices=[]):  # tiny matrices: extra threads only spin
+            nets = []
+            for seed in seeds:
+                torch.manual_seed(seed)
+                nets.append(self._net(X.shape[1]))
+            if len(nets) == 1:  # no vmap: its overhead would double the cost of a single fit
+                params, buffers = dict(nets[0].named_parameters()), dict(nets[0].named_buffers())
+
+                def batched(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
+                    return nets[0](x[0]).squeeze(-1).unsqueeze(0)
+            else:
+                params, buffers = stack_module_state(nets)
+                base = self._net(X.shape[1]).to("meta")
+
+                def forward(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
+                    return functional_call(base, (p, b), (x,)).squeeze(-1)
+
+                batched = vmap(forward)
+            opt = torch.optim.AdamW(params.values(), lr=self.lr, weight_decay=self.weight_decay)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs)
-            batch = self._batch_size(len(xs))
+            batch = self._batch_size(int(weights.sum(1).max()))
             gen = torch.Generator().manual_seed(self.seed)
+            n = xs_t.shape[1]
             for _ in range(self.epochs):
-                for idx in torch.randperm(len(xs), generator=gen).split(batch):
+                for idx in torch.randperm(n, generator=gen).split(batch):
                     opt.zero_grad()
-                    loss = torch.nn.functional.mse_loss(self.net_(xs[idx]).squeeze(-1), ys[idx])
-                    loss.backward()
+                    err = (batched(params, buffers, xs_t[:, idx]) - ys_t[:, idx]) ** 2
+                    w = w_t[:, idx]
+                    (err * w).sum(1).div(w.sum(1).clamp(min=1)).sum().backward()
                     opt.step()
                 sched.step()
+            if len(nets) > 1:
+                for m, net in enumerate(nets):
+                    net.load_state_dict({k: v[m].detach().clone() for k, v in {**params, **buffers}.items()})
+        return list(zip(nets, stats))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         xs = torch.as_tensor((X - self.x_mean_) / self.x_std_, dtype=torch.float32)
@@ -293,7 +342,7 @@ class PathRegressor(DagRegressor):
     standardize_inputs = False  # the one-hot blocks select costs as they are
     RESTARTS = 4
 
-    def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 16, epochs: int = 1500,
+    def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 16, epochs: int = 500,
                  lr: float = 3e-2, weight_decay: float = 0.0, seed: int = 0) -> None:
         super().__init__(edges, num_ops, hidden, epochs, lr, weight_decay, seed)
 
@@ -303,18 +352,26 @@ class PathRegressor(DagRegressor):
     def _batch_size(self, n: int) -> int:
         return n  # full batch: a few dozen parameters
 
-    def _train(self, xs: torch.Tensor, ys: torch.Tensor, features: int) -> None:
-        """Several seeded starts, keeping the best fit: with so few parameters a start can
-        settle where the costs mean nothing (every op alike), and training loss shows it."""
-        seed, best = self.seed, None
-        for restart in range(self.RESTARTS):
-            self.seed = seed + 1000 * restart
-            super()._train(xs, ys, features)
-            with torch.no_grad():
-                loss = float(torch.nn.functional.mse_loss(self.net_(xs).squeeze(-1), ys))
-            if best is None or loss < best[0]:
-                best = (loss, self.net_)
-        self.seed, self.net_ = seed, best[1]
+    def fit_many(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> list[MLP]:
+        """Several seeded starts per model, keeping the one with the lowest training loss: with
+        so few parameters a start can settle where the costs mean nothing (every op alike),
+        and the training loss shows it. Every start of every model trains at once."""
+        weights = np.asarray(weights, dtype=np.float64)
+        starts = np.repeat(weights, self.RESTARTS, axis=0)
+        seeds = [self.seed + 1000 * r for _ in weights for r in range(self.RESTARTS)]
+        trained = self._train_many(X, y, starts, seeds)
+        out = []
+        for m, w in enumerate(weights):
+            best = None
+            for net, fold_stats in trained[m * self.RESTARTS:(m + 1) * self.RESTARTS]:
+                x_mean, x_std, y_mean, y_std = fold_stats
+                with torch.no_grad():
+                    pred = net(torch.as_tensor((X - x_mean) / x_std, dtype=torch.float32)).squeeze(-1).double().numpy()
+                loss = float((w * (pred - (y - y_mean) / y_std) ** 2).sum() / max(w.sum(), 1))
+                if best is None or loss < best[0]:
+                    best = (loss, net, fold_stats)
+            out.append(self._copy_with(best[1], best[2]))
+        return out
 
 
 REGRESSORS: dict[str, type[Regressor]] = {"ridge": Ridge, "gbm": GradientBoosting, "mlp": MLP, "dag": DagRegressor,

@@ -81,11 +81,7 @@ class ArchPredictor:
             order = np.random.default_rng(self.seed).permutation(len(y))
             folds = np.array_split(order, 5) if len(y) < self.CV_BELOW else [order[: max(2, len(y) // 5)]]
             for candidate in self.models():
-                pred = np.empty(len(y))
-                for val in folds:
-                    train = np.setdiff1d(order, val)
-                    parts = self._fit_kind(candidate, [archs[i] for i in train], y[train])
-                    pred[val] = self._predict_kind(candidate, parts, [archs[i] for i in val])
+                pred = self._out_of_fold(candidate, archs, y, folds)
                 held = np.concatenate(folds)
                 self.validation_[candidate] = self._select(pred[held], y[held])
             kind = max(self.validation_, key=lambda k: self.validation_[k])
@@ -93,6 +89,15 @@ class ArchPredictor:
         self.parts_ = self._fit_kind(kind, archs, y)
         self.n_train_ = len(y)
         return self
+
+    def _out_of_fold(self, kind: str, archs: list[Arch], y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
+        """Predictions of each fold's rows by ``kind`` fitted on the other rows (NaN elsewhere)."""
+        pred = np.full(len(y), np.nan)
+        for val in folds:
+            train = np.setdiff1d(np.arange(len(y)), val)
+            parts = self._fit_kind(kind, [archs[i] for i in train], y[train])
+            pred[val] = self._predict_kind(kind, parts, [archs[i] for i in val])
+        return pred
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "parts_"):

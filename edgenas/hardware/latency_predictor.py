@@ -40,6 +40,7 @@ __all__ = ["LatencyPredictor", "LATENCY_MODELS", "PredictedLatency", "measured_n
 LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
 FORMAT = "edgenas-latency-predictor"
 GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
+NEURAL = ("mlp", *GRAPH_MODELS)  # PyTorch regressors: cross-validation folds train together
 
 
 def measured_networks(table: Any) -> tuple[list[Arch], np.ndarray]:
@@ -83,15 +84,33 @@ class LatencyPredictor(ArchPredictor):
         log_range = [float(np.log(y).min()), float(np.log(y).max())]
         if kind == "gbm":
             return {"gbm": GradientBoosting(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
-        if kind == "mlp":
-            return {"mlp": MLP(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
-        if kind in GRAPH_MODELS:  # the ops on the DAG say everything; extra features overfit small sets
-            edges = self.space.cell_edges
-            model = GRAPH_MODELS[kind](edges, self.space.encoding_size // len(edges), seed=self.seed)
-            return {kind: model.fit(self.features(archs, True), np.log(y)), "log_range": log_range}
+        if kind in NEURAL:
+            model = self._neural(kind)
+            return {kind: model.fit(self.features(archs, kind != "mlp"), np.log(y)), "log_range": log_range}
         ridge = Ridge().fit(X, y)
         base = np.maximum(ridge.predict(X), 1e-3 * y.min())
         return {"ridge": ridge, "gbm": GradientBoosting(n_estimators=300, seed=self.seed).fit(X, np.log(y / base))}
+
+    def _neural(self, kind: str) -> MLP:
+        if kind == "mlp":
+            return MLP(seed=self.seed)
+        edges = self.space.cell_edges  # the ops on the DAG say everything; extra features overfit small sets
+        return GRAPH_MODELS[kind](edges, self.space.encoding_size // len(edges), seed=self.seed)
+
+    def _out_of_fold(self, kind: str, archs: list[Arch], y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
+        """The neural models train every fold at once (`MLP.fit_many`): same fits, one loop."""
+        if kind not in NEURAL:
+            return super()._out_of_fold(kind, archs, y, folds)
+        weights = np.ones((len(folds), len(y)))
+        for f, val in enumerate(folds):
+            weights[f, val] = 0.0
+        models = self._neural(kind).fit_many(self.features(archs, kind != "mlp"), np.log(y), weights)
+        pred = np.full(len(y), np.nan)
+        for model, val, w in zip(models, folds, weights):
+            train_y = np.log(y[w > 0])
+            parts = {kind: model, "log_range": [float(train_y.min()), float(train_y.max())]}
+            pred[val] = self._predict_kind(kind, parts, [archs[i] for i in val])
+        return pred
 
     def _predict_kind(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         if kind == "linear":
