@@ -153,7 +153,7 @@ def test_lookup_table_sums_layers():
     archs = [space.sample(rng) for _ in range(10)]
     report = additivity(lut, MacsDevice(), archs)
     # MACs are exactly additive: the LUT matches up to the per-layer offsets it double-counts
-    layers = len(space.layer_specs(archs[0]))
+    layers = len(space.layers(archs[0]))
     assert report["n"] == 10 and report["spearman"] > 0.99
     assert lut.predict(archs[0]) == pytest.approx(MacsDevice().latency(space, archs[0]) + 0.01 * (layers - 1))
 

@@ -15,16 +15,14 @@ from dataclasses import asdict
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from edgenas.blocks import InvertedResidual
 from edgenas.data import Dataset, check_dataset, load_dataset
 from edgenas.errors import ConfigError
-from edgenas.estimate.net2net import net2wider
 from edgenas.estimate.train import TrainConfig, Trainer
 from edgenas.evaluator import Evaluator, register_evaluator
-from edgenas.spaces import Arch, MBConvSpace
+from edgenas.spaces import Arch, MBConvSpace, SearchSpace
+from edgenas.spaces._layers import get_op
 
 __all__ = ["inherit", "InheritingEvaluator", "grows"]
 
@@ -43,75 +41,21 @@ def grows(space: MBConvSpace, parent: Arch, child: Arch) -> bool:
     return True
 
 
-def _blocks(model: nn.Module) -> list[InvertedResidual]:
-    return [m for m in model.features if isinstance(m, InvertedResidual)][1:]  # skip the fixed first
-
-
-def _copy_block(src: InvertedResidual, dst: InvertedResidual) -> None:
-    """Copy ``src`` into ``dst`` (same cin/cout/stride), adapting kernel and hidden width."""
-    src = _resize_hidden(src, dst.hidden)
-    with torch.no_grad():
-        for s_layer, d_layer in zip(src.conv, dst.conv):
-            s_conv, d_conv = s_layer[0], d_layer[0]
-            w = s_conv.weight
-            if w.shape[-1] != d_conv.weight.shape[-1]:  # depthwise kernel size changed
-                diff = (d_conv.weight.shape[-1] - w.shape[-1]) // 2
-                w = F.pad(w, [diff] * 4) if diff > 0 else w[..., -diff:diff, -diff:diff]
-            d_conv.weight.copy_(w)
-            d_layer[1].load_state_dict(s_layer[1].state_dict())
-
-
-def _resize_hidden(block: InvertedResidual, hidden: int) -> InvertedResidual:
-    """A copy of ``block`` whose expanded width is ``hidden`` (widened by net2wider, or cropped)."""
-    import copy
-
-    block = copy.deepcopy(block)
-    if block.hidden == hidden or block.hidden == block.cin:
-        if block.hidden != hidden:
-            raise ConfigError("cannot change the expand ratio of a block without an expand conv")
-        return block
-    expand, dw, project = block.conv[0], block.conv[1], block.conv[-1]
-    if hidden > block.hidden:
-        wide, proj, bn, (dw_conv, dw_bn) = net2wider(expand[0], project[0], hidden, bn=expand[1],
-                                                     channelwise=[dw[0], dw[1]])
-        expand[0], expand[1], dw[0], dw[1], project[0] = wide, bn, dw_conv, dw_bn, proj
-    else:
-        keep = torch.arange(hidden)
-        with torch.no_grad():
-            expand[0].weight = nn.Parameter(expand[0].weight[keep])
-            dw[0].weight = nn.Parameter(dw[0].weight[keep])
-            project[0].weight = nn.Parameter(project[0].weight[:, keep])
-            for bn in (expand[1], dw[1]):
-                for name in ("weight", "bias"):
-                    setattr(bn, name, nn.Parameter(getattr(bn, name)[keep]))
-                bn.running_mean, bn.running_var = bn.running_mean[keep], bn.running_var[keep]
-    block.hidden = hidden
-    return block
-
-
-def inherit(space: MBConvSpace, parent: Arch, parent_model: nn.Module, child: Arch,
+def inherit(space: SearchSpace, parent: Arch, parent_model: nn.Module, child: Arch,
             num_classes: int) -> nn.Module:
-    """A model of ``child`` initialised from ``parent_model`` (see module docstring)."""
+    """A model of ``child`` initialised from ``parent_model``, layer by layer through the space's
+    description: a layer whose slot the parent has inherits with its op's rule, a new slot
+    starts as the identity where its op can (see module docstring)."""
     if parent["width"] != child["width"] or parent["resolution"] != child["resolution"]:
         raise ConfigError("inheritance needs the same width and resolution")
     model = space.build(child, num_classes=num_classes)
-    parent_blocks, child_blocks = _blocks(parent_model), _blocks(model)
-    # the fixed parts (stem, first block, feature-mix head, classifier) keep their shapes
-    for index in (0, 1, -1):
-        model.features[index].load_state_dict(parent_model.features[index].state_dict())
-    model.classifier.load_state_dict(parent_model.classifier.state_dict())
-    p_index = c_index = 0
-    for s in range(len(space.stages)):
-        p_depth, c_depth = int(parent[f"s{s}_depth"]), int(child[f"s{s}_depth"])
-        for b in range(c_depth):
-            target = child_blocks[c_index + b]
-            if b < p_depth:
-                _copy_block(parent_blocks[p_index + b], target)
-            elif target.use_residual:  # a new block: start as the identity
-                with torch.no_grad():
-                    target.conv[-1][1].weight.zero_()
-        p_index += p_depth
-        c_index += c_depth
+    trained = dict(zip([layer.slot for layer in space.layers(parent, num_classes)], parent_model.layer_modules()))
+    for layer, module in zip(space.layers(child, num_classes), model.layer_modules()):
+        op = get_op(layer.op)
+        if layer.slot in trained and op.inherit is not None:
+            op.inherit(trained[layer.slot], module)
+        elif layer.slot not in trained and op.identity is not None:
+            op.identity(module)
     return model
 
 

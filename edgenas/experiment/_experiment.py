@@ -137,6 +137,7 @@ class Experiment:
                                       f"(available: {', '.join(sorted(known))})")
         self._strategy = create_strategy(strategy, space, seed=seed, feasible=self.feasible, **self.strategy_params)
         self._state: _RunState | None = None
+        self._feasible_checked = False
 
     # -- configuration ----------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -156,11 +157,12 @@ class Experiment:
         metrics = self.costs.evaluate(arch)
         return all(c.ok(metrics) for c in self.cheap_constraints)
 
-    def check_feasible(self, samples: int = 500) -> None:
+    def check_feasible(self, samples: int = 500, progress: Callable[[int, int], None] | None = None) -> None:
         """Fail before searching when the cheap constraints exclude every architecture: over
         every architecture the cost evaluators can score when that is a finite list (a
-        table), else over ``samples`` random ones."""
-        if not self.cheap_constraints:
+        table), else over ``samples`` random ones (stopping at the first feasible one).
+        ``progress(done, total)`` hears about each one checked. Checked once per object."""
+        if not self.cheap_constraints or self._feasible_checked:
             return
         listed = self.costs.candidates()
         if listed is not None:
@@ -170,8 +172,12 @@ class Experiment:
 
             rng = np.random.default_rng(self.seed)
             archs = [self.space.sample(rng) for _ in range(samples)]
-        if any(self.feasible(a) for a in archs):
-            return
+        for i, arch in enumerate(archs):
+            if self.feasible(arch):
+                self._feasible_checked = True
+                return
+            if progress is not None:
+                progress(i + 1, len(archs))
         limits = []
         for c in self.cheap_constraints:
             values = [self.costs.evaluate(a)[c.metric] for a in archs]

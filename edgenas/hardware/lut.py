@@ -18,15 +18,16 @@ from edgenas.errors import ConfigError, DataError
 from edgenas.hardware.devices import Device
 from edgenas.learn import regression_metrics
 from edgenas.spaces import Arch, SearchSpace
+from edgenas.spaces._layers import Layer
 
 __all__ = ["LatencyLUT", "build_lut", "additivity"]
 
 
-def _specs(space: SearchSpace, arch: Arch) -> list[tuple[str, Callable[[], Any], tuple]]:
-    specs = getattr(space, "layer_specs", None)
-    if specs is None:
-        raise ConfigError(f"space {space.name} cannot be split into layers for a lookup table (use mbconv)")
-    return specs(arch)
+def _layers(space: SearchSpace, arch: Arch) -> list[Layer]:
+    layers = getattr(space, "layers", None)
+    if layers is None:
+        raise ConfigError(f"space {space.name} has no layer description for a lookup table (use mbconv)")
+    return layers(arch)
 
 
 class LatencyLUT:
@@ -37,10 +38,10 @@ class LatencyLUT:
 
     def predict(self, arch: Arch) -> float:
         total = 0.0
-        for key, _, _ in _specs(self.space, arch):
-            if key not in self.entries:
-                raise DataError(f"layer {key} is not in the lookup table; rebuild it for this space")
-            total += self.entries[key]
+        for layer in _layers(self.space, arch):
+            if layer.key not in self.entries:
+                raise DataError(f"layer {layer.key} is not in the lookup table; rebuild it for this space")
+            total += self.entries[layer.key]
         return total
 
     def save(self, path: str | Path) -> Path:
@@ -59,28 +60,34 @@ class LatencyLUT:
         return cls(space, data["entries"], data["device"])
 
 
-def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = None, samples: int = 2000,
+def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = None, samples: int = 200,
               seed: int = 0, progress: Callable[[int, int], None] | None = None) -> LatencyLUT:
-    """Measure every distinct layer configuration the space produces once.
+    """Measure every distinct layer (by `Layer.key`) once.
 
-    Configurations are collected from ``archs`` or from ``samples`` random architectures plus
-    every (kernel, expand) at every block position, so a table built here covers the space's
-    networks at its width and resolution choices.
+    Layers are collected from ``archs`` when given; otherwise from the space's
+    ``covering_archs()`` (mbconv: every (kernel, expand) at every block position, for every
+    width and resolution, which is every layer the space can produce) plus ``samples`` random
+    architectures for spaces that cannot enumerate their layers.
     """
     import torch
 
     rng = np.random.default_rng(seed)
-    pool = list(archs) if archs is not None else [space.sample(rng) for _ in range(samples)]
-    layers: dict[str, tuple[Callable[[], Any], tuple]] = {}
+    if archs is not None:
+        pool = list(archs)
+    else:
+        covering = getattr(space, "covering_archs", None)
+        pool = list(covering()) if covering else []
+        pool += [space.sample(rng) for _ in range(0 if covering else samples)]
+    layers: dict[str, Layer] = {}
     for arch in pool:
-        for key, factory, shape in _specs(space, arch):
-            layers.setdefault(key, (factory, shape))
+        for layer in _layers(space, arch):
+            layers.setdefault(layer.key, layer)
     entries = {}
-    for i, (key, (factory, shape)) in enumerate(sorted(layers.items())):
+    for i, (key, layer) in enumerate(sorted(layers.items())):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            module = factory()
-        entries[key] = device.measure(module, shape).median_ms
+            module = layer.build()
+        entries[key] = device.measure(module, layer.input_shape).median_ms
         if progress:
             progress(i + 1, len(layers))
     return LatencyLUT(space, entries, device.get_params())

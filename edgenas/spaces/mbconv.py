@@ -7,17 +7,18 @@ the first value so that equal networks are equal architectures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import torch
 from torch import nn
 
-from edgenas.blocks import ConvBNAct, InvertedResidual, make_divisible
+import edgenas.spaces._ops  # noqa: F401 - registers the operations the layers name
+from edgenas.blocks import make_divisible
 from edgenas.errors import ArchError
 from edgenas.spaces._arch import Arch
+from edgenas.spaces._layers import Layer, LayerNetwork
 from edgenas.spaces._space import SearchSpace
 
-__all__ = ["MBConvSpace", "MBConvNetwork"]
+__all__ = ["MBConvSpace"]
 
 # (base channels, stride of the stage's first block), after a stride-2 stem and a 16-wide block.
 STAGES = ((24, 2), (40, 2), (80, 2), (96, 1), (192, 2))
@@ -88,76 +89,51 @@ class MBConvSpace(SearchSpace):
         r = int(arch["resolution"])
         return (1, 3, r, r)
 
-    def blocks(self, arch: Arch) -> list[tuple[int, int, int, int, int]]:
-        """(cin, cout, stride, kernel, expand) of every active block, in order."""
-        w = float(arch["width"])
-        cin = make_divisible(16 * w)
-        out = []
-        for s, (channels, stride) in enumerate(self.stages):
-            cout = make_divisible(channels * w)
-            for b in range(int(arch[f"s{s}_depth"])):
-                out.append((cin, cout, stride if b == 0 else 1, int(arch[f"s{s}_b{b}_kernel"]),
-                            int(arch[f"s{s}_b{b}_expand"])))
-                cin = cout
-        return out
-
     def head_width(self, width: float) -> int:
         return make_divisible(self.head_channels * (width if self.scale_head else max(1.0, width)))
 
-    def build(self, arch: Arch, num_classes: int = 1000, dropout: float = 0.0) -> nn.Module:
-        arch = self.validate(arch)
-        w = float(arch["width"])
-        return MBConvNetwork(self.blocks(arch), w, num_classes, self.head_width(w), dropout)
-
-    def layer_specs(self, arch: Arch, num_classes: int = 1000) -> list[tuple[str, Callable[[], nn.Module], tuple]]:
-        """The network as independent layers: (lookup-table key, module factory, input shape).
-        Their sequence is exactly what `build` stacks."""
+    def layers(self, arch: Arch, num_classes: int = 1000, dropout: float = 0.0) -> list[Layer]:
+        """The network of ``arch``: a stride-2 stem, a fixed 16-wide depthwise-separable block,
+        the searched MBConv blocks (slot ``s{stage}_b{block}``), a 1x1 feature-mix conv and the
+        classifier."""
         arch = self.validate(arch)
         w, r = float(arch["width"]), int(arch["resolution"])
         stem, first, head = make_divisible(32 * w), make_divisible(16 * w), self.head_width(w)
-        specs: list[tuple[str, Callable[[], nn.Module], tuple]] = [
-            (f"stem:3-{stem}:r{r}", lambda: ConvBNAct(3, stem, 3, 2, act=nn.ReLU6), (1, 3, r, r)),
-        ]
+        layers = [Layer.of("stem", "conv_bn_act", (1, 3, r, r), cin=3, cout=stem, kernel=3, stride=2, act="relu6")]
         size = (r + 1) // 2
-        specs.append((f"ir:{stem}-{first}:s1:k3:e1:r{size}", lambda: InvertedResidual(stem, first, 1, 1, 3),
-                      (1, stem, size, size)))
+        layers.append(Layer.of("first", "mbconv", (1, stem, size, size), cin=stem, cout=first, stride=1, expand=1, kernel=3))
         cin = first
-        for cin, cout, stride, kernel, expand in self.blocks(arch):
-            specs.append((f"ir:{cin}-{cout}:s{stride}:k{kernel}:e{expand}:r{size}",
-                           lambda c=cin, o=cout, s=stride, k=kernel, e=expand: InvertedResidual(c, o, s, e, k),
-                           (1, cin, size, size)))
-            size = (size - 1) // stride + 1
-            cin = cout
-        specs.append((f"head:{cin}-{head}:r{size}", lambda c=cin: ConvBNAct(c, head, 1, act=nn.ReLU6),
-                      (1, cin, size, size)))
-        specs.append((f"classifier:{head}-{num_classes}:r{size}",
-                      lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(head, num_classes)),
-                      (1, head, size, size)))
-        return specs
+        for s, (channels, stride) in enumerate(self.stages):
+            cout = make_divisible(channels * w)
+            for b in range(int(arch[f"s{s}_depth"])):
+                step = stride if b == 0 else 1
+                layers.append(Layer.of(f"s{s}_b{b}", "mbconv", (1, cin, size, size), cin=cin, cout=cout, stride=step,
+                                       expand=int(arch[f"s{s}_b{b}_expand"]), kernel=int(arch[f"s{s}_b{b}_kernel"])))
+                size = (size - 1) // step + 1
+                cin = cout
+        layers.append(Layer.of("head", "conv_bn_act", (1, cin, size, size), cin=cin, cout=head, kernel=1, stride=1,
+                               act="relu6"))
+        layers.append(Layer.of("classifier", "classifier", (1, head, size, size), cin=head, num_classes=num_classes,
+                               dropout=dropout))
+        return layers
 
+    def covering_archs(self) -> list[Arch]:
+        """Architectures that together contain every layer the space can produce: a block's
+        shape depends only on its position, width, resolution, kernel and expand ratio, so
+        every stage at full depth with one (kernel, expand) everywhere, for each pair, width
+        and resolution, covers them all."""
+        out = []
+        for w in self.widths:
+            for r in self.resolutions:
+                for k in self.kernels:
+                    for e in self.expands:
+                        choices = {"width": w, "resolution": r}
+                        for s in range(len(self.stages)):
+                            choices[f"s{s}_depth"] = self.max_depth
+                            for b in range(self.max_depth):
+                                choices[f"s{s}_b{b}_kernel"], choices[f"s{s}_b{b}_expand"] = k, e
+                        out.append(self.validate(choices))
+        return out
 
-class MBConvNetwork(nn.Module):
-    """Stem 3x3/2, a 16-wide depthwise-separable block, the searched MBConv blocks,
-    a 1x1 feature-mix conv, global pool, linear."""
-
-    def __init__(self, blocks: list[tuple[int, int, int, int, int]], width: float,
-                 num_classes: int, head: int, dropout: float = 0.0) -> None:
-        super().__init__()
-        stem = make_divisible(32 * width)
-        first = make_divisible(16 * width)
-        layers: list[nn.Module] = [
-            ConvBNAct(3, stem, 3, 2, act=nn.ReLU6),
-            InvertedResidual(stem, first, 1, 1, 3),
-        ]
-        cin = first
-        for cin, cout, stride, kernel, expand in blocks:
-            layers.append(InvertedResidual(cin, cout, stride, expand, kernel))
-            cin = cout
-        layers.append(ConvBNAct(cin, head, 1, act=nn.ReLU6))
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.classifier = nn.Linear(head, num_classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.dropout(torch.flatten(self.pool(self.features(x)), 1)))
+    def build(self, arch: Arch, num_classes: int = 1000, dropout: float = 0.0) -> nn.Module:
+        return LayerNetwork(self.layers(arch, num_classes, dropout))

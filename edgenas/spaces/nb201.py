@@ -20,6 +20,8 @@ from torch import nn
 
 from edgenas.errors import ArchError
 from edgenas.spaces._arch import Arch
+from edgenas.spaces._layers import get_op
+from edgenas.spaces._ops import ReLUConvBN
 from edgenas.spaces._space import SearchSpace
 
 __all__ = ["NB201Space", "OPS", "EDGES", "NB201Network"]
@@ -164,39 +166,13 @@ class NB201Space(SearchSpace):
         return NB201Network(self.ops(self.validate(arch)), num_classes, channels, cells)
 
 
-class ReLUConvBN(nn.Sequential):
-    def __init__(self, cin: int, cout: int, kernel: int, stride: int) -> None:
-        super().__init__(
-            nn.ReLU(),
-            nn.Conv2d(cin, cout, kernel, stride, kernel // 2, bias=False),
-            nn.BatchNorm2d(cout),
-        )
-
-
-class Zero(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mul(0.0)
-
-
-def _op(name: str, channels: int) -> nn.Module:
-    if name == "none":
-        return Zero()
-    if name == "skip_connect":
-        return nn.Identity()
-    if name == "nor_conv_1x1":
-        return ReLUConvBN(channels, channels, 1, 1)
-    if name == "nor_conv_3x3":
-        return ReLUConvBN(channels, channels, 3, 1)
-    return nn.AvgPool2d(3, 1, 1, count_include_pad=False)
-
-
 class Cell(nn.Module):
     """node_i = sum_j op_ij(node_j); the output is node 3. Every edge runs, dead ones too,
     as in the benchmark's networks."""
 
     def __init__(self, ops: tuple[str, ...], channels: int) -> None:
         super().__init__()
-        self.edges = nn.ModuleList(_op(op, channels) for op in ops)
+        self.edges = nn.ModuleList(get_op(op).build(channels=channels) for op in ops)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         nodes = [x]

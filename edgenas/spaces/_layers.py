@@ -1,0 +1,109 @@
+"""One description of a network, from which everything else derives.
+
+A space's ``layers(arch)`` returns the network as a list of `Layer` (timm's builder idea: a
+decoded architecture -> layer specifications). `LayerNetwork` stacks them into the model; the
+latency lookup table keys on `Layer.key`; weight inheritance matches layers by ``slot``; a
+supernet will mix the ops the `OPS` registry holds. Each op says how to build itself, which of
+its weights a hypernetwork emits, how to copy a trained instance with other arguments into a
+fresh one (``inherit``) and how to start as the identity when a network grows (``identity``).
+Adding a block kind is registering an op; no consumer changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from edgenas.errors import ConfigError
+from edgenas.registry import Registry
+
+__all__ = ["Op", "OPS", "register_op", "get_op", "Layer", "LayerNetwork", "copy_matching"]
+
+Value = str | int | float
+
+
+@dataclass(frozen=True)
+class Op:
+    """A candidate operation: its builder and what weight sharing needs to know about it."""
+
+    name: str
+    build: Callable[..., nn.Module]
+    weights: tuple[str, ...] = ()  # parameter names (relative) a hypernetwork emits
+    inherit: Callable[[nn.Module, nn.Module], None] | None = None  # copy trained src into fresh dst
+    identity: Callable[[nn.Module], None] | None = None  # make a fresh module the identity map
+
+
+OPS: Registry[Op] = Registry("operation")
+
+
+def register_op(name: str, *, weights: Sequence[str] = (), inherit: Callable[[nn.Module, nn.Module], None] | None = None,
+                identity: Callable[[nn.Module], None] | None = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Decorator: register ``build`` as operation ``name``."""
+    def add(build: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        OPS.register(name)(lambda: Op(name, build, tuple(weights), inherit, identity))
+        return build
+
+    return add
+
+
+def get_op(name: str) -> Op:
+    return OPS.get(name)()
+
+
+def copy_matching(src: nn.Module, dst: nn.Module) -> None:
+    """Default inheritance: the same state when the shapes match, else an error naming them."""
+    try:
+        dst.load_state_dict(src.state_dict())
+    except RuntimeError as exc:
+        raise ConfigError(f"cannot inherit {type(src).__name__} into a differently shaped one: "
+                          f"{str(exc).splitlines()[-1].strip()}") from None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network: a position (``slot``), an operation and its arguments, and the
+    input shape it runs on (batch 1)."""
+
+    slot: str
+    op: str
+    args: tuple[tuple[str, Value], ...]
+    input_shape: tuple[int, ...]
+    kwargs: dict[str, Any] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(sorted(dict(self.args).items())))
+        object.__setattr__(self, "kwargs", dict(self.args))
+
+    @classmethod
+    def of(cls, slot: str, op: str, input_shape: Sequence[int], **args: Value) -> Layer:
+        return cls(slot, op, tuple(args.items()), tuple(input_shape))
+
+    @property
+    def key(self) -> str:
+        """What determines this layer's cost: op, arguments and input resolution (the slot does
+        not). Lookup tables key on it."""
+        return ":".join([self.op, *(f"{k}={v}" for k, v in self.args), f"r{self.input_shape[-1]}"])
+
+    def build(self) -> nn.Module:
+        return get_op(self.op).build(**self.kwargs)
+
+
+class LayerNetwork(nn.Module):
+    """The layers in sequence: ``features`` (every layer but the last) then ``classifier``."""
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        super().__init__()
+        self.slots = [layer.slot for layer in layers]
+        self.features = nn.Sequential(*(layer.build() for layer in layers[:-1]))
+        self.classifier = layers[-1].build()
+
+    def layer_modules(self) -> list[nn.Module]:
+        """The modules in the order of the description they were built from."""
+        return [*self.features, self.classifier]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
