@@ -11,13 +11,16 @@ import typer
 from edgenas.cli._common import app, check_output, console, print_json, progress
 from edgenas.errors import ConfigError
 
-__all__ = ["train"]
+__all__ = ["train", "SMALL_IMAGES"]
+
+SMALL_IMAGES = {"resolutions": [32], "widths": [0.5]}  # mbconv sized for Fashion-MNIST / CIFAR images
 
 
 @app.command("train")
 def train(
     space: str = typer.Option("mbconv"),
-    arch: str = typer.Option(..., help="the space's string form (JSON for mbconv), or random:SEED"),
+    arch: str = typer.Option("default", help="the space's string form (JSON for mbconv), random:SEED, or default "
+                             "(the first value of every choice)"),
     dataset: str = typer.Option("fashion-mnist", help="fashion-mnist[:DIR], digits, cifar10:PATH, imagefolder:PATH, npz:PATH"),
     epochs: int = typer.Option(10, min=1),
     lr: float = typer.Option(0.05),
@@ -25,7 +28,8 @@ def train(
     batch_size: int = typer.Option(64, min=1),
     label_smoothing: float = typer.Option(0.1, min=0, max=1),
     seed: int = typer.Option(0, min=0),
-    space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),
+    space_config: str = typer.Option(None, help='space options as JSON (mbconv default: '
+                                     '\'{"resolutions": [32], "widths": [0.5]}\', sized for 28-32 px images)'),
     checkpoint: Path = typer.Option(None, help="checkpoint every epoch here; an existing one is resumed"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -36,6 +40,8 @@ def train(
     from edgenas.estimate.train import TrainConfig, Trainer
     from edgenas.spaces import create_space
 
+    if space_config is None:
+        space_config = jsonlib.dumps(SMALL_IMAGES) if space == "mbconv" else "{}"
     try:
         kwargs = jsonlib.loads(space_config)
     except jsonlib.JSONDecodeError as exc:
@@ -48,7 +54,9 @@ def train(
                          label_smoothing=label_smoothing, seed=seed)
     check_dataset(dataset)
     sp = create_space(space, **kwargs)
-    if arch.startswith("random:"):
+    if arch == "default":
+        a = sp.validate({key: values[0] for key, values in sp.choices.items()})
+    elif arch.startswith("random:"):
         seed_text = arch.split(":", 1)[1]
         if not seed_text.isdigit():
             raise ConfigError(f"--arch {arch!r}: write random:SEED with a non-negative integer seed, e.g. random:0")

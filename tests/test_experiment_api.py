@@ -1,0 +1,54 @@
+"""The experiment API: create / load, ask / tell from Python, the same history as the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edgenas.errors import ConfigError
+from edgenas.experiment import Store, create_experiment, load_experiment
+
+
+def _history(url, name):
+    return [(t.arch, t.state, t.metrics, t.fitness) for t in Store(url).trials(name)]
+
+
+def test_ask_tell_from_python_gives_the_history_of_the_cli(cli, tmp_path):
+    cli_url, py_url = f"sqlite:///{tmp_path}/cli.db", f"sqlite:///{tmp_path}/py.db"
+    code, _, err = cli("search", "--strategy", "evolution", "--budget", "25", "--seed", "3",
+                       "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "run",
+                       "--storage", cli_url, "--json")
+    assert code == 0, err
+    exp = create_experiment(name="run", space="nb201", evaluator="table", costs=["latency-table:nb201-pi5-onnx"],
+                            constraints=["latency_ms<=4.0"], strategy="evolution", seed=3, storage=py_url)
+    for _ in range(25):
+        trial = exp.ask()
+        exp.tell(trial, exp.evaluate(trial.arch))
+    exp.close()
+    assert _history(py_url, "run") == _history(cli_url, "run")
+    # the stored settings name the shipped tables by id: the run continues on any install
+    config = Store(py_url).experiment_config("run")
+    assert config["evaluator"]["path"] == "nb201-cifar10" and "/" not in json.dumps(config["costs"])
+    # load_experiment rebuilds everything from the store and continues like the CLI would
+    load_experiment("run", py_url).run(30)
+    code, _, err = cli("search", "--strategy", "evolution", "--budget", "30", "--seed", "3",
+                       "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "run",
+                       "--storage", cli_url, "--json")
+    assert code == 0, err
+    assert _history(py_url, "run") == _history(cli_url, "run")
+
+
+def test_tell_refuses_a_trial_that_is_not_waiting(tmp_path):
+    exp = create_experiment(name="t", storage=f"sqlite:///{tmp_path}/t.db")
+    trial = exp.ask()
+    exp.tell(trial, exp.evaluate(trial.arch))
+    with pytest.raises(ConfigError, match="not waiting"):
+        exp.tell(trial, {"test_accuracy": 1.0})
+    exp.close()
+
+
+def test_load_experiment_names_what_is_stored(tmp_path):
+    create_experiment(name="a", storage=f"sqlite:///{tmp_path}/s.db").run(2)
+    with pytest.raises(ConfigError, match=r"no experiment 'b' .* \(stored: a\)"):
+        load_experiment("b", f"sqlite:///{tmp_path}/s.db")
