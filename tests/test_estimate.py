@@ -191,7 +191,7 @@ def test_hypernetwork_emits_every_layer_and_learns():
     for _ in range(5):
         arch = space.sample(rng)
         model = space.build(arch, num_classes=10, channels=8, cells=1)
-        graph = op_graph(space, arch, model)
+        graph = op_graph(space, arch, model, num_classes=10, channels=8, cells=1)
         weights = GraphHyperNetwork(8, 10)(graph)
         params = dict(model.named_parameters())
         convs = {n + ".weight" for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}

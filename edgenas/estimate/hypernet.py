@@ -22,9 +22,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from edgenas.data import Dataset
+from edgenas.errors import ConfigError
 from edgenas.estimate._base import Evaluator
-from edgenas.spaces import Arch, NB201Space
-from edgenas.spaces.nb201 import EDGES
+from edgenas.spaces import Arch, NB201Space, SearchSpace
+from edgenas.spaces._layers import get_op
 
 __all__ = ["OpGraph", "op_graph", "GraphHyperNetwork", "HyperNetEvaluator", "train_hypernet"]
 
@@ -40,39 +41,37 @@ class OpGraph:
     preds: list[list[int]]
 
 
-def op_graph(space: NB201Space, arch: Arch, model: nn.Module) -> OpGraph:
-    """The op graph of ``model = space.build(arch, ...)``."""
+def op_graph(space: SearchSpace, arch: Arch, model: nn.Module, **build: Any) -> OpGraph:
+    """The op graph of ``model = space.build(arch, **build)``, read from the space's layer
+    description: each op says which of its weights feed which (`Op.graph`), so no parameter
+    path is spelled here. A layer's stage is how often the resolution has halved at its
+    output; the classifier's is one more."""
     params = dict(model.named_parameters())
+    layers = space.layers(arch, **build)
+    if getattr(model, "slots", None) != [layer.slot for layer in layers]:
+        raise ConfigError("op_graph: the model was not built from this architecture with these build arguments")
+    prefixes = [f"features.{i}" for i in range(len(layers) - 1)] + ["classifier"]
+    base = layers[0].input_shape[-1]
     g = OpGraph([], [], [], [], [])
-
-    def add(name: str, kind: str, stage: int, preds: list[int]) -> int:
-        g.names.append(name)
-        g.types.append(TYPES.index(kind))
-        g.shapes.append(tuple(params[name].shape))
-        g.stages.append(stage)
-        g.preds.append(preds)
-        return len(g.names) - 1
-
-    frontier = [add("stem.0.weight", "stem", 0, [])]  # nodes producing the current tensor
-    ops = space.ops(arch)
+    frontier: list[int] = []  # graph nodes producing the current tensor
     stage = 0
-    for index, block in enumerate(model.cells):
-        prefix = f"cells.{index}"
-        if hasattr(block, "conv_a"):  # residual reduction
-            stage += 1
-            a = add(f"{prefix}.conv_a.1.weight", "reduce_a", stage, frontier)
-            b = add(f"{prefix}.conv_b.1.weight", "reduce_b", stage, [a])
-            s = add(f"{prefix}.downsample.1.weight", "reduce_skip", stage, frontier)
-            frontier = [b, s]
-            continue
-        node_producers: list[list[int]] = [frontier, [], [], []]
-        for e, ((dst, src), op) in enumerate(zip(EDGES, ops)):
-            if op in ("nor_conv_1x1", "nor_conv_3x3"):
-                node_producers[dst].append(add(f"{prefix}.edges.{e}.1.weight", op, stage, node_producers[src]))
-            elif op != "none":  # skip / pooling pass their input's producers through
-                node_producers[dst].extend(node_producers[src])
-        frontier = node_producers[3] or frontier
-    add("classifier.weight", "classifier", stage + 1, frontier)
+    for i, (layer, prefix) in enumerate(zip(layers, prefixes)):
+        stage = stage + 1 if i == len(layers) - 1 else int(round(np.log2(base / layers[i + 1].input_shape[-1])))
+        nodes, outputs = get_op(layer.op).graph(**layer.kwargs)
+        local: list[int] = []
+        for name, kind, reads in nodes:
+            if kind not in TYPES:
+                raise ConfigError(f"the hypernetwork has no embedding for layer kind {kind!r} (knows {', '.join(TYPES)})")
+            full = f"{prefix}.{name}"
+            if full not in params:
+                raise ConfigError(f"op_graph: {layer.op} declares weight {name!r}, which the built module lacks")
+            g.names.append(full)
+            g.types.append(TYPES.index(kind))
+            g.shapes.append(tuple(params[full].shape))
+            g.stages.append(stage)
+            g.preds.append([p for r in reads for p in (frontier if r == -1 else [local[r]])])
+            local.append(len(g.names) - 1)
+        frontier = [p for o in outputs for p in (frontier if o == -1 else [local[o]])] or frontier
     return g
 
 
@@ -160,7 +159,8 @@ def train_hypernet(space: NB201Space, data: Dataset, *, steps: int = 300, channe
             arch = space.sample(rng)
             model = space.build(arch, num_classes=data.num_classes, channels=channels, cells=cells)
             idx = torch.randint(0, len(data.x_train), (batch_size,), generator=gen)
-            logits = _predicted_forward(model, hyper(op_graph(space, arch, model)), data.x_train[idx])
+            graph = op_graph(space, arch, model, num_classes=data.num_classes, channels=channels, cells=cells)
+            logits = _predicted_forward(model, hyper(graph), data.x_train[idx])
             loss = F.cross_entropy(logits, data.y_train[idx]) / archs_per_step
             loss.backward()
             total += float(loss.detach())
@@ -187,7 +187,8 @@ class HyperNetEvaluator(Evaluator):
         start = time.perf_counter()
         model = self.space.build(arch, num_classes=self.data.num_classes, channels=self.channels, cells=self.cells)
         with torch.no_grad():
-            weights = self.hyper(op_graph(self.space, arch, model))
+            weights = self.hyper(op_graph(self.space, arch, model, num_classes=self.data.num_classes,
+                                          channels=self.channels, cells=self.cells))
             logits = _predicted_forward(model, weights, self.data.x_val)
         acc = float((logits.argmax(1) == self.data.y_val).float().mean())
         loss = float(F.cross_entropy(logits, self.data.y_val))

@@ -21,9 +21,10 @@ from torch import nn
 from edgenas.errors import ConfigError
 from edgenas.registry import Registry
 
-__all__ = ["Op", "OPS", "register_op", "get_op", "Layer", "LayerNetwork", "copy_matching"]
+__all__ = ["Op", "OPS", "register_op", "get_op", "Layer", "LayerNetwork", "copy_matching", "WeightNode"]
 
 Value = str | int | float
+WeightNode = tuple[str, str, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,31 @@ class Op:
     weights: tuple[str, ...] = ()  # parameter names (relative) a hypernetwork emits
     inherit: Callable[[nn.Module, nn.Module], None] | None = None  # copy trained src into fresh dst
     identity: Callable[[nn.Module], None] | None = None  # make a fresh module the identity map
+    graph_fn: Callable[..., tuple[list[WeightNode], list[int]]] | None = None
+
+    def graph(self, **args: Value) -> tuple[list[WeightNode], list[int]]:
+        """The op's parameterised layers as a data-flow graph, for a hypernetwork: nodes
+        ``(weight name, kind, reads)`` where ``reads`` indexes earlier nodes of this op and -1
+        is the op's input; then the nodes whose sum is the output (-1: the input passes
+        through). Default: the weights in a chain, or a pass-through without weights."""
+        if self.graph_fn is not None:
+            return self.graph_fn(**args)
+        if not self.weights:
+            return [], [-1]
+        nodes = [(w, self.name, (i - 1,)) for i, w in enumerate(self.weights)]
+        return nodes, [len(nodes) - 1]
 
 
 OPS: Registry[Op] = Registry("operation")
 
 
 def register_op(name: str, *, weights: Sequence[str] = (), inherit: Callable[[nn.Module, nn.Module], None] | None = None,
-                identity: Callable[[nn.Module], None] | None = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
-    """Decorator: register ``build`` as operation ``name``."""
+                identity: Callable[[nn.Module], None] | None = None,
+                graph: Callable[..., tuple[list[WeightNode], list[int]]] | None = None,
+                ) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Decorator: register ``build`` as operation ``name`` (see `Op` for the rest)."""
     def add(build: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-        OPS.register(name)(lambda: Op(name, build, tuple(weights), inherit, identity))
+        OPS.register(name)(lambda: Op(name, build, tuple(weights), inherit, identity, graph))
         return build
 
     return add

@@ -20,11 +20,11 @@ from torch import nn
 
 from edgenas.errors import ArchError
 from edgenas.spaces._arch import Arch
-from edgenas.spaces._layers import get_op
+from edgenas.spaces._layers import Layer, LayerNetwork, WeightNode, get_op, register_op
 from edgenas.spaces._ops import ReLUConvBN
 from edgenas.spaces._space import SearchSpace
 
-__all__ = ["NB201Space", "OPS", "EDGES", "NB201Network"]
+__all__ = ["NB201Space", "OPS", "EDGES"]
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
@@ -162,8 +162,23 @@ class NB201Space(SearchSpace):
         return ["none" if k in dead else str(arch[k]) for k in _KEYS]
 
     # -- building ---------------------------------------------------------------------
+    def layers(self, arch: Arch, num_classes: int = 10, channels: int = 16, cells: int = 5) -> list[Layer]:
+        """The benchmark's network: a 3x3 stem, three stages of ``cells`` cells (C, 2C, 4C)
+        joined by residual reductions, BN-ReLU, global pool, linear."""
+        ops = ",".join(self.ops(self.validate(arch)))
+        size, c = 32, channels
+        layers = [Layer.of("stem", "nb201_stem", (1, 3, size, size), cout=c)]
+        for stage in range(3):
+            if stage:
+                layers.append(Layer.of(f"reduce{stage}", "nb201_reduction", (1, c, size, size), cin=c, cout=2 * c))
+                c, size = 2 * c, size // 2
+            layers += [Layer.of(f"s{stage}_cell{i}", "nb201_cell", (1, c, size, size), ops=ops, channels=c)
+                       for i in range(cells)]
+        layers.append(Layer.of("classifier", "nb201_head", (1, c, size, size), cin=c, num_classes=num_classes))
+        return layers
+
     def build(self, arch: Arch, num_classes: int = 10, channels: int = 16, cells: int = 5) -> nn.Module:
-        return NB201Network(self.ops(self.validate(arch)), num_classes, channels, cells)
+        return LayerNetwork(self.layers(arch, num_classes, channels, cells))
 
 
 class Cell(nn.Module):
@@ -185,6 +200,27 @@ class Cell(nn.Module):
         return nodes[3]
 
 
+def _cell_graph(ops: str, channels: int) -> tuple[list[WeightNode], list[int]]:
+    """A cell conv on edge j->i reads node j, i.e. whatever produced the terms of node j;
+    skip and pooling pass their input's producers through, ``none`` contributes nothing."""
+    nodes: list[WeightNode] = []
+    producers: list[list[int]] = [[-1], [], [], []]
+    for e, ((dst, src), op) in enumerate(zip(EDGES, ops.split(","))):
+        inner, outputs = get_op(op).graph(channels=channels)
+        local: list[int] = []
+        for name, kind, reads in inner:
+            nodes.append((f"edges.{e}.{name}", kind, tuple(p for r in reads for p in
+                                                            (producers[src] if r == -1 else [local[r]]))))
+            local.append(len(nodes) - 1)
+        producers[dst].extend(p for o in outputs for p in (producers[src] if o == -1 else [local[o]]))
+    return nodes, producers[3]
+
+
+@register_op("nb201_cell", graph=_cell_graph)
+def nb201_cell(ops: str, channels: int) -> nn.Module:
+    return Cell(tuple(ops.split(",")), channels)
+
+
 class ResidualReduction(nn.Module):
     """The benchmark's reduction block: a stride-2 basic block with an avg-pool + 1x1 shortcut."""
 
@@ -198,27 +234,31 @@ class ResidualReduction(nn.Module):
         return self.conv_b(self.conv_a(x)) + self.downsample(x)
 
 
-class NB201Network(nn.Module):
-    """Stem 3x3 conv, three stages of cells (C, 2C, 4C) joined by residual reductions,
-    BN-ReLU, global average pool, linear."""
+@register_op("nb201_reduction", graph=lambda **_: ([("conv_a.1.weight", "reduce_a", (-1,)),
+                                                    ("conv_b.1.weight", "reduce_b", (0,)),
+                                                    ("downsample.1.weight", "reduce_skip", (-1,))], [1, 2]))
+def nb201_reduction(cin: int, cout: int) -> nn.Module:
+    return ResidualReduction(cin, cout)
 
-    def __init__(self, ops: tuple[str, ...], num_classes: int = 10, channels: int = 16,
-                 cells: int = 5) -> None:
+
+@register_op("nb201_stem", graph=lambda **_: ([("0.weight", "stem", (-1,))], [0]))
+def nb201_stem(cout: int) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout))
+
+
+class NB201Head(nn.Module):
+    """BN-ReLU, global average pool, linear."""
+
+    def __init__(self, cin: int, num_classes: int) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(channels))
-        layers: list[nn.Module] = []
-        c = channels
-        for stage in range(3):
-            if stage:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers.extend(Cell(ops, c) for _ in range(cells))
-        self.cells = nn.Sequential(*layers)
-        self.lastact = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU())
+        self.lastact = nn.Sequential(nn.BatchNorm2d(cin), nn.ReLU())
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(c, num_classes)
+        self.fc = nn.Linear(cin, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.pool(self.lastact(self.cells(self.stem(x))))
-        return self.classifier(torch.flatten(x, 1))
+        return self.fc(torch.flatten(self.pool(self.lastact(x)), 1))
+
+
+@register_op("nb201_head", graph=lambda **_: ([("fc.weight", "classifier", (-1,))], [0]))
+def nb201_head(cin: int, num_classes: int) -> nn.Module:
+    return NB201Head(cin, num_classes)
