@@ -175,7 +175,10 @@ def test_design_space_ranks_by_macs_of_fitting_models():
     rows = design_space(factory, [0.3, 0.5], [96, 160], sram_kb=320, flash_kb=1024, samples=12)
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
     assert rows[0]["p80_macs"] >= rows[-1]["p80_macs"]
-    assert all(r["fit"] == len(r["macs"]) for r in rows)
+    by = {(r["width"], r["resolution"]): r for r in rows}
+    assert by[0.3, 96]["fit"] >= by[0.5, 160]["fit"]  # a bigger sub-space fits the memory less often
+    tiny = design_space(factory, [0.3], [96], sram_kb=1, flash_kb=1024, samples=4)
+    assert tiny[0]["fit"] == 0 and tiny[0]["p80_macs"] == 0.0
 
 
 def test_unknown_device_is_a_clear_error():

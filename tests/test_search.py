@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _factories import Additive, CheapCost, ToySpace
 
@@ -40,8 +41,14 @@ def test_registry_lists_the_five_strategies():
     assert set(STRATEGIES) <= set(list_strategies())
 
 
+@pytest.mark.parametrize("strategy", ["grid", "random"])
+def test_exhaustive_strategies_cover_the_space_once_then_say_so(strategy):
+    result = toy_experiment(strategy).run(300)
+    assert result.exhausted and result.evaluated == 256
+    assert len({t.arch for t in result.trials}) == 256
+
+
 @pytest.mark.parametrize("strategy, budget, params", [
-    ("grid", 256, {}), ("random", 256, {}),
     ("evolution", 80, {"population_size": 10, "sample_size": 3}),
     ("reinforce", 100, {}), ("local", 60, {"initial": 5}),
 ])
@@ -152,3 +159,23 @@ def test_strategy_params_are_validated():
         create_strategy("evolution", ToySpace(), population=3)
     with pytest.raises(ConfigError, match="unknown strategy 'bayes'"):
         create_strategy("bayes", ToySpace())
+
+
+def _accuracies(strategy, budget, nb201, **params):
+    space, accuracy, _ = nb201
+    result = Experiment(name=strategy, space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                        strategy=strategy, strategy_params=params, seed=0, storage="sqlite://:memory:").run(budget)
+    return [t.metrics["test_accuracy"] for t in result.trials]
+
+
+def test_bananas_proposals_beat_its_random_start(nb201):
+    """After 10 random cells, the predictor-guided batches are far better cells (NB201 truth)."""
+    acc = _accuracies("bananas", 40, nb201, initial=10, pool=100, batch=10)
+    assert np.mean(acc[10:]) > np.mean(acc[:10]) + 3
+
+
+def test_warm_local_starts_from_cells_a_proxy_ranks_high(nb201):
+    """Its first 10 cells are the top of 100 ranked by parameter count: far better than random."""
+    warm = _accuracies("warm-local", 10, nb201, proxy="params", pool=100, top=10)
+    random = _accuracies("random", 10, nb201)
+    assert np.mean(warm) > np.mean(random) + 3

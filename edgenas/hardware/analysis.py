@@ -26,13 +26,7 @@ def rank_correlations(latency: np.ndarray, predictors: dict[str, np.ndarray]) ->
 
 
 def _uniform(space: MBConvSpace, width: float, depths: Sequence[int]) -> Arch:
-    choices: dict[str, Any] = {"width": width, "resolution": space.resolutions[0]}
-    for s, depth in enumerate(depths):
-        choices[f"s{s}_depth"] = depth
-        for b in range(space.max_depth):
-            choices[f"s{s}_b{b}_kernel"] = space.kernels[0]
-            choices[f"s{s}_b{b}_expand"] = space.expands[0]
-    return space.validate(choices)
+    return space.uniform(width, space.resolutions[0], depths, space.kernels[0], space.expands[0])
 
 
 def scaling_families(device: Device, widths: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0),

@@ -117,23 +117,23 @@ class MBConvSpace(SearchSpace):
                                dropout=dropout))
         return layers
 
+    def uniform(self, width: float, resolution: int, depths: Sequence[int], kernel: int, expand: int) -> Arch:
+        """The architecture with these stage depths and one (kernel, expand) in every block."""
+        choices: dict[str, float | int] = {"width": width, "resolution": resolution}
+        for s, depth in enumerate(depths):
+            choices[f"s{s}_depth"] = depth
+            for b in range(self.max_depth):
+                choices[f"s{s}_b{b}_kernel"], choices[f"s{s}_b{b}_expand"] = kernel, expand
+        return self.validate(choices)
+
     def covering_archs(self) -> list[Arch]:
         """Architectures that together contain every layer the space can produce: a block's
         shape depends only on its position, width, resolution, kernel and expand ratio, so
         every stage at full depth with one (kernel, expand) everywhere, for each pair, width
         and resolution, covers them all."""
-        out = []
-        for w in self.widths:
-            for r in self.resolutions:
-                for k in self.kernels:
-                    for e in self.expands:
-                        choices = {"width": w, "resolution": r}
-                        for s in range(len(self.stages)):
-                            choices[f"s{s}_depth"] = self.max_depth
-                            for b in range(self.max_depth):
-                                choices[f"s{s}_b{b}_kernel"], choices[f"s{s}_b{b}_expand"] = k, e
-                        out.append(self.validate(choices))
-        return out
+        full = [self.max_depth] * len(self.stages)
+        return [self.uniform(w, r, full, k, e) for w in self.widths for r in self.resolutions
+                for k in self.kernels for e in self.expands]
 
     def build(self, arch: Arch, num_classes: int = 1000, dropout: float = 0.0) -> nn.Module:
         return LayerNetwork(self.layers(arch, num_classes, dropout))
