@@ -65,7 +65,9 @@ def _compare(name: str, block: nn.Module, baseline: nn.Module, shape: tuple[int,
 
 
 def compare_blocks(resolution: int = 14) -> list[Comparison]:
-    """Each efficient block against one dense 3x3 conv of the same in/out width (int8 peak)."""
+    """Each efficient block against its dense counterpart of the same in/out width: a 3x3 conv
+    (the ShuffleNet unit: a ResNet bottleneck), int8 peak. Feature maps are ``resolution`` wide
+    except the ResNet-50 bottleneck's, shown at its own 7x7 last stage."""
     with torch.device("meta"):  # shapes are all we need: no weight initialisation
         rows = [
             _compare(

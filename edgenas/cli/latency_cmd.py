@@ -251,12 +251,10 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
 
 
 def _plot_scaling(scaling: dict[str, Any], path: Path, device: str) -> None:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig = Figure(figsize=(6.4, 4.4), dpi=120)
+    ax = fig.subplots()
     for name, color in (("width", "tab:blue"), ("depth", "tab:red")):
         fam = scaling[name]
         macs = np.array(fam["macs"]) / 1e6
@@ -270,7 +268,6 @@ def _plot_scaling(scaling: dict[str, Any], path: Path, device: str) -> None:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
-    plt.close(fig)
 
 
 @app.command("design-space")
@@ -315,12 +312,10 @@ def design_space_cmd(
 
 
 def _plot_cdf(rows: list[dict[str, Any]], path: Path, sram_kb: float, flash_kb: float) -> None:
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.6), dpi=120)
+    fig = Figure(figsize=(7, 4.6), dpi=120)
+    ax = fig.subplots()
     for r in sorted(rows, key=lambda r: r["rank"]):
         if not r["macs"]:
             continue
@@ -335,5 +330,4 @@ def _plot_cdf(rows: list[dict[str, Any]], path: Path, sram_kb: float, flash_kb: 
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
-    plt.close(fig)
 

@@ -145,28 +145,29 @@ def train_hypernet(space: NB201Space, data: Dataset, *, steps: int = 300, channe
     does): one architecture per step makes the gradient mostly about that architecture, and the
     hypernetwork then fits the last few it saw instead of the space. Cosine-decayed learning rate.
     """
-    torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    hyper = GraphHyperNetwork(channels, data.num_classes)
-    opt = torch.optim.Adam(hyper.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
-    losses = []
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        opt.zero_grad()
-        total = 0.0
-        for _ in range(archs_per_step):
-            arch = space.sample(rng)
-            model = space.build(arch, num_classes=data.num_classes, channels=channels, cells=cells)
-            idx = torch.randint(0, len(data.x_train), (batch_size,), generator=gen)
-            graph = op_graph(space, arch, model, num_classes=data.num_classes, channels=channels, cells=cells)
-            logits = _predicted_forward(model, hyper(graph), data.x_train[idx])
-            loss = F.cross_entropy(logits, data.y_train[idx]) / archs_per_step
-            loss.backward()
-            total += float(loss.detach())
-        opt.step()
-        schedule.step()
-        losses.append(total)
+    with torch.random.fork_rng(devices=[]):  # seeded, without touching the caller's RNG
+        torch.manual_seed(seed)
+        hyper = GraphHyperNetwork(channels, data.num_classes)
+        opt = torch.optim.Adam(hyper.parameters(), lr=lr)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
+        losses = []
+        gen = torch.Generator().manual_seed(seed)
+        for _ in range(steps):
+            opt.zero_grad()
+            total = 0.0
+            for _ in range(archs_per_step):
+                arch = space.sample(rng)
+                model = space.build(arch, num_classes=data.num_classes, channels=channels, cells=cells)
+                idx = torch.randint(0, len(data.x_train), (batch_size,), generator=gen)
+                graph = op_graph(space, arch, model, num_classes=data.num_classes, channels=channels, cells=cells)
+                logits = _predicted_forward(model, hyper(graph), data.x_train[idx])
+                loss = F.cross_entropy(logits, data.y_train[idx]) / archs_per_step
+                loss.backward()
+                total += float(loss.detach())
+            opt.step()
+            schedule.step()
+            losses.append(total)
     return hyper, losses
 
 
@@ -177,15 +178,18 @@ class HyperNetEvaluator(Evaluator):
     metrics = ("hyper_accuracy", "hyper_loss", "seconds")
 
     def __init__(self, space: NB201Space, hyper: GraphHyperNetwork, data: Dataset, channels: int = 8,
-                 cells: int = 1) -> None:
+                 cells: int = 1, seed: int = 0) -> None:
         self.space, self.hyper, self.data, self.channels, self.cells = space, hyper, data, channels, cells
+        self.seed = seed
 
     def get_params(self) -> dict[str, Any]:
-        return {"type": "HyperNetEvaluator", "channels": self.channels, "cells": self.cells}
+        return {"type": "HyperNetEvaluator", "channels": self.channels, "cells": self.cells, "seed": self.seed}
 
     def evaluate(self, arch: Arch) -> dict[str, float]:
         start = time.perf_counter()
-        model = self.space.build(arch, num_classes=self.data.num_classes, channels=self.channels, cells=self.cells)
+        with torch.random.fork_rng(devices=[]):  # the layers it does not predict (biases) are seeded
+            torch.manual_seed(self.seed)
+            model = self.space.build(arch, num_classes=self.data.num_classes, channels=self.channels, cells=self.cells)
         with torch.no_grad():
             weights = self.hyper(op_graph(self.space, arch, model, num_classes=self.data.num_classes,
                                           channels=self.channels, cells=self.cells))

@@ -14,16 +14,14 @@ __all__ = ["plot_pareto"]
 
 def plot_pareto(result: SearchResult, path: str | Path, constraints: list[Constraint] | None = None) -> Path:
     """Every evaluated candidate, the Pareto front, and the constraint on the cost axis."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     cost, metric = result.pareto_cost, result.objective.metric
     if cost is None:
         raise ConfigError("no cost metric to plot against: add a constraint or a latency table")
     done = [t for t in result.trials if t.state == "complete" and cost in t.metrics and metric in t.metrics]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig = Figure(figsize=(6.4, 4.4), dpi=120)
+    ax = fig.subplots()
     ax.scatter([t.metrics[cost] for t in done], [t.metrics[metric] for t in done], s=10,
                color="0.7", label=f"evaluated ({len(done)})")
     front = sorted(result.pareto, key=lambda t: t.metrics[cost])
@@ -44,5 +42,4 @@ def plot_pareto(result: SearchResult, path: str | Path, constraints: list[Constr
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or None))
-    plt.close(fig)
     return path

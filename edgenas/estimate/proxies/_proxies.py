@@ -1,5 +1,8 @@
-"""The zero-cost proxies, each following its paper's reference procedure (see
-``shared/docs/references/zero-cost-proxies.md``; deviations are stated in each docstring)."""
+"""The zero-cost proxies: params, macs, SynFlow (Tanaka et al. 2020), Zen-score (Lin et al.
+2021), NASWOT (Mellor et al. 2021), SNIP, grad_norm, Fisher, GraSP (the Zero-Cost-NAS
+implementations, Abdelfattah et al. 2021), jacob_cov (Mellor et al. v1), GradSign (Zhang & Jia
+2022), ZiCo (Li et al. 2023) and MeCo (Jiang et al. 2023). Each docstring states the procedure
+implemented and where it deviates from that paper's code."""
 
 from __future__ import annotations
 
