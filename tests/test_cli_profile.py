@@ -42,7 +42,7 @@ def test_profile_table_and_factory(cli):
         (["profile", "_factories:missing"], "has no attribute 'missing'"),
         (["profile", "nosuchpkg.mod:f"], "cannot import 'nosuchpkg.mod'"),
         (["profile", "_factories:tiny", "--input", "1,5,8,8"], "could not run on input (1, 5, 8, 8)"),
-        (["blocks", "--nasnet-m", "0"], "M must be a positive integer"),
+        (["blocks", "--nasnet-m", "0"], "'--nasnet-m'"),
     ],
 )
 def test_bad_input_is_one_line(cli, args, message):

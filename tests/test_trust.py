@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import os
 import pickle
 import subprocess
@@ -213,13 +212,3 @@ def test_outputs_are_checked_before_the_work(cli, tmp_path):
     code, _, err = cli("search", "--budget", "3", "--plot", str(tmp_path / "p.png"), "--storage", f"sqlite:///{tmp_path}/p.db")
     assert code != 0 and "--plot needs a cost" in err
     assert Store(f"sqlite:///{tmp_path}/p.db").experiments() == []  # refused before any trial ran
-
-
-def test_latency_fit_auto_prints_its_hold_out_scores(cli, tmp_path):
-    rows = gzip.decompress(shipped_table("nb201-pi5-onnx").read_bytes()).decode().splitlines()
-    small = tmp_path / "lat.csv"
-    small.write_text("\n".join(rows[:61]) + "\n")
-    code, out, err = cli("latency", "fit", "--table", str(small), "-o", str(tmp_path / "a.pt"))
-    assert code == 0, err
-    assert "held out" in out and "within 10%" in out
-    assert math.isfinite(float(out.split("within 10%")[0].split()[-1].rstrip("%")))

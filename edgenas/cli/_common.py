@@ -46,7 +46,7 @@ class PlainProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if exc[0] is None:
+        if exc[0] is None and self.last != self.start:  # long work: say how it ended
             for task in self.tasks.values():
                 self._line(task)
 

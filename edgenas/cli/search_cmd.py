@@ -198,9 +198,10 @@ def search(
         if experiment.pareto_metric() is None:
             raise ConfigError("--plot needs a cost to plot against: add --latency-table, --device, "
                               "--latency-predictor or a --max-* limit")
-    with progress("checking the limits are reachable", json) as bar:
-        task = bar.add_task("f", total=None)
-        experiment.check_feasible(progress=lambda i, t: bar.update(task, completed=i, total=t))
+    if experiment.cheap_constraints:
+        with progress("checking the limits are reachable", json) as bar:
+            task = bar.add_task("f", total=None)
+            experiment.check_feasible(progress=lambda i, t: bar.update(task, completed=i, total=t))
     interrupt_hint.append(f"interrupted; every finished candidate is stored in {experiment.storage}. "
                           f"Resume with: {_resume_command(experiment.name)}")
     with progress(experiment.name, json, "best") as bar:

@@ -1,0 +1,118 @@
+"""Every command the README shows runs here, on small inputs. A README command missing from
+SMALL fails the first test: add its small variant when you document a new one."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edgenas.estimate import shipped_table
+
+README = Path(__file__).parent.parent / "README.md"
+
+# README command (after `edgenas `, continuation lines joined) -> the same command on small inputs
+# ({t}: a scratch folder holding pi5.csv, test.csv, train.csv and a Fashion-MNIST folder fm/).
+SMALL = {
+    "profile mobilenet_v2 --input 1,3,224,224 --sram-kb 320 --flash-kb 1024":
+        "profile mobilenet_v2 --input 1,3,224,224 --sram-kb 320 --flash-kb 1024",
+    "profile mypkg.models:build --input 1,3,96,96 --json": "profile _factories:tiny --input 1,3,8,8 --json",
+    "blocks": "blocks",
+    "search --space nb201 --strategy evolution --budget 200 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
+    "--name pi5 --plot pareto.png":
+        "search --space nb201 --strategy evolution --budget 20 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
+        "--name pi5 --plot {t}/pareto.png",
+    "runs list": "runs list",
+    "runs show pi5": "runs show pi5",
+    "search ... --executor ray --address auto": None,  # tests/test_ray.py runs `search --executor ray` end to end
+    "latency fit --table pi5.csv -o pi5.pt": "latency fit --table {t}/pi5.csv -o {t}/pi5.pt",
+    "latency eval --predictor pi5.pt --table test.csv": "latency eval --predictor {t}/pi5.pt --table {t}/test.csv",
+    "search --latency-predictor pi5.pt --max-latency-ms 4":
+        "search --latency-predictor {t}/pi5.pt --max-latency-ms 4 --budget 5 --name lp",
+    "latency measure --space mbconv --device torch-cpu --n 100 -o cpu.csv":
+        "latency measure --space mbconv --device torch-cpu --n 2 --resolution 32 -o {t}/cpu.csv",
+    "latency lut --device torch-cpu":
+        "latency lut --device torch-cpu --resolution 32 --n 2 -o {t}/lut.json",
+    "latency correlate --space mbconv --device torch-cpu":
+        "latency correlate --space mbconv --device torch-cpu --n 3 --resolution 32 --plot {t}/corr.png",
+    "design-space --sram-kb 320 --flash-kb 1024":
+        "design-space --sram-kb 320 --flash-kb 1024 --widths 0.3 --resolutions 96 --samples 3 --plot {t}/cdf.png",
+    "search --max-peak-kb 320 --max-flash-kb 1024": "search --max-peak-kb 320 --max-flash-kb 1024 --budget 3 --name mcu",
+    "proxies eval --proxies synflow,meco,jacob_cov,ensemble --sample 1000":
+        "proxies eval --proxies synflow,meco,jacob_cov,ensemble --sample 4 --cache {t}/p.jsonl",
+    "search --evaluator proxy:meco,jacob_cov,synflow --budget 1000":
+        "search --evaluator proxy:meco,jacob_cov,synflow --budget 2 --name zs",
+    "predictor fit --table train.csv -o acc.pt": "predictor fit --table {t}/train.csv -o {t}/acc.pt",
+    "predictor eval --predictor acc.pt --table test.csv": "predictor eval --predictor {t}/acc.pt --table {t}/acc.csv",
+    "train --dataset fashion-mnist": "train --dataset fashion-mnist:{t}/fm --epochs 1",
+    "train --space mbconv --arch random:0 --dataset digits --epochs 10":
+        "train --space mbconv --arch random:0 --dataset digits --epochs 1 --space-config "
+        '\'{"resolutions": [16], "widths": [0.35], "depths": [1]}\'',
+    "search --space mbconv --evaluator train --dataset digits --budget 20 --device torch-cpu --max-latency-ms 6 "
+    "--space-config '{\"resolutions\": [32]}'":
+        "search --space mbconv --evaluator train --dataset digits --budget 1 --epochs 1 --device torch-cpu "
+        "--max-latency-ms 60 --space-config '{\"resolutions\": [32], \"widths\": [0.35], \"depths\": [1]}' --name tr",
+}
+
+
+def readme_commands() -> list[str]:
+    text = README.read_text().replace("\\\n", " ")
+    out = []
+    for block in re.findall(r"```\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            for part in line.split("&&"):
+                part = " ".join(part.split())
+                if part.startswith("edgenas "):
+                    out.append(part[len("edgenas "):])
+    return out
+
+
+def test_every_readme_command_has_a_small_variant():
+    missing = [c for c in readme_commands() if c not in SMALL]
+    assert not missing, f"README commands with no small variant in tests/test_readme.py: {missing}"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    t = tmp_path_factory.mktemp("readme")
+    lat = gzip.decompress(shipped_table("nb201-pi5-onnx").read_bytes()).decode().splitlines()
+    (t / "pi5.csv").write_text("\n".join(lat[:31]) + "\n")
+    (t / "test.csv").write_text("\n".join([lat[0], *lat[61:101]]) + "\n")
+    acc = gzip.decompress(shipped_table("nb201-cifar10").read_bytes()).decode().splitlines()
+    (t / "train.csv").write_text("\n".join(acc[:41]) + "\n")
+    (t / "acc.csv").write_text("\n".join([acc[0], *acc[41:81]]) + "\n")
+    fm = t / "fm"
+    fm.mkdir()
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 60), ("t10k", 20)):
+        for kind, data in (("images-idx3", rng.integers(0, 255, (n, 28, 28))), ("labels-idx1", np.arange(n) % 10)):
+            header = bytes([0, 0, 8, data.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in data.shape)
+            (fm / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + data.astype(np.uint8).tobytes()))
+    return t
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [c for c, small in SMALL.items() if small])
+def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
+    from edgenas.estimate.proxies import ProxyEvaluator
+
+    monkeypatch.chdir(folder)
+    # a smaller ensemble reference sample (32 cells by default) keeps the zero-shot search short
+    monkeypatch.setattr(ProxyEvaluator.__init__, "__kwdefaults__",
+                        {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
+    for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
+                         ("acc.pt", "predictor fit --table train.csv -o acc.pt")):
+        if f"{{t}}/{needs}" in SMALL[command] and SMALL[command] != SMALL[first] and not (folder / needs).exists():
+            assert cli(*shlex.split(SMALL[first].replace("{t}", str(folder))))[0] == 0  # what a reader ran first
+    if command.startswith("runs"):
+        pi5 = next(c for c in SMALL if "--name pi5" in c)
+        assert cli(*shlex.split(SMALL[pi5].replace("{t}", str(folder))))[0] == 0
+    code, out, err = cli(*shlex.split(SMALL[command].replace("{t}", str(folder))))
+    assert code == 0, err
+    if command.startswith("latency fit"):  # `auto` reports what it held out, then what it chose
+        assert "held out" in out and "within 10%" in out
