@@ -85,8 +85,8 @@ def test_proxy_evaluator_reports_the_ensemble():
 def test_ensemble_score_does_not_depend_on_evaluation_order():
     a, b = SPACE.parse(LIVE), SPACE.parse(DEAD)
     names = ["params", "synflow", "ensemble"]
-    forward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"))
-    backward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"))
+    forward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"), reference_size=8)
+    backward = ProxyEvaluator(SPACE, names, ensemble=("params", "synflow"), reference_size=8)
     first = [forward.evaluate(a), forward.evaluate(b)]
     second = [backward.evaluate(b), backward.evaluate(a)][::-1]
     assert first == second
