@@ -92,3 +92,30 @@ class DiesOnce(Additive):
             marker.write_text("died")
             os._exit(1)  # the worker process dies mid-evaluation
         return super().evaluate(arch)
+
+
+# -- small copies of the shipped tables --------------------------------------------------------
+def small_table(key: str, path, rows: slice):
+    """Write the header and ``rows`` of shipped table ``key`` to ``path`` (CSV); returns path."""
+    import gzip
+
+    from edgenas.estimate import shipped_table
+
+    lines = gzip.decompress(shipped_table(key).read_bytes()).decode().splitlines()
+    path.write_text("\n".join([lines[0], *lines[1:][rows]]) + "\n")
+    return path
+
+
+def fashion_mnist_folder(folder, train: int = 50, test: int = 20):
+    """Random images in Fashion-MNIST's four idx files (gzip), as Zalando publishes them."""
+    import gzip
+
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for split, n in (("train", train), ("t10k", test)):
+        for kind, data in (("images-idx3", rng.integers(0, 255, (n, 28, 28))), ("labels-idx1", np.arange(n) % 10)):
+            header = bytes([0, 0, 8, data.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in data.shape)
+            (folder / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + data.astype(np.uint8).tobytes()))
+    return folder

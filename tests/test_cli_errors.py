@@ -3,11 +3,8 @@ nothing run. A new option must be added to BAD (the sweep fails on an option it 
 
 from __future__ import annotations
 
-import gzip
-
 import pytest
-
-from edgenas.estimate import shipped_table
+from _factories import small_table
 
 # command -> a minimal valid invocation (options it requires), with {t} for the test folder
 BASE = {
@@ -180,10 +177,8 @@ def test_the_sweep_covers_every_option():
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     t = tmp_path_factory.mktemp("sweep")
-    rows = gzip.decompress(shipped_table("nb201-pi5-onnx").read_bytes()).decode().splitlines()
-    (t / "lat.csv").write_text("\n".join(rows[:41]) + "\n")
-    rows = gzip.decompress(shipped_table("nb201-cifar10").read_bytes()).decode().splitlines()
-    (t / "acc.csv").write_text("\n".join(rows[:41]) + "\n")
+    small_table("nb201-pi5-onnx", t / "lat.csv", slice(0, 40))
+    small_table("nb201-cifar10", t / "acc.csv", slice(0, 40))
     return t
 
 

@@ -3,15 +3,12 @@ SMALL fails the first test: add its small variant when you document a new one.""
 
 from __future__ import annotations
 
-import gzip
 import re
 import shlex
 from pathlib import Path
 
-import numpy as np
 import pytest
-
-from edgenas.estimate import shipped_table
+from _factories import fashion_mnist_folder, small_table
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -80,19 +77,11 @@ def test_every_readme_command_has_a_small_variant():
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     t = tmp_path_factory.mktemp("readme")
-    lat = gzip.decompress(shipped_table("nb201-pi5-onnx").read_bytes()).decode().splitlines()
-    (t / "pi5.csv").write_text("\n".join(lat[:31]) + "\n")
-    (t / "test.csv").write_text("\n".join([lat[0], *lat[61:101]]) + "\n")
-    acc = gzip.decompress(shipped_table("nb201-cifar10").read_bytes()).decode().splitlines()
-    (t / "train.csv").write_text("\n".join(acc[:41]) + "\n")
-    (t / "acc.csv").write_text("\n".join([acc[0], *acc[41:81]]) + "\n")
-    fm = t / "fm"
-    fm.mkdir()
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 60), ("t10k", 20)):
-        for kind, data in (("images-idx3", rng.integers(0, 255, (n, 28, 28))), ("labels-idx1", np.arange(n) % 10)):
-            header = bytes([0, 0, 8, data.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in data.shape)
-            (fm / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + data.astype(np.uint8).tobytes()))
+    small_table("nb201-pi5-onnx", t / "pi5.csv", slice(0, 30))
+    small_table("nb201-pi5-onnx", t / "test.csv", slice(60, 100))
+    small_table("nb201-cifar10", t / "train.csv", slice(0, 40))
+    small_table("nb201-cifar10", t / "acc.csv", slice(40, 80))
+    fashion_mnist_folder(t / "fm", train=60)
     return t
 
 

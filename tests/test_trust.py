@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import pickle
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _factories import Additive, ToySpace
+from _factories import Additive, ToySpace, fashion_mnist_folder, small_table
 
 from edgenas.data import load_dataset
 from edgenas.errors import ConfigError, DataError, StoreError
@@ -77,14 +76,7 @@ def test_npz_nan_pixels_and_too_few_samples(tmp_path):
 
 
 def test_fashion_mnist_files_are_read_and_checked(tmp_path):
-    def idx(path, data, dims):
-        header = bytes([0, 0, 8, dims]) + b"".join(int(n).to_bytes(4, "big") for n in data.shape)
-        path.write_bytes(gzip.compress(header + data.astype(np.uint8).tobytes()))
-
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 50), ("t10k", 20)):
-        idx(tmp_path / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 255, (n, 28, 28)), 3)
-        idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", np.arange(n) % 10, 1)
+    fashion_mnist_folder(tmp_path)
     data = load_dataset(f"fashion-mnist:{tmp_path}", resolution=28, channels=1)
     assert data.num_classes == 10 and len(data.x_test) == 20 and data.x_train.shape[1:] == (1, 28, 28)
     raw = (tmp_path / "t10k-images-idx3-ubyte.gz").read_bytes()
@@ -119,9 +111,7 @@ class Broken(Additive):
 def test_a_search_where_every_trial_fails_exits_non_zero(cli, tmp_path, monkeypatch):
     code, _, err = cli("search", "--benchmark", str(TESTS / "no-such.csv"), "--storage", f"sqlite:///{tmp_path}/a.db")
     assert code != 0
-    rows = gzip.decompress(shipped_table("nb201-cifar10").read_bytes()).decode().splitlines()
-    small = tmp_path / "small.csv"
-    small.write_text("\n".join(rows[:30]) + "\n")  # a table that lacks most cells: every lookup misses
+    small = small_table("nb201-cifar10", tmp_path / "small.csv", slice(0, 29))  # lacks most cells: lookups miss
     code, _, err = cli("search", "--strategy", "random", "--budget", "3", "--seed", "5", "--benchmark", str(small),
                        "--storage", f"sqlite:///{tmp_path}/b.db")
     assert code != 0 and "all 3 evaluated candidates failed; the first error was: ArchError" in err
@@ -152,7 +142,7 @@ def test_two_processes_cannot_run_one_experiment(tmp_path):
     url = f"sqlite:///{tmp_path}/l.db"
     first = Experiment(name="l", space=ToySpace(), evaluator=Additive(), objective=Objective("score"), storage=url)
     first.ask()  # holds the experiment open
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from _factories import Additive, ToySpace; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from _factories import Additive, ToySpace, fashion_mnist_folder, small_table; "
             "from edgenas.experiment import Experiment, Objective; "
             "Experiment(name='l', space=ToySpace(), evaluator=Additive(), objective=Objective('score'), "
             "storage=sys.argv[2]).run(3)")

@@ -40,8 +40,7 @@ def build_experiment(
 ) -> Any:
     """Translate the search flags into `create_experiment` arguments (checks that need the
     flags' names live here; everything else is the library's)."""
-    from edgenas.experiment import Objective, create_experiment, default_metric, make_evaluator
-    from edgenas.spaces import create_space
+    from edgenas.experiment import Objective, create_experiment, default_metric, make_evaluator, make_space
 
     if not isinstance(strategy_params, dict):
         raise ConfigError(f"--strategy-params must be a JSON object, got {strategy_params!r}")
@@ -77,12 +76,7 @@ def build_experiment(
     if any(v is not None for _, v in profile_limits):
         costs.append("profile")
         constraints += [f"{m}<={v!r}" for m, v in profile_limits if v is not None]
-    if not isinstance(space_config, dict):
-        raise ConfigError(f"--space-config must be a JSON object of space options, got {space_config!r}")
-    try:
-        space = create_space(space_name, **space_config)
-    except TypeError as exc:
-        raise ConfigError(f"--space-config {space_config} does not fit space {space_name}: {exc}") from None
+    space = make_space(space_name, space_config)
     evaluator = make_evaluator(evaluator_spec, space, dataset=dataset, epochs=epochs, lr=lr, seed=seed)
     metric = objective or default_metric(evaluator)
     scalar = {}

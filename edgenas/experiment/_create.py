@@ -23,7 +23,7 @@ from edgenas.experiment._objective import Constraint, Objective
 from edgenas.experiment._store import Store, default_storage
 from edgenas.spaces import SearchSpace, create_space
 
-__all__ = ["create_experiment", "load_experiment", "make_evaluator", "make_cost", "default_metric",
+__all__ = ["create_experiment", "load_experiment", "make_space", "make_evaluator", "make_cost", "default_metric",
            "SHIPPED_ACCURACY"]
 
 # The accuracy table each space ships, if any.
@@ -35,6 +35,15 @@ def default_metric(evaluator: Evaluator) -> str:
     if "ensemble" in evaluator.metrics:
         return "ensemble"
     return next((m for m in evaluator.metrics if "acc" in m), evaluator.metrics[0])
+
+
+def make_space(space: str | SearchSpace, params: dict[str, Any] | None = None) -> SearchSpace:
+    """A space by name and options (``{"resolutions": [32]}``), or the space given."""
+    if isinstance(space, SearchSpace):
+        return space
+    if not isinstance(params, (dict, type(None))):
+        raise ConfigError(f"space options must be a JSON object, e.g. {{\"resolutions\": [32]}}, got {params!r}")
+    return create_space(space, **(params or {}))
 
 
 def make_evaluator(spec: str | Evaluator, space: SearchSpace, *, dataset: str = "fashion-mnist",
@@ -116,14 +125,7 @@ def create_experiment(
 
     ``objective`` is an `Objective` or a metric name to maximise (default: see
     `default_metric`). ``dataset`` / ``epochs`` / ``lr`` configure ``evaluator="train"``."""
-    if isinstance(space, str):
-        space_params = {} if space_params is None else space_params
-        if not isinstance(space_params, dict):
-            raise ConfigError(f"space parameters must be a JSON object of options, got {space_params!r}")
-        try:
-            space = create_space(space, **space_params)
-        except TypeError as exc:
-            raise ConfigError(f"space {space}: {exc}; see the space's options in the docs") from None
+    space = make_space(space, space_params)
     evaluator = make_evaluator(evaluator, space, dataset=dataset, epochs=epochs, lr=lr, seed=seed)
     cost_list = [make_cost(c, space) for c in costs]
     if not isinstance(objective, Objective):
