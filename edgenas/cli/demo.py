@@ -37,10 +37,11 @@ def demo(
                   f"{budget} table queries, seed {seed}")
     result = experiment.run(budget)
     show_result(result)
-    accuracy, latency = experiment.evaluator, experiment.costs.parts[0]
-    assert isinstance(accuracy, TabularBenchmark) and isinstance(latency, TabularBenchmark)
-    feasible = [a for a in accuracy.archs() if latency.rows[a]["latency_ms"] <= max_latency_ms]
-    top = max(accuracy.rows[a]["test_accuracy"] for a in feasible)
+    # the truth, read after the search: the best cell of the whole table under the limit
+    accuracy = TabularBenchmark("nb201-cifar10", experiment.space)
+    latency = TabularBenchmark("nb201-pi5-onnx", experiment.space, metrics=["latency_ms"])
+    feasible = [a for a in accuracy.archs() if latency.evaluate(a)["latency_ms"] <= max_latency_ms]
+    top = max(accuracy.evaluate(a)["test_accuracy"] for a in feasible)
     found = result.best.metrics["test_accuracy"] if result.best else float("nan")
     console.print(f"table optimum under {max_latency_ms:g} ms (all {len(feasible):,} feasible cells): "
                   f"{top:.3f}%; found {found:.3f}% (regret {top - found:.3f}) "
