@@ -105,3 +105,12 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
     assert code == 0, err
     if command.startswith("latency fit"):  # `auto` reports what it held out, then what it chose
         assert "held out" in out and "within 10%" in out
+
+
+def test_the_demo_job_runs(cli, tmp_path, monkeypatch):
+    """`make demo` runs `edgenas demo` (here with a smaller budget): best cell, truth, plot."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("demo", "--budget", "30", "--plot", str(tmp_path / "demo.png"))
+    assert code == 0, err
+    assert "table optimum under 4 ms (all 3,867 feasible cells): 91.315%" in out
+    assert (tmp_path / "demo.png").stat().st_size > 10_000
