@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from edgenas.errors import ConfigError, InfeasibleError, StoreError
 from edgenas.evaluator import Combined, Evaluator
 from edgenas.experiment._executors import create_executor
@@ -131,10 +133,9 @@ class Experiment:
         if objective.metric not in known:
             raise InfeasibleError(f"objective metric {objective.metric!r} is not provided "
                                   f"(available: {', '.join(sorted(known))})")
-        for metric in filter(None, (objective.cost_metric,)):
-            if metric not in known:
-                raise InfeasibleError(f"reward cost metric {metric!r} is not provided "
-                                      f"(available: {', '.join(sorted(known))})")
+        if objective.cost_metric is not None and objective.cost_metric not in known:
+            raise InfeasibleError(f"reward cost metric {objective.cost_metric!r} is not provided "
+                                  f"(available: {', '.join(sorted(known))})")
         self._strategy = create_strategy(strategy, space, seed=seed, feasible=self.feasible, **self.strategy_params)
         self._state: _RunState | None = None
         self._feasible_checked = False
@@ -168,8 +169,6 @@ class Experiment:
         if listed is not None:
             archs = listed
         else:
-            import numpy as np
-
             rng = np.random.default_rng(self.seed)
             archs = [self.space.sample(rng) for _ in range(samples)]
         for i, arch in enumerate(archs):
