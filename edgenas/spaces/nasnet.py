@@ -7,12 +7,14 @@ results (from N). Size: (2 * 2 * M * M * N) ** B.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
+from edgenas.errors import ConfigError
 from edgenas.spaces._arch import Arch
+from edgenas.spaces._layers import OPS, get_op, register_op
 from edgenas.spaces._space import SearchSpace
 from edgenas.spaces.nasnet_size import nasnet_space_size
 
@@ -32,30 +34,40 @@ def _relu_conv_bn(c: int, kernel: tuple[int, int], dilation: int = 1, groups: in
     return [nn.ReLU(), nn.Conv2d(c, c, kernel, 1, pad, dilation, groups, bias=False), nn.BatchNorm2d(c)]
 
 
+def _pool(kind: type[nn.Module], k: int) -> Callable[..., nn.Module]:
+    return lambda channels: kind(k, 1, k // 2)
+
+
+def _convs(*kernels: tuple[int, int], dilation: int = 1) -> Callable[..., nn.Module]:
+    return lambda channels: nn.Sequential(*(m for k in kernels for m in _relu_conv_bn(channels, k, dilation)))
+
+
+def _sep_conv(k: int) -> Callable[..., nn.Module]:
+    return lambda channels: nn.Sequential(
+        nn.ReLU(), nn.Conv2d(channels, channels, k, 1, k // 2, groups=channels, bias=False),
+        nn.Conv2d(channels, channels, 1, bias=False), nn.BatchNorm2d(channels),
+    )
+
+
+# The NASNet list as registered operations (``nasnet_<name>``), beside the other spaces' ops.
+_BUILDERS: dict[str, Callable[..., nn.Module]] = {
+    "identity": lambda channels: nn.Identity(),
+    "conv_1x3_3x1": _convs((1, 3), (3, 1)), "conv_1x7_7x1": _convs((1, 7), (7, 1)),
+    "dil_conv_3x3": _convs((3, 3), dilation=2), "avg_pool_3x3": _pool(nn.AvgPool2d, 3),
+    "max_pool_3x3": _pool(nn.MaxPool2d, 3), "max_pool_5x5": _pool(nn.MaxPool2d, 5),
+    "max_pool_7x7": _pool(nn.MaxPool2d, 7), "conv_1x1": _convs((1, 1)), "conv_3x3": _convs((3, 3)),
+    "sep_conv_3x3": _sep_conv(3), "sep_conv_5x5": _sep_conv(5), "sep_conv_7x7": _sep_conv(7),
+}
+for _name, _build in _BUILDERS.items():
+    if f"nasnet_{_name}" not in OPS:
+        register_op(f"nasnet_{_name}")(_build)
+
+
 def make_op(name: str, c: int) -> nn.Module:
-    """One stride-1, width-preserving operation of the NASNet list."""
-    if name == "identity":
-        return nn.Identity()
-    if name.startswith(("avg_pool", "max_pool")):
-        k = int(name[-1])
-        pool = nn.AvgPool2d if name.startswith("avg") else nn.MaxPool2d
-        return pool(k, 1, k // 2)
-    if name == "conv_1x3_3x1":
-        return nn.Sequential(*_relu_conv_bn(c, (1, 3)), *_relu_conv_bn(c, (3, 1)))
-    if name == "conv_1x7_7x1":
-        return nn.Sequential(*_relu_conv_bn(c, (1, 7)), *_relu_conv_bn(c, (7, 1)))
-    if name == "dil_conv_3x3":
-        return nn.Sequential(*_relu_conv_bn(c, (3, 3), dilation=2))
-    if name in ("conv_1x1", "conv_3x3"):
-        k = int(name[-1])
-        return nn.Sequential(*_relu_conv_bn(c, (k, k)))
-    if name.startswith("sep_conv_"):
-        k = int(name[-1])
-        return nn.Sequential(
-            nn.ReLU(), nn.Conv2d(c, c, k, 1, k // 2, groups=c, bias=False),
-            nn.Conv2d(c, c, 1, bias=False), nn.BatchNorm2d(c),
-        )
-    raise ValueError(f"unknown NASNet operation {name!r}")
+    """One stride-1, width-preserving operation of the NASNet list (registered as ``nasnet_<name>``)."""
+    if name not in _BUILDERS:
+        raise ConfigError(f"unknown NASNet operation {name!r}; choose from {', '.join(NASNET_OPS)}")
+    return get_op(f"nasnet_{name}").build(channels=c)
 
 
 class NASNetSpace(SearchSpace):
@@ -69,7 +81,7 @@ class NASNetSpace(SearchSpace):
             make_op(op, 1)  # unknown names fail here, at construction
         for comb in combiners:
             if comb not in COMBINERS:
-                raise ValueError(f"unknown combiner {comb!r}; choose from {', '.join(COMBINERS)}")
+                raise ConfigError(f"unknown combiner {comb!r}; choose from {', '.join(COMBINERS)}")
         self.ops_, self.combiners, self.blocks = tuple(ops), tuple(combiners), blocks
         choices: dict[str, tuple] = {}
         for b in range(blocks):
