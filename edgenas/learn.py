@@ -285,7 +285,7 @@ class DagRegressor(MLP):
 
     kind = "dag"
 
-    def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 64, epochs: int = 300,
+    def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 64, epochs: int = 150,
                  lr: float = 3e-3, weight_decay: float = 1e-4, seed: int = 0) -> None:
         super().__init__(hidden, epochs, lr, weight_decay, seed)
         self.edges, self.num_ops = [list(e) for e in edges], num_ops
