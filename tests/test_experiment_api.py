@@ -52,3 +52,32 @@ def test_load_experiment_names_what_is_stored(tmp_path):
     create_experiment(name="a", storage=f"sqlite:///{tmp_path}/s.db").run(2)
     with pytest.raises(ConfigError, match=r"no experiment 'b' .* \(stored: a\)"):
         load_experiment("b", f"sqlite:///{tmp_path}/s.db")
+
+
+def test_every_registered_evaluator_is_rebuilt_from_its_stored_params():
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.estimate.inherit import InheritingEvaluator
+    from edgenas.estimate.proxies import ProxyEvaluator
+    from edgenas.estimate.train import TrainConfig, TrainEvaluator
+    from edgenas.evaluator import EVALUATORS, Combined, evaluator_from_params
+    from edgenas.hardware import ProfileCost
+    from edgenas.hardware.devices import DeviceLatency, create_device
+    from edgenas.spaces import MBConvSpace, NB201Space
+
+    nb201, mbconv = NB201Space(), MBConvSpace(resolutions=(32,))
+    made = [
+        (nb201, TabularBenchmark("nb201-pi5-onnx", nb201, metrics=["latency_ms"], cheap=True)),
+        (nb201, ProfileCost(nb201, build_kwargs={"num_classes": 100})),
+        (nb201, ProxyEvaluator(nb201, ["params", "synflow", "ensemble"], ensemble=("params", "synflow"),
+                               num_classes=100, reference_size=4)),
+        (mbconv, TrainEvaluator(mbconv, "digits", TrainConfig(epochs=2, lr=0.1))),
+        (mbconv, InheritingEvaluator(mbconv, "digits", TrainConfig(epochs=3), finetune_epochs=1)),
+        (mbconv, DeviceLatency(create_device("microcontroller", sram_kb=256), mbconv)),
+        (nb201, DeviceLatency(create_device("table:nb201-pi5-onnx", space=nb201), nb201)),
+        (nb201, Combined([ProfileCost(nb201), TabularBenchmark("nb201-cifar10", nb201)])),
+    ]
+    for space, evaluator in made:
+        params = json.loads(json.dumps(evaluator.get_params()))  # what the store keeps
+        assert evaluator_from_params(params, space).get_params() == evaluator.get_params()
+    rebuilt = {type(e).__name__ for _, e in made}
+    assert set(EVALUATORS.names()) - rebuilt <= {"PredictedLatency"}  # needs a fitted file: test_hardware
