@@ -202,3 +202,26 @@ def test_outputs_are_checked_before_the_work(cli, tmp_path):
     code, _, err = cli("search", "--budget", "3", "--plot", str(tmp_path / "p.png"), "--storage", f"sqlite:///{tmp_path}/p.db")
     assert code != 0 and "--plot needs a cost" in err
     assert Store(f"sqlite:///{tmp_path}/p.db").experiments() == []  # refused before any trial ran
+
+
+def test_ctrl_c_prints_the_command_that_resumes(tmp_path):
+    import signal
+    import time
+
+    url = f"sqlite:///{tmp_path}/i.db"
+    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--evaluator", "proxy:params", "--strategy", "random",
+           "--budget", "5000", "--name", "ctrl-c", "--storage", url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if (tmp_path / "i.db").exists() and len(Store(url).trials("ctrl-c")) >= 5:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted; every finished candidate is stored") and "Traceback" not in err
+    assert last.endswith("Resume with: edgenas search --evaluator proxy:params --strategy random --budget 5000 "
+                         f"--name ctrl-c --storage {url}")
+    assert len(Store(url).trials("ctrl-c")) >= 5

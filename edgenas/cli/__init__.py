@@ -48,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
             return exc.exit_code or 2
         else:
             raise
+    finally:
+        hint = interrupt_hint[-1] if interrupt_hint else "interrupted"
+        interrupt_hint.clear()  # it belongs to this command only
     if code == 130:
-        print(interrupt_hint[-1] if interrupt_hint else "interrupted", file=sys.stderr)
+        print(hint, file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
 
