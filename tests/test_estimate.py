@@ -243,3 +243,26 @@ def test_inheriting_evaluator_starts_children_from_trained_parents():
     scratch = TrainEvaluator(space, "digits", TrainConfig(epochs=1, seed=0)).evaluate(child)
     assert (first["inherited"], second["inherited"]) == (0.0, 1.0)
     assert second["accuracy"] > scratch["accuracy"] + 30  # one epoch from a trained parent vs from scratch
+
+
+def test_inheriting_evaluator_resumes_from_its_stored_parents(tmp_path):
+    """A fresh evaluator on the same state folder (a resumed search) inherits as the first did."""
+    from edgenas.estimate.inherit import InheritingEvaluator
+    from edgenas.spaces import MBConvSpace
+
+    space = MBConvSpace(depths=(1, 2), resolutions=(16,), widths=(0.5,), head_channels=64)
+    base = {k: v[0] for k, v in space.choices.items()}
+    parent, child = space.validate(base), space.validate({**base, "s1_depth": 2})
+    config = TrainConfig(epochs=2, seed=0)
+
+    def metrics(result):
+        return {k: v for k, v in result.items() if k != "train_seconds"}
+
+    straight = InheritingEvaluator(space, "digits", config, finetune_epochs=1, state_dir=tmp_path / "a")
+    expected = [metrics(straight.evaluate(parent)), metrics(straight.evaluate(child))]
+    first = InheritingEvaluator(space, "digits", config, finetune_epochs=1, state_dir=tmp_path / "b")
+    got = [metrics(first.evaluate(parent))]
+    del first  # the process dies; a new one opens the same folder
+    again = InheritingEvaluator(space, "digits", config, finetune_epochs=1, state_dir=tmp_path / "b")
+    got.append(metrics(again.evaluate(child)))
+    assert got == expected and got[1]["inherited"] == 1.0

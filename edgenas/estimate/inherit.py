@@ -11,12 +11,16 @@ a good start, no longer the same function. Width and resolution must match.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from edgenas.atomic import atomic_write
 from edgenas.data import Dataset, check_dataset, load_dataset
 from edgenas.errors import ConfigError
 from edgenas.estimate.train import TrainConfig, Trainer
@@ -62,25 +66,54 @@ def inherit(space: SearchSpace, parent: Arch, parent_model: nn.Module, child: Ar
 @register_evaluator
 class InheritingEvaluator(Evaluator):
     """Trains the first architectures from scratch; later ones inherit from the closest trained
-    architecture of the same width and resolution and are fine-tuned for ``finetune_epochs``."""
+    architecture of the same width and resolution and are fine-tuned for ``finetune_epochs``.
+
+    Its state is the trained weights. With ``state_dir`` each trained network is written there
+    (weights-only, atomically) and listed in ``index.jsonl`` in training order before the next
+    one starts, and a new evaluator on the same folder starts from them: a search resumed after
+    a crash inherits from the parents trained before it, as the uninterrupted run did."""
 
     metrics = ("accuracy", "test_accuracy", "train_seconds", "inherited")
 
     def __init__(self, space: MBConvSpace, dataset: str = "fashion-mnist", scratch: TrainConfig | None = None,
-                 finetune_epochs: int = 2) -> None:
+                 finetune_epochs: int = 2, state_dir: str | Path | None = None) -> None:
         self.space, self.dataset = space, check_dataset(dataset)
         self.scratch = scratch or TrainConfig()
         self.finetune_epochs = finetune_epochs
-        self.trained: dict[Arch, dict[str, torch.Tensor]] = {}
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.trained: dict[Arch, dict[str, torch.Tensor] | Path] = {}
         self._data: Dataset | None = None
+        index = self.state_dir / "index.jsonl" if self.state_dir else None
+        if index is not None and index.exists():
+            for line in index.read_text().splitlines():
+                try:
+                    row = json.loads(line)
+                    self.trained[self.space.validate(Arch.from_json(row["arch"]))] = self.state_dir / row["file"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line cut off by a crash: that network is trained again
 
     def get_params(self) -> dict[str, Any]:
         return {"type": "InheritingEvaluator", "dataset": self.dataset, "finetune_epochs": self.finetune_epochs,
-                "scratch": asdict(self.scratch)}
+                "scratch": asdict(self.scratch), "state_dir": str(self.state_dir) if self.state_dir else None}
 
     @classmethod
     def from_params(cls, space: MBConvSpace, params: dict[str, Any]) -> InheritingEvaluator:
-        return cls(space, params["dataset"], TrainConfig(**params["scratch"]), params["finetune_epochs"])
+        return cls(space, params["dataset"], TrainConfig(**params["scratch"]), params["finetune_epochs"],
+                   params.get("state_dir"))
+
+    def _weights(self, arch: Arch) -> dict[str, torch.Tensor]:
+        stored = self.trained[arch]
+        return torch.load(stored, weights_only=True) if isinstance(stored, Path) else stored
+
+    def _keep(self, arch: Arch, state: dict[str, torch.Tensor]) -> None:
+        if self.state_dir is None:
+            self.trained[arch] = state
+            return
+        name = f"{hashlib.sha1(arch.to_json().encode()).hexdigest()[:16]}.pt"
+        atomic_write(self.state_dir / name, lambda tmp: torch.save(state, tmp))
+        with (self.state_dir / "index.jsonl").open("a") as index:
+            index.write(json.dumps({"arch": arch.to_json(), "file": name}) + "\n")
+        self.trained[arch] = self.state_dir / name
 
     def _parent(self, arch: Arch) -> Arch | None:
         same = [a for a in self.trained if a["width"] == arch["width"] and a["resolution"] == arch["resolution"]]
@@ -101,11 +134,11 @@ class InheritingEvaluator(Evaluator):
                 model, config = self.space.build(arch, num_classes=self._data.num_classes), self.scratch
             else:
                 parent_model = self.space.build(parent, num_classes=self._data.num_classes)
-                parent_model.load_state_dict(self.trained[parent])
+                parent_model.load_state_dict(self._weights(parent))
                 model = inherit(self.space, parent, parent_model, arch, self._data.num_classes)
                 config = TrainConfig(**{**self.scratch.__dict__, "epochs": self.finetune_epochs,
                                         "warmup_epochs": 0.0, "lr": self.scratch.lr / 5})
         result = Trainer(config).fit(model, self._data)
-        self.trained[arch] = {k: v.clone() for k, v in model.state_dict().items()}
+        self._keep(arch, {k: v.clone() for k, v in model.state_dict().items()})
         return {"accuracy": 100 * result.val_accuracy, "test_accuracy": 100 * result.test_accuracy,
                 "train_seconds": result.seconds, "inherited": float(parent is not None)}
