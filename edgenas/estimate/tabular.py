@@ -63,8 +63,9 @@ class TabularBenchmark(Evaluator):
 
     def __init__(self, path: str | Path, space: SearchSpace, *, metrics: list[str] | None = None,
                  cheap: bool = False) -> None:
-        self.source = str(path)  # a shipped table's id stays an id: the run resumes on another install
         self.path = resolve_table(path)
+        # a shipped table's id stays an id (the run resumes on another install); a file is absolute
+        self.source = path if isinstance(path, str) and path in SHIPPED_TABLES else str(self.path.resolve())
         self.space = space
         self.cheap = cheap
         self.rows: dict[Arch, dict[str, float]] = {}
