@@ -110,15 +110,12 @@ class ArchPredictor:
     # -- persistence ------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         parts = {name: part if not isinstance(part, Regressor) else {"type": part.kind, "state": part.state()}
                  for name, part in self.parts_.items()}
         state = {"format": self.FORMAT, "version": 1, "space": self.space.name,
                  "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
                  "n_train": self.n_train_, "parts": parts}
-        atomic_write(path, lambda tmp: torch.save(state, tmp))
-        return path
+        return atomic_write(path, lambda tmp: torch.save(state, tmp))
 
     @classmethod
     def load(cls, path: str | Path, space: SearchSpace | None = None) -> ArchPredictor:

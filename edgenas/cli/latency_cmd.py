@@ -107,7 +107,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     dev = _device(device, sp, threads)
     rng = np.random.default_rng(seed)
     archs = [sp.sample(rng) for _ in range(n)]
-    done = _measured_rows(output, sp) if output.exists() else set()
+    done = _measured_rows(output) if output.exists() else set()
     if not output.exists():
         output.write_text("arch,latency_ms,spread,reliable\n")
     todo = [a for a in archs if sp.format(a) not in done]
@@ -132,7 +132,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
 _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
 
 
-def _measured_rows(output: Path, space: Any) -> set[str]:
+def _measured_rows(output: Path) -> set[str]:
     """Architectures already measured in ``output``. A last row cut off by a crash (no newline,
     or too few fields) is dropped from the file so the append starts on a clean line."""
     text = output.read_text()

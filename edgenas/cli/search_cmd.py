@@ -44,10 +44,7 @@ def build_experiment(
 
     if not isinstance(strategy_params, dict):
         raise ConfigError(f"--strategy-params must be a JSON object, got {strategy_params!r}")
-    if evaluator_spec == "train":
-        from edgenas.data import check_dataset
-
-        check_dataset(dataset)
+    if evaluator_spec == "train":  # the dataset is checked when the evaluator is made
         if not lr > 0:
             raise ConfigError(f"--lr must be positive, got {lr}")
     elif (dataset, epochs, lr) != ("fashion-mnist", 6, 0.05):

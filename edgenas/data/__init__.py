@@ -224,7 +224,7 @@ def _npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     x = x.astype(np.float32)
     if x.size and np.nanmax(x) > 1.5:
         x = x / 255.0
-    return x, _labels(path.name, y)
+    return x, y  # labels are checked with the split
 
 
 def _imagefolder(path: Path, resolution: int) -> tuple[np.ndarray, np.ndarray]:
@@ -248,49 +248,42 @@ def _imagefolder(path: Path, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(xs), np.array(ys)
 
 
-def check_dataset(spec: str) -> str:
-    """Fail now, not at the first evaluation, when ``spec`` names no dataset that exists here
-    (cheap: looks at paths, reads nothing)."""
+def _resolve(spec: str) -> tuple[str, Path | None]:
+    """(kind, path) named by ``spec``, or a one-line `DataError` when it names nothing here.
+    A bare path is recognised by its contents. Cheap: looks at paths, reads no data."""
     kind, _, rest = spec.partition(":")
     if kind == "digits" and not rest:
-        return spec
+        return "digits", None
     if kind == "fashion-mnist":
         folder = Path(rest or FASHION_MNIST_DIR)
         if not any(folder.glob("train-images-idx3-ubyte*")):
             raise DataError(f"Fashion-MNIST is not in {folder}; install it with `apt-get install "
                             "dataset-fashion-mnist` (as root) or give fashion-mnist:DIR with the four idx files")
-        return spec
-    if kind in ("cifar10", "npz", "imagefolder") and rest:
-        path = Path(rest)
-    elif not rest:
+        return kind, folder
+    if not rest:
         path = Path(spec)
-    else:
+        if not path.exists():
+            raise DataError(f"dataset {spec!r}: no such file or folder (give {DATASETS} or an existing path); "
+                            "edgenas never downloads data")
+        return ("npz" if path.suffix == ".npz" else "cifar10" if (path / "data_batch_1").exists()
+                else "fashion-mnist" if any(path.glob("train-images-idx3-ubyte*")) else "imagefolder"), path
+    if kind not in ("cifar10", "npz", "imagefolder"):
         raise DataError(f"dataset {spec!r}: unknown kind {kind!r}; use {DATASETS}")
-    if not path.exists():
-        raise DataError(f"dataset {spec!r}: no such file or folder (give {DATASETS} or an existing path); "
-                        "edgenas never downloads data")
+    if not Path(rest).exists():
+        raise DataError(f"dataset path {rest!r} does not exist; edgenas never downloads data")
+    return kind, Path(rest)
+
+
+def check_dataset(spec: str) -> str:
+    """Fail now, not at the first evaluation, when ``spec`` names no dataset that exists here."""
+    _resolve(spec)
     return spec
 
 
 def load_dataset(spec: str = "digits", *, resolution: int | None = None, channels: int | None = 3,
                  seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Dataset:
     """Load ``spec`` (see module docstring) with a split determined by ``seed``."""
-    kind, _, rest = spec.partition(":")
-    if kind == "fashion-mnist" and not rest:
-        rest = str(FASHION_MNIST_DIR)
-    if not rest and kind not in ("digits",):
-        path = Path(spec)
-        if not path.exists():
-            raise DataError(f"dataset {spec!r}: no such file or folder (give {DATASETS} or an existing path)")
-        kind = ("npz" if path.suffix == ".npz" else "cifar10" if (path / "data_batch_1").exists()
-                else "fashion-mnist" if any(path.glob("train-images-idx3-ubyte*")) else "imagefolder")
-        rest = spec
-    path = Path(rest)
-    if kind == "fashion-mnist" and not path.is_dir():
-        raise DataError(f"Fashion-MNIST folder {rest} not found; install it with `apt-get install "
-                        "dataset-fashion-mnist` (as root) or give fashion-mnist:DIR with the four idx files")
-    if kind != "digits" and not path.exists():
-        raise DataError(f"dataset path {rest!r} does not exist; edgenas never downloads data")
+    kind, path = _resolve(spec)
     split = dict(seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
                  resolution=resolution, channels=channels)
     if kind == "digits":
@@ -305,10 +298,8 @@ def load_dataset(spec: str = "digits", *, resolution: int | None = None, channel
     if kind == "npz":
         x, y = _npz(path)
         return _split(path.name, x, y, **split)
-    if kind == "imagefolder":
-        x, y = _imagefolder(path, resolution or 32)
-        return _split(path.name, x, y, **split)
-    raise DataError(f"unknown dataset kind {kind!r}; use {DATASETS}")
+    x, y = _imagefolder(path, resolution or 32)
+    return _split(path.name, x, y, **split)
 
 
 def proxy_batch(source: str, size: int, shape: tuple[int, int, int], seed: int = 0,

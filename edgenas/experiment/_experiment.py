@@ -137,6 +137,7 @@ class Experiment:
             raise InfeasibleError(f"reward cost metric {objective.cost_metric!r} is not provided "
                                   f"(available: {', '.join(sorted(known))})")
         self._strategy = create_strategy(strategy, space, seed=seed, feasible=self.feasible, **self.strategy_params)
+        self._evaluation = _Evaluation(self.costs, evaluator)  # what an executor runs
         self._state: _RunState | None = None
         self._feasible_checked = False
 
@@ -187,7 +188,7 @@ class Experiment:
 
     def evaluate(self, arch: Arch) -> dict[str, float]:
         """Every metric of ``arch``: the costs', then the evaluator's."""
-        return _Evaluation(self.costs, self.evaluator)(arch)
+        return self._evaluation(arch)
 
     def _fitness(self, metrics: dict[str, float], error: str | None) -> float:
         if error or not all(c.ok(metrics) for c in self.late_constraints):
@@ -315,8 +316,8 @@ class Experiment:
         if budget < 1:
             raise InfeasibleError(f"budget must be at least 1, got {budget}")
         try:
-            state = self._open()
-            executor = create_executor(self.executor_name, _Evaluation(self.costs, self.evaluator), workers=self.workers,
+            self._open()
+            executor = create_executor(self.executor_name, self._evaluation, workers=self.workers,
                                        address=self.address)
             inflight: dict[int, Trial] = {}
             exhausted = False
@@ -340,8 +341,7 @@ class Experiment:
                     if callback is not None:
                         callback(record, None)
             finally:
-                executor.close()
-                state.orphans = sorted(set(state.orphans) | set(inflight))
+                executor.close()  # trials still in flight stay `running` in the store: the next open re-asks them
             return self.result(exhausted)
         finally:
             self.close()

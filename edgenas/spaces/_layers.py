@@ -12,8 +12,7 @@ Adding a block kind is registering an op; no consumer changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -88,11 +87,13 @@ class Layer:
     op: str
     args: tuple[tuple[str, Value], ...]
     input_shape: tuple[int, ...]
-    kwargs: dict[str, Any] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(sorted(dict(self.args).items())))
-        object.__setattr__(self, "kwargs", dict(self.args))
+
+    @property
+    def kwargs(self) -> dict[str, Value]:
+        return dict(self.args)
 
     @classmethod
     def of(cls, slot: str, op: str, input_shape: Sequence[int], **args: Value) -> Layer:
