@@ -1,0 +1,189 @@
+"""The Once-for-All elastic supernet over an `MBConvSpace`.
+
+The weights are those of the space's *largest* network, built by the space's own layer
+description (`MBConvSpace.layers`), so the supernet is not a second copy of the topology. A
+sub-network is the same description for a smaller architecture; each of its layers runs with
+the supernet weights cut to its shape:
+
+* elastic width and expand ratio: the leading channels (``weight[:out, :in]``, BN statistics
+  ``[:c]``); `sort_channels` puts the most important expanded channels first before the expand
+  ratio becomes elastic;
+* elastic kernel: the centre of the largest kernel passed through a learnt per-layer transform,
+  one per step down (7->5, 5->3), shared by the channels and initialised to the identity;
+* elastic depth: the first d blocks of a stage (the description simply stops at d);
+* elastic resolution: the batch is resized to the architecture's resolution.
+
+The architecture is an argument of ``forward`` (``supernet(x, arch)``), never a mutable
+"active sub-network"; `extract` returns the standalone network `space.build(arch)` with the cut
+weights, which computes the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from edgenas.errors import ConfigError
+from edgenas.spaces import Arch, MBConvSpace
+from edgenas.spaces._layers import Layer, LayerNetwork
+
+__all__ = ["ElasticSupernet", "largest", "smallest", "recalibrate_bn", "resize", "sample_subnet", "ELASTIC"]
+
+# the elastic dimensions, each a family of the space's choices
+ELASTIC = ("kernel", "expand", "depth", "width", "resolution")
+
+
+def largest(space: MBConvSpace) -> Arch:
+    return space.uniform(max(space.widths), max(space.resolutions), [max(space.depths)] * len(space.stages),
+                         max(space.kernels), max(space.expands))
+
+
+def smallest(space: MBConvSpace) -> Arch:
+    return space.uniform(min(space.widths), min(space.resolutions), [min(space.depths)] * len(space.stages),
+                         min(space.kernels), min(space.expands))
+
+
+def resize(x: torch.Tensor, resolution: int) -> torch.Tensor:
+    """The batch at ``resolution`` x ``resolution`` (bilinear), unchanged when it already is."""
+    if x.shape[-1] == resolution and x.shape[-2] == resolution:
+        return x
+    return F.interpolate(x, size=(resolution, resolution), mode="bilinear", align_corners=False)
+
+
+def sample_subnet(space: MBConvSpace, rng: np.random.Generator,
+                  allowed: Mapping[str, Sequence[int | float]] | None = None) -> Arch:
+    """A random architecture whose choices lie in ``allowed`` (per elastic dimension; the
+    space's own values where a dimension is not given)."""
+    allowed = dict(allowed or {})
+    values = {"kernel": space.kernels, "expand": space.expands, "depth": space.depths, "width": space.widths,
+              "resolution": space.resolutions}
+    values.update({k: tuple(v) for k, v in allowed.items()})
+    pick = {}
+    for key in space.choices:
+        family = key.rsplit("_", 1)[-1]
+        options = values[family]
+        pick[key] = options[int(rng.integers(len(options)))]
+    return space.validate(pick)
+
+
+def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch_size: int = 200) -> nn.Module:
+    """Re-estimate every BatchNorm's statistics as the average over ``images`` (the sub-network's
+    own statistics: the supernet's running averages mix every sub-network's). Returns the model
+    in eval mode."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches
+    model.train()
+    with torch.no_grad():
+        for batch in images.split(batch_size):
+            model(batch)
+    for m, momentum in zip(bns, momenta):
+        m.momentum = momentum
+    return model.eval()
+
+
+class ElasticSupernet(nn.Module):
+    """Weights of ``space``'s largest network; ``forward(x, arch)`` runs any sub-network."""
+
+    def __init__(self, space: MBConvSpace, num_classes: int = 10, dropout: float = 0.0) -> None:
+        super().__init__()
+        if not isinstance(space, MBConvSpace):
+            raise ConfigError(f"the elastic supernet needs an mbconv space, not {getattr(space, 'name', space)!r}")
+        if min(space.expands) <= 1:
+            raise ConfigError("the elastic supernet needs expand ratios above 1 (an expand ratio of 1 has no "
+                              f"expand conv to share); got {list(space.expands)}")
+        self.space, self.num_classes, self.dropout = space, num_classes, dropout
+        self.max_arch = largest(space)
+        layers = space.layers(self.max_arch, num_classes, dropout)
+        self.network = LayerNetwork(layers)
+        self.block_slots = [layer.slot for layer in layers if layer.slot.startswith("s") and layer.op == "mbconv"]
+        kernels = sorted(space.kernels, reverse=True)
+        self.kernel_steps = list(zip(kernels, kernels[1:]))
+        self.transforms = nn.ParameterDict({
+            f"{slot}__{a}to{b}": nn.Parameter(torch.eye(b * b)) for slot in self.block_slots for a, b in self.kernel_steps
+        })
+        self._skeletons: dict[tuple, nn.Module] = {}
+
+    # -- the cut weights ------------------------------------------------------------
+    def _module(self, slot: str) -> nn.Module:
+        return self.network.layer_modules()[self.network.slots.index(slot)]
+
+    def _skeleton(self, layer: Layer) -> nn.Module:
+        """A weightless module of the layer's shape (meta device), reused for every call."""
+        key = (layer.op, layer.args)
+        if key not in self._skeletons:
+            with torch.device("meta"):
+                self._skeletons[key] = layer.build()
+        return self._skeletons[key]
+
+    def _shrink_kernel(self, slot: str, weight: torch.Tensor, kernel: int) -> torch.Tensor:
+        for big, small in self.kernel_steps:
+            if weight.shape[-1] <= kernel:
+                break
+            if big != weight.shape[-1]:
+                continue
+            crop = (big - small) // 2
+            centre = weight[..., crop:crop + small, crop:crop + small]
+            matrix = self.transforms[f"{slot}__{big}to{small}"]
+            weight = (centre.reshape(-1, small * small) @ matrix).reshape(centre.shape)
+        return weight
+
+    def layer_state(self, layer: Layer) -> dict[str, torch.Tensor]:
+        """The supernet's tensors cut to ``layer``'s shapes (differentiable views and products)."""
+        source = self._module(layer.slot).state_dict(keep_vars=True)
+        out = {}
+        for name, target in self._skeleton(layer).state_dict(keep_vars=True).items():
+            tensor = source[name]
+            if tensor.shape != target.shape:
+                if tensor.dim() == 4 and tensor.shape[-1] != target.shape[-1]:
+                    tensor = self._shrink_kernel(layer.slot, tensor, target.shape[-1])
+                tensor = tensor[tuple(slice(0, n) for n in target.shape)]
+            out[name] = tensor
+        return out
+
+    def layers(self, arch: Arch | Mapping) -> list[Layer]:
+        return self.space.layers(arch, self.num_classes, self.dropout)
+
+    # -- running and extracting ------------------------------------------------------
+    def forward(self, x: torch.Tensor, arch: Arch | Mapping | None = None) -> torch.Tensor:
+        arch = self.max_arch if arch is None else arch
+        layers = self.layers(arch)
+        x = resize(x, layers[0].input_shape[-1])
+        for layer in layers:
+            skeleton = self._skeleton(layer).train(self.training)  # BN and dropout follow the supernet's mode
+            x = functional_call(skeleton, self.layer_state(layer), (x,))
+        return x
+
+    def extract(self, arch: Arch | Mapping) -> LayerNetwork:
+        """The standalone network of ``arch`` (what ``space.build`` returns) with the cut weights;
+        its output equals ``self(x, arch)``. Recalibrate its BatchNorm before evaluating it."""
+        layers = self.layers(arch)
+        net = LayerNetwork(layers)
+        with torch.no_grad():
+            for module, layer in zip(net.layer_modules(), layers):
+                module.load_state_dict({k: v.detach().clone() for k, v in self.layer_state(layer).items()})
+        return net.train(self.training)
+
+    # -- importance order before the expand ratio becomes elastic -------------------------
+    @torch.no_grad()
+    def sort_channels(self) -> None:
+        """Reorder every block's expanded channels by importance (L1 norm of their projection
+        weights), so a smaller expand ratio keeps the most important ones. The largest network's
+        function is unchanged (a permutation of hidden channels)."""
+        for slot in self.block_slots:
+            block = self._module(slot)
+            expand, depthwise, project = block.conv[0], block.conv[1], block.conv[-1]
+            order = torch.argsort(project[0].weight.abs().sum(dim=(0, 2, 3)), descending=True, stable=True)
+            expand[0].weight.copy_(expand[0].weight[order])
+            depthwise[0].weight.copy_(depthwise[0].weight[order])
+            project[0].weight.copy_(project[0].weight[:, order])
+            for bn in (expand[1], depthwise[1]):
+                for tensor in (bn.weight, bn.bias, bn.running_mean, bn.running_var):
+                    tensor.copy_(tensor[order])

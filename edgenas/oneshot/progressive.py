@@ -1,0 +1,275 @@
+"""Progressive shrinking: train the elastic supernet so that every sub-network works.
+
+Phases (Once-for-All): the full network, then elastic kernel, depth, expand ratio and width,
+each phase admitting smaller values of one more dimension while keeping the earlier ones
+elastic; resolution is elastic from the start (one resolution per batch). Several sub-networks
+per step (1, 1, 2, 4, 4) accumulate their gradients into one optimiser step, distilled from the
+full network trained in the first phase. ``schedule="joint"`` is the paper's ablation: every
+sub-network sampled from the whole space from the first epoch, for the same total epochs.
+
+A checkpoint (weights-only file, written atomically) after every epoch holds the supernet,
+the optimiser, the teacher and the position (phase, epoch); a rerun continues from it and ends
+with the same weights as an uninterrupted run: shuffling, sub-network sampling and dropout are
+seeded by (seed, phase, epoch, step).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from edgenas.atomic import atomic_write
+from edgenas.data import Dataset
+from edgenas.errors import ConfigError, DataError
+from edgenas.estimate.train import TrainingDiverged
+from edgenas.oneshot.elastic import ElasticSupernet, largest, recalibrate_bn, resize, sample_subnet
+from edgenas.spaces import Arch, MBConvSpace
+
+__all__ = ["OFAConfig", "Phase", "phases", "train_supernet", "load_supernet", "subnet_accuracy", "FORMAT"]
+
+FORMAT = "edgenas-ofa-supernet"
+
+
+@dataclass
+class OFAConfig:
+    """Epochs per phase (the joint schedule trains for their sum), optimiser and distillation."""
+
+    full_epochs: int = 4
+    kernel_epochs: int = 2
+    depth_epochs: int = 2
+    expand_epochs: int = 2
+    width_epochs: int = 2
+    schedule: str = "progressive"
+    batch_size: int = 128
+    lr: float = 0.05
+    shrink_lr: float = 0.02  # the elastic phases fine-tune: a smaller rate, as the paper's
+    momentum: float = 0.9
+    weight_decay: float = 3e-5
+    label_smoothing: float = 0.1
+    kd_weight: float = 1.0
+    subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
+    bn_images: int = 2000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.subnets = tuple(self.subnets)
+        if self.schedule not in ("progressive", "joint"):
+            raise ConfigError(f"schedule must be progressive or joint, got {self.schedule!r}")
+        epochs = [self.full_epochs, self.kernel_epochs, self.depth_epochs, self.expand_epochs, self.width_epochs]
+        if min(epochs) < 0 or self.full_epochs < 1:
+            raise ConfigError(f"epochs per phase must be non-negative and the full phase at least 1, got {epochs}")
+        if self.batch_size < 1 or not self.lr > 0 or not self.shrink_lr > 0 or self.bn_images < 1:
+            raise ConfigError("batch_size, lr, shrink_lr and bn_images must be positive")
+        if len(self.subnets) != 5 or min(self.subnets) < 1:
+            raise ConfigError(f"subnets needs 5 positive counts (full, kernel, depth, expand, width), got {self.subnets}")
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    epochs: int
+    subnets: int
+    lr: float
+    allowed: dict[str, tuple] = field(default_factory=dict)  # restricted elastic dimensions
+    distill: bool = True
+
+
+def phases(space: MBConvSpace, config: OFAConfig) -> list[Phase]:
+    """The schedule for this space: a phase per elastic dimension the space has."""
+    if config.schedule == "joint":
+        total = (config.full_epochs + config.kernel_epochs + config.depth_epochs + config.expand_epochs
+                 + (config.width_epochs if len(space.widths) > 1 else 0))
+        return [Phase("joint", total, max(config.subnets), config.lr, {}, distill=False)]
+    fixed = {"kernel": (max(space.kernels),), "depth": (max(space.depths),), "expand": (max(space.expands),),
+             "width": (max(space.widths),)}
+    out = [Phase("full", config.full_epochs, config.subnets[0], config.lr, dict(fixed), distill=False)]
+    values = {"kernel": space.kernels, "depth": space.depths, "expand": space.expands, "width": space.widths}
+    epochs = {"kernel": config.kernel_epochs, "depth": config.depth_epochs, "expand": config.expand_epochs,
+              "width": config.width_epochs}
+    for i, dim in enumerate(("kernel", "depth", "expand", "width")):
+        if len(values[dim]) < 2 or epochs[dim] == 0:
+            continue
+        fixed.pop(dim)
+        out.append(Phase(dim, epochs[dim], config.subnets[i + 1], config.shrink_lr, dict(fixed)))
+    return out
+
+
+# -- checkpoints ---------------------------------------------------------------------------
+def _identity(space: MBConvSpace, num_classes: int) -> dict[str, Any]:
+    return {"space": space.get_params(), "num_classes": num_classes}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise DataError(f"supernet checkpoint {path} not found; train one with: edgenas ofa train -o {path}")
+    try:
+        state = torch.load(path, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+        raise DataError(f"{path} is not a readable supernet checkpoint ({type(exc).__name__}); "
+                        "delete it and train again") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise DataError(f"{path} is not an edgenas Once-for-All supernet checkpoint")
+    return state
+
+
+def load_supernet(path: str | Path) -> tuple[ElasticSupernet, dict[str, Any]]:
+    """The trained supernet stored at ``path`` and its checkpoint (config, history, dataset)."""
+    state = _read(Path(path))
+    space = MBConvSpace(**state["space"])
+    supernet = ElasticSupernet(space, state["num_classes"])
+    supernet.load_state_dict(state["model"])
+    return supernet.eval(), state
+
+
+def subnet_accuracy(supernet: ElasticSupernet, arch: Arch, data: Dataset, bn_images: int = 2000,
+                    split: str = "val", limit: int | None = None, seed: int = 0) -> float:
+    """Accuracy (%) of ``arch`` with inherited weights after BatchNorm recalibration on
+    ``bn_images`` training images (a fixed, seeded subset)."""
+    net = supernet.extract(arch)
+    r = int(supernet.space.validate(arch)["resolution"])
+    x_bn, _ = data.batch(bn_images, seed=seed)
+    recalibrate_bn(net, resize(x_bn, r))
+    x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
+    if limit is not None:
+        x, y = x[:limit], y[:limit]
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(x), 500):
+            correct += int((net(resize(x[i:i + 500], r)).argmax(1) == y[i:i + 500]).sum())
+    return 100.0 * correct / max(1, len(x))
+
+
+# -- training ------------------------------------------------------------------------------
+def _optimizer(supernet: ElasticSupernet, config: OFAConfig, lr: float) -> torch.optim.Optimizer:
+    decay = [p for n, p in supernet.named_parameters() if p.dim() > 1 and not n.startswith("transforms")]
+    rest = [p for n, p in supernet.named_parameters() if not (p.dim() > 1 and not n.startswith("transforms"))]
+    return torch.optim.SGD([{"params": decay, "weight_decay": config.weight_decay},
+                            {"params": rest, "weight_decay": 0.0}], lr=lr, momentum=config.momentum, nesterov=True)
+
+
+def _seed(*parts: int) -> int:
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None = None,
+                   checkpoint: str | Path | None = None,
+                   progress: Callable[[dict[str, Any]], None] | None = None) -> tuple[ElasticSupernet, list[dict]]:
+    """Train an elastic supernet on ``data`` by progressive shrinking (or the joint ablation),
+    resuming from ``checkpoint`` when it exists. ``progress`` receives a dict after every step
+    (phase, epoch, step, steps, loss) and every epoch (plus the phase's largest and smallest
+    sub-networks' validation accuracy)."""
+    config = config or OFAConfig()
+    checkpoint = Path(checkpoint) if checkpoint else None
+    supernet = ElasticSupernet(space, data.num_classes)
+    schedule = phases(space, config)
+    history: list[dict] = []
+    teacher_state = None
+    phase_index, epoch = 0, 0
+    if checkpoint is not None and checkpoint.exists():
+        state = _read(checkpoint)
+        if {k: state[k] for k in ("space", "num_classes")} != _identity(space, data.num_classes):
+            raise ConfigError(f"{checkpoint} holds a supernet of another space or class count; "
+                              "give another --output to train this one")
+        if state["config"] != asdict(config) | {"subnets": list(config.subnets)}:
+            raise ConfigError(f"{checkpoint} was trained with other settings; give another --output "
+                              "or the same settings to resume")
+        supernet.load_state_dict(state["model"])
+        phase_index, epoch, history, teacher_state = state["phase"], state["epoch"], state["history"], state["teacher"]
+    else:
+        state = None
+    teacher = None
+    while phase_index < len(schedule):
+        phase = schedule[phase_index]
+        if epoch >= phase.epochs:
+            phase_index, epoch, state = phase_index + 1, 0, None
+            continue
+        if epoch == 0 and phase.name == "expand":
+            supernet.sort_channels()
+        optimizer = _optimizer(supernet, config, phase.lr)
+        if state is not None and state.get("optimizer") is not None:
+            optimizer.load_state_dict(state["optimizer"])
+        state = None
+        if phase.distill and config.kd_weight > 0 and teacher is None:
+            if teacher_state is None:
+                raise ConfigError("the distillation teacher is missing from the checkpoint; train again")
+            teacher = supernet.extract(supernet.max_arch)
+            teacher.load_state_dict(teacher_state)
+            teacher.eval()
+        for e in range(epoch, phase.epochs):
+            row = _train_epoch(supernet, optimizer, teacher if phase.distill else None, data, config, phase,
+                               phase_index, e, progress)
+            history.append(row)
+            if phase.name == "full" and e + 1 == phase.epochs:
+                teacher_state = {k: v.detach().clone() for k, v in supernet.extract(supernet.max_arch).state_dict().items()}
+            if checkpoint is not None:
+                snapshot = {"format": FORMAT, "version": 1, **_identity(space, data.num_classes),
+                            "config": asdict(config) | {"subnets": list(config.subnets)},
+                            "dataset": data.name, "phase": phase_index, "epoch": e + 1,
+                            "model": supernet.state_dict(), "optimizer": optimizer.state_dict(),
+                            "teacher": teacher_state, "history": history}
+                atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
+            if progress:
+                progress(row | {"end_of_epoch": True})
+        phase_index, epoch = phase_index + 1, 0
+    return supernet.eval(), history
+
+
+def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, teacher: torch.nn.Module | None,
+                 data: Dataset, config: OFAConfig, phase: Phase, phase_index: int, epoch: int,
+                 progress: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+    space = supernet.space
+    supernet.train()
+    order = torch.randperm(len(data.x_train), generator=torch.Generator().manual_seed(_seed(config.seed, phase_index, epoch)))
+    batches = order.split(config.batch_size)
+    total = len(batches) * phase.epochs
+    running, seen, begin = 0.0, 0, time.perf_counter()
+    torch.manual_seed(_seed(config.seed, phase_index, epoch, 1))  # dropout
+    for step, idx in enumerate(batches):
+        rng = np.random.default_rng([config.seed, phase_index, epoch, step])
+        resolutions = phase.allowed.get("resolution", space.resolutions)
+        r = int(resolutions[int(rng.integers(len(resolutions)))])
+        x, y = resize(data.x_train[idx], r), data.y_train[idx]
+        done = epoch * len(batches) + step
+        for group in optimizer.param_groups:
+            group["lr"] = 0.5 * phase.lr * (1 + math.cos(math.pi * done / total))
+        soft = None
+        if teacher is not None:
+            with torch.no_grad():
+                soft = F.softmax(teacher(x), -1)
+        optimizer.zero_grad()
+        step_loss = 0.0
+        for _ in range(phase.subnets):
+            arch = sample_subnet(space, rng, phase.allowed | {"resolution": (r,)})
+            logits = supernet(x, arch)
+            loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
+            if soft is not None:
+                loss = loss + config.kd_weight * F.cross_entropy(logits, soft)
+            if not torch.isfinite(loss):
+                raise TrainingDiverged(f"loss became {loss.item()} in phase {phase.name}, epoch {epoch + 1}; "
+                                       "lower --lr")
+            (loss / phase.subnets).backward()
+            step_loss += float(loss.detach()) / phase.subnets
+        optimizer.step()
+        running += step_loss * len(idx)
+        seen += len(idx)
+        if progress:
+            progress({"phase": phase.name, "epoch": epoch + 1, "epochs": phase.epochs, "step": step + 1,
+                      "steps": len(batches), "loss": running / seen})
+    row: dict[str, Any] = {"phase": phase.name, "epoch": epoch + 1, "epochs": phase.epochs, "loss": running / seen,
+                           "seconds": time.perf_counter() - begin}
+    allowed = {"kernel": space.kernels, "depth": space.depths, "expand": space.expands, "width": space.widths} | phase.allowed
+    low = space.uniform(min(allowed["width"]), min(space.resolutions), [min(allowed["depth"])] * len(space.stages),
+                        min(allowed["kernel"]), min(allowed["expand"]))
+    for name, arch in (("acc_largest", largest(space)), ("acc_smallest", low)):
+        row[name] = subnet_accuracy(supernet, arch, data, bn_images=min(500, config.bn_images), limit=1000)
+    supernet.train()
+    return row
+
