@@ -7,6 +7,7 @@ import sys
 from edgenas.cli import (  # noqa: F401 - registers the commands
     demo,
     latency_cmd,
+    ofa_cmd,
     predictor_cmd,
     profile_cmd,
     proxies_cmd,

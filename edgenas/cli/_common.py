@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgenas.errors import ConfigError
 
-__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "load_object", "progress",
+__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "parse_json_object", "load_object", "progress",
            "check_output", "interrupt_hint", "plot_suffixes"]
 
 app = typer.Typer(
@@ -137,6 +137,17 @@ def parse_floats(text: str, what: str) -> list[float]:
     if not values:
         raise ConfigError(f"{what} is empty; give comma-separated numbers, e.g. 0.3,0.5")
     return values
+
+
+def parse_json_object(text: str, what: str) -> dict[str, Any]:
+    """A JSON object given on the command line (space options, strategy parameters)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{what} is not JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be a JSON object of options, got {text}")
+    return value
 
 
 def load_object(spec: str) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 import math
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from edgenas.cli._common import (
     check_output,
     console,
     interrupt_hint,
+    parse_json_object,
     plot_suffixes,
     print_json,
     progress,
@@ -42,8 +42,6 @@ def build_experiment(
     flags' names live here; everything else is the library's)."""
     from edgenas.experiment import Objective, create_experiment, default_metric, make_evaluator, make_space
 
-    if not isinstance(strategy_params, dict):
-        raise ConfigError(f"--strategy-params must be a JSON object, got {strategy_params!r}")
     if evaluator_spec == "train":  # the dataset is checked when the evaluator is made
         if not lr > 0:
             raise ConfigError(f"--lr must be positive, got {lr}")
@@ -170,11 +168,8 @@ def search(
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Search a space for the best architecture under hardware limits; resumable by name."""
-    try:
-        params = jsonlib.loads(strategy_params)
-        space_kwargs = jsonlib.loads(space_config)
-    except jsonlib.JSONDecodeError as exc:
-        raise ConfigError(f"--strategy-params / --space-config is not JSON: {exc.msg}") from None
+    params = parse_json_object(strategy_params, "--strategy-params")
+    space_kwargs = parse_json_object(space_config, "--space-config")
     experiment = build_experiment(
         space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,
         latency_table=latency_table, max_latency_ms=max_latency_ms, max_macs=max_macs,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from edgenas.cli._common import app, check_output, console, print_json, progress
+from edgenas.cli._common import app, check_output, console, parse_json_object, print_json, progress
 from edgenas.errors import ConfigError
 
 __all__ = ["train", "SMALL_IMAGES"]
@@ -42,12 +42,7 @@ def train(
 
     if space_config is None:
         space_config = jsonlib.dumps(SMALL_IMAGES) if space == "mbconv" else "{}"
-    try:
-        kwargs = jsonlib.loads(space_config)
-    except jsonlib.JSONDecodeError as exc:
-        raise ConfigError(f"--space-config is not JSON: {exc.msg}") from None
-    if not isinstance(kwargs, dict):
-        raise ConfigError(f"--space-config must be a JSON object of space options, got {space_config}")
+    kwargs = parse_json_object(space_config, "--space-config")
     if checkpoint is not None:
         check_output(checkpoint, "--checkpoint")
     config = TrainConfig(epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size,

@@ -8,9 +8,7 @@ spread is too large; one that stays noisy is returned flagged ``reliable=False``
 
 from __future__ import annotations
 
-import io
 import time
-import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,7 +16,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from edgenas.errors import ConfigError
 from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.registry import Registry
 from edgenas.spaces import Arch, SearchSpace
@@ -111,18 +108,9 @@ class OnnxRuntimeCPU(_Timed):
     name = "onnxruntime-cpu"
 
     def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise ConfigError("the onnxruntime-cpu device needs: pip install 'edgenas[onnx]'") from None
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, (x,), buffer, dynamo=False, input_names=["x"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+        from edgenas.hardware.export import onnx_bytes, ort_session
+
+        session = ort_session(onnx_bytes(model, x), self.threads)
         feed = {"x": x.numpy()}
         return lambda: session.run(None, feed)
 
@@ -162,10 +150,11 @@ class Microcontroller(Device):
         return {"device": self.name, "sram_kb": self.sram_kb, "flash_kb": self.flash_kb,
                 "clock_mhz": self.clock_mhz, "cycles_per_mac": self.cycles_per_mac}
 
-    def costs(self, space: SearchSpace, arch: Arch) -> dict[str, float]:
+    def costs(self, space: SearchSpace, arch: Arch, **build: Any) -> dict[str, float]:
+        """Peak SRAM, flash (int8) and latency of ``space.build(arch, **build)``."""
         from edgenas.hardware.cost import ProfileCost
 
-        metrics = ProfileCost(space, bytes_per_element=1).evaluate(arch)
+        metrics = ProfileCost(space, bytes_per_element=1, build_kwargs=build).evaluate(arch)
         metrics["latency_ms"] = metrics["macs"] * self.cycles_per_mac / (self.clock_mhz * 1e3)
         return metrics
 

@@ -23,30 +23,34 @@ from edgenas.spaces._layers import Layer
 __all__ = ["LatencyLUT", "build_lut", "additivity"]
 
 
-def _layers(space: SearchSpace, arch: Arch) -> list[Layer]:
+def _layers(space: SearchSpace, arch: Arch, layer_args: dict[str, Any] | None = None) -> list[Layer]:
     layers = getattr(space, "layers", None)
     if layers is None:
         raise ConfigError(f"space {space.name} has no layer description for a lookup table (use mbconv)")
-    return layers(arch)
+    return layers(arch, **(layer_args or {}))
 
 
 class LatencyLUT:
-    """Map from layer key (op, channels, stride, kernel, expand, resolution) to milliseconds."""
+    """Map from layer key (op, channels, stride, kernel, expand, resolution) to milliseconds.
+    ``layer_args`` are the arguments of the space's ``layers`` the networks are built with (for
+    example ``num_classes``)."""
 
-    def __init__(self, space: SearchSpace, entries: dict[str, float], device: dict[str, Any]) -> None:
+    def __init__(self, space: SearchSpace, entries: dict[str, float], device: dict[str, Any],
+                 layer_args: dict[str, Any] | None = None) -> None:
         self.space, self.entries, self.device = space, dict(entries), device
+        self.layer_args = dict(layer_args or {})
+
+    def get(self, layer: Layer) -> float:
+        if layer.key not in self.entries:
+            raise DataError(f"layer {layer.key} is not in the lookup table; rebuild it for this space")
+        return self.entries[layer.key]
 
     def predict(self, arch: Arch) -> float:
-        total = 0.0
-        for layer in _layers(self.space, arch):
-            if layer.key not in self.entries:
-                raise DataError(f"layer {layer.key} is not in the lookup table; rebuild it for this space")
-            total += self.entries[layer.key]
-        return total
+        return sum(self.get(layer) for layer in _layers(self.space, arch, self.layer_args))
 
     def save(self, path: str | Path) -> Path:
         text = json.dumps({"format": "edgenas-lut", "space": self.space.name, "space_config": self.space.get_params(),
-                           "device": self.device, "entries": self.entries}, indent=1)
+                           "device": self.device, "layer_args": self.layer_args, "entries": self.entries}, indent=1)
         return atomic_write(path, lambda tmp: tmp.write_text(text))
 
     @classmethod
@@ -57,11 +61,14 @@ class LatencyLUT:
             raise DataError(f"cannot read lookup table {path}: {exc}") from None
         if data.get("format") != "edgenas-lut" or data.get("space") != space.name:
             raise DataError(f"{path} is not a lookup table for space {space.name}")
-        return cls(space, data["entries"], data["device"])
+        if data.get("space_config", space.get_params()) != space.get_params():
+            raise DataError(f"{path} is a lookup table of another {space.name} configuration; build one for this space")
+        return cls(space, data["entries"], data["device"], data.get("layer_args"))
 
 
 def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = None, samples: int = 200,
-              seed: int = 0, progress: Callable[[int, int], None] | None = None) -> LatencyLUT:
+              seed: int = 0, progress: Callable[[int, int], None] | None = None,
+              layer_args: dict[str, Any] | None = None) -> LatencyLUT:
     """Measure every distinct layer (by `Layer.key`) once.
 
     Layers are collected from ``archs`` when given; otherwise from the space's
@@ -80,7 +87,7 @@ def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = Non
         pool += [space.sample(rng) for _ in range(0 if covering else samples)]
     layers: dict[str, Layer] = {}
     for arch in pool:
-        for layer in _layers(space, arch):
+        for layer in _layers(space, arch, layer_args):
             layers.setdefault(layer.key, layer)
     entries = {}
     for i, (key, layer) in enumerate(sorted(layers.items())):
@@ -90,7 +97,7 @@ def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = Non
         entries[key] = device.measure(module, layer.input_shape).median_ms
         if progress:
             progress(i + 1, len(layers))
-    return LatencyLUT(space, entries, device.get_params())
+    return LatencyLUT(space, entries, device.get_params(), layer_args)
 
 
 def additivity(lut: LatencyLUT, device: Device, archs: list[Arch],

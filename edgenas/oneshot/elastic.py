@@ -32,7 +32,7 @@ from edgenas.errors import ConfigError
 from edgenas.spaces import Arch, MBConvSpace
 from edgenas.spaces._layers import Layer, LayerNetwork
 
-__all__ = ["ElasticSupernet", "largest", "smallest", "recalibrate_bn", "resize", "sample_subnet", "ELASTIC"]
+__all__ = ["ElasticSupernet", "describe", "largest", "smallest", "recalibrate_bn", "resize", "sample_subnet", "ELASTIC"]
 
 # the elastic dimensions, each a family of the space's choices
 ELASTIC = ("kernel", "expand", "depth", "width", "resolution")
@@ -46,6 +46,16 @@ def largest(space: MBConvSpace) -> Arch:
 def smallest(space: MBConvSpace) -> Arch:
     return space.uniform(min(space.widths), min(space.resolutions), [min(space.depths)] * len(space.stages),
                          min(space.kernels), min(space.expands))
+
+
+def describe(arch: Arch) -> str:
+    """A short human form: ``w1.0 r28 | k7e6 k5e4 | k3e3`` (one group of blocks per stage)."""
+    stages, s = [], 0
+    while f"s{s}_depth" in arch:
+        stages.append(" ".join(f"k{arch[f's{s}_b{b}_kernel']}e{arch[f's{s}_b{b}_expand']}"
+                               for b in range(int(arch[f"s{s}_depth"]))))
+        s += 1
+    return " | ".join([f"w{arch['width']} r{arch['resolution']}", *stages])
 
 
 def resize(x: torch.Tensor, resolution: int) -> torch.Tensor:

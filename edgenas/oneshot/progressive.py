@@ -33,9 +33,15 @@ from edgenas.estimate.train import TrainingDiverged
 from edgenas.oneshot.elastic import ElasticSupernet, largest, recalibrate_bn, resize, sample_subnet
 from edgenas.spaces import Arch, MBConvSpace
 
-__all__ = ["OFAConfig", "Phase", "phases", "train_supernet", "load_supernet", "subnet_accuracy", "FORMAT"]
+__all__ = ["SMALL_IMAGES", "OFAConfig", "Phase", "phases", "train_supernet", "load_supernet", "subnet_accuracy", "FORMAT"]
 
 FORMAT = "edgenas-ofa-supernet"
+
+# An elastic space sized for 28-32 px images on a CPU: three stride-2 stages after the stem
+# (14 -> 7 -> 4 -> 2 px at 28 px input), up to 9 blocks, kernels 3/5/7, expand 3/4/6, two widths
+# and three resolutions.
+SMALL_IMAGES = {"depths": [1, 2, 3], "kernels": [3, 5, 7], "expands": [3, 4, 6], "widths": [0.75, 1.0],
+                "resolutions": [20, 24, 28], "stages": [[24, 2], [40, 2], [80, 2]], "head_channels": 256}
 
 
 @dataclass
@@ -133,17 +139,18 @@ def subnet_accuracy(supernet: ElasticSupernet, arch: Arch, data: Dataset, bn_ima
                     split: str = "val", limit: int | None = None, seed: int = 0) -> float:
     """Accuracy (%) of ``arch`` with inherited weights after BatchNorm recalibration on
     ``bn_images`` training images (a fixed, seeded subset)."""
-    net = supernet.extract(arch)
+    device = next(supernet.parameters()).device
+    net = supernet.extract(arch).to(device)
     r = int(supernet.space.validate(arch)["resolution"])
     x_bn, _ = data.batch(bn_images, seed=seed)
-    recalibrate_bn(net, resize(x_bn, r))
+    recalibrate_bn(net, resize(x_bn.to(device), r))
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
     if limit is not None:
         x, y = x[:limit], y[:limit]
     correct = 0
     with torch.no_grad():
         for i in range(0, len(x), 500):
-            correct += int((net(resize(x[i:i + 500], r)).argmax(1) == y[i:i + 500]).sum())
+            correct += int((net(resize(x[i:i + 500].to(device), r)).argmax(1).cpu() == y[i:i + 500]).sum())
     return 100.0 * correct / max(1, len(x))
 
 
@@ -161,14 +168,18 @@ def _seed(*parts: int) -> int:
 
 def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None = None,
                    checkpoint: str | Path | None = None,
-                   progress: Callable[[dict[str, Any]], None] | None = None) -> tuple[ElasticSupernet, list[dict]]:
+                   progress: Callable[[dict[str, Any]], None] | None = None,
+                   device: str = "cpu") -> tuple[ElasticSupernet, list[dict]]:
     """Train an elastic supernet on ``data`` by progressive shrinking (or the joint ablation),
     resuming from ``checkpoint`` when it exists. ``progress`` receives a dict after every step
     (phase, epoch, step, steps, loss) and every epoch (plus the phase's largest and smallest
-    sub-networks' validation accuracy)."""
+    sub-networks' validation accuracy). ``device`` runs the training there (``cuda``); the
+    checkpoint is always written from CPU tensors."""
     config = config or OFAConfig()
     checkpoint = Path(checkpoint) if checkpoint else None
-    supernet = ElasticSupernet(space, data.num_classes)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        supernet = ElasticSupernet(space, data.num_classes)
     schedule = phases(space, config)
     history: list[dict] = []
     teacher_state = None
@@ -185,6 +196,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
         phase_index, epoch, history, teacher_state = state["phase"], state["epoch"], state["history"], state["teacher"]
     else:
         state = None
+    supernet.to(device)
     teacher = None
     while phase_index < len(schedule):
         phase = schedule[phase_index]
@@ -202,24 +214,35 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
                 raise ConfigError("the distillation teacher is missing from the checkpoint; train again")
             teacher = supernet.extract(supernet.max_arch)
             teacher.load_state_dict(teacher_state)
-            teacher.eval()
+            teacher.to(device).eval()
         for e in range(epoch, phase.epochs):
             row = _train_epoch(supernet, optimizer, teacher if phase.distill else None, data, config, phase,
                                phase_index, e, progress)
             history.append(row)
             if phase.name == "full" and e + 1 == phase.epochs:
-                teacher_state = {k: v.detach().clone() for k, v in supernet.extract(supernet.max_arch).state_dict().items()}
+                teacher_state = _cpu(supernet.extract(supernet.max_arch).state_dict())
             if checkpoint is not None:
                 snapshot = {"format": FORMAT, "version": 1, **_identity(space, data.num_classes),
                             "config": asdict(config) | {"subnets": list(config.subnets)},
                             "dataset": data.name, "phase": phase_index, "epoch": e + 1,
-                            "model": supernet.state_dict(), "optimizer": optimizer.state_dict(),
+                            "model": _cpu(supernet.state_dict()), "optimizer": _cpu(optimizer.state_dict()),
                             "teacher": teacher_state, "history": history}
                 atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
             if progress:
                 progress(row | {"end_of_epoch": True})
         phase_index, epoch = phase_index + 1, 0
-    return supernet.eval(), history
+    return supernet.cpu().eval(), history
+
+
+def _cpu(state: Any) -> Any:
+    """A copy of a (nested) state with every tensor on the CPU."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().cpu().clone()
+    if isinstance(state, dict):
+        return {k: _cpu(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_cpu(v) for v in state)
+    return state
 
 
 def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, teacher: torch.nn.Module | None,
@@ -236,7 +259,8 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
         rng = np.random.default_rng([config.seed, phase_index, epoch, step])
         resolutions = phase.allowed.get("resolution", space.resolutions)
         r = int(resolutions[int(rng.integers(len(resolutions)))])
-        x, y = resize(data.x_train[idx], r), data.y_train[idx]
+        device = next(supernet.parameters()).device
+        x, y = resize(data.x_train[idx].to(device), r), data.y_train[idx].to(device)
         done = epoch * len(batches) + step
         for group in optimizer.param_groups:
             group["lr"] = 0.5 * phase.lr * (1 + math.cos(math.pi * done / total))
