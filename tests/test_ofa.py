@@ -193,7 +193,7 @@ def test_finder_is_seeded_meets_constraints_and_finds_the_optimum_of_a_small_spa
     codec = ChoiceCodec(space)
     weights = np.random.default_rng(3).normal(size=codec.sizes.sum())
     limit = float(np.median(macs(codec.encode(list(space.grid())))))
-    finder = EvolutionFinder(space, lambda x: x @ weights, [Constraint(macs, limit, "macs")], population=40,
+    finder = EvolutionFinder(space, lambda rows: codec.one_hot(rows) @ weights, [Constraint(macs, limit, "macs")], population=40,
                              generations=60, seed=1)
     first, second = finder.run(), finder.run()
     assert first.arch == second.arch and first.history == second.history
@@ -202,7 +202,7 @@ def test_finder_is_seeded_meets_constraints_and_finds_the_optimum_of_a_small_spa
     best = (codec.one_hot(grid) @ weights)[ok].max()
     assert first.costs["macs"] <= limit and first.predicted == pytest.approx(best)
     with pytest.raises(ConfigError, match=r"smallest possible is .*raise the limit"):
-        EvolutionFinder(space, lambda x: x @ weights, [Constraint(macs, macs.minimum()[0] - 1, "macs")]).run()
+        EvolutionFinder(space, lambda rows: rows.sum(1), [Constraint(macs, macs.minimum()[0] - 1, "macs")]).run()
 
 
 def test_specialize_measures_the_pick_on_each_device(trained, tmp_path):

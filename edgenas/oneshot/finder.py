@@ -40,6 +40,10 @@ class ChoiceCodec:
         self.blocks = [(self.column[f"s{s}_b{b}_kernel"], self.column[f"s{s}_b{b}_expand"], self.column[f"s{s}_depth"], b)
                        for s in range(len(space.stages)) for b in range(space.max_depth)]
         self.depth_values = np.array(space.depths)
+        self.kernel_cols = np.array([k for k, *_ in self.blocks])
+        self.expand_cols = np.array([e for _, e, *_ in self.blocks])
+        self.block_depth_cols = np.array([d for *_, d, _ in self.blocks])
+        self.block_index = np.array([b for *_, b in self.blocks])
 
     def encode(self, archs: Sequence[Arch]) -> np.ndarray:
         return np.array([[self.space._index[k][a[k]] for k in self.keys] for a in archs], dtype=np.int64)
@@ -49,16 +53,14 @@ class ChoiceCodec:
 
     def active(self, rows: np.ndarray) -> np.ndarray:
         """(n, blocks) bool: which block slots the rows' depths keep."""
-        depth = self.depth_values[rows[:, [d for _, _, d, _ in self.blocks]]]
-        return depth > np.array([b for *_, b in self.blocks])
+        return self.depth_values[rows[:, self.block_depth_cols]] > self.block_index
 
     def canonical(self, rows: np.ndarray) -> np.ndarray:
         """Inactive blocks' choices set to the first value (the space's canonical form)."""
         rows = rows.copy()
-        inactive = ~self.active(rows)
-        for j, (k, e, _, _) in enumerate(self.blocks):
-            rows[inactive[:, j], k] = 0
-            rows[inactive[:, j], e] = 0
+        active = self.active(rows)
+        rows[:, self.kernel_cols] *= active
+        rows[:, self.expand_cols] *= active
         return rows
 
     def one_hot(self, rows: np.ndarray) -> np.ndarray:
@@ -110,9 +112,7 @@ class LayerCost:
         c = self.codec
         w, r = rows[:, c.column["width"]], rows[:, c.column["resolution"]]
         j = np.arange(len(c.blocks))
-        k = rows[:, [kc for kc, *_ in c.blocks]]
-        e = rows[:, [ec for _, ec, *_ in c.blocks]]
-        per_block = self.blocks[w[:, None], r[:, None], j[None, :], k, e]
+        per_block = self.blocks[w[:, None], r[:, None], j[None, :], rows[:, c.kernel_cols], rows[:, c.expand_cols]]
         active = c.active(rows)
         if self.reduce == "sum":
             return self.fixed[w, r] + np.where(active, per_block, 0.0).sum(1)
@@ -203,7 +203,8 @@ class FinderResult:
 
 class EvolutionFinder:
     """Population, elitist parents, mutation and uniform crossover, constraints by rejection in
-    bulk (a capped number of oversampled rounds, never an endless loop)."""
+    bulk (a capped number of oversampled rounds, never an endless loop). ``predict`` maps rows
+    (`ChoiceCodec`) to predicted accuracy; children repeat neither each other nor a parent."""
 
     def __init__(self, space: MBConvSpace, predict: Callable[[np.ndarray], np.ndarray],
                  constraints: Sequence[Constraint] = (), population: int = 100, generations: int = 500,
@@ -218,6 +219,7 @@ class EvolutionFinder:
         self.mutants = int(round(mutation_ratio * population))
         self.mutate_prob, self.resolution_mutate_prob = mutate_prob, resolution_mutate_prob
         self.seed = seed
+        self._weights = np.random.default_rng(12345).integers(1, 2**62, size=len(self.codec.keys))
 
     def feasible(self, rows: np.ndarray) -> np.ndarray:
         ok = np.ones(len(rows), dtype=bool)
@@ -225,18 +227,32 @@ class EvolutionFinder:
             ok &= c.cost(rows) <= c.limit
         return ok
 
-    def _fill(self, make: Callable[[int], np.ndarray], n: int, rounds: int = 20) -> np.ndarray:
-        """``n`` feasible rows from ``make(batch)``, oversampling; fewer if the rounds run out."""
+    def _fill(self, make: Callable[[int], np.ndarray], n: int, taken: np.ndarray | None = None,
+              rounds: int = 20) -> np.ndarray:
+        """``n`` distinct feasible rows from ``make(batch)``, none in ``taken``, oversampling
+        twofold per round; fewer if the rounds run out."""
+        seen = set() if taken is None else set(self._keys(taken).tolist())
         found: list[np.ndarray] = []
         have = 0
         for _ in range(rounds):
-            batch = make(max(4 * (n - have), 64))
+            batch = make(2 * (n - have) + 16)
             batch = batch[self.feasible(batch)]
-            found.append(batch)
-            have += len(batch)
+            fresh = []
+            for i, key in enumerate(self._keys(batch).tolist()):
+                if key not in seen:
+                    seen.add(key)
+                    fresh.append(i)
+                    if have + len(fresh) == n:
+                        break
+            found.append(batch[fresh])
+            have += len(fresh)
             if have >= n:
                 break
-        return np.concatenate(found)[:n] if found else np.zeros((0, len(self.codec.keys)), dtype=np.int64)
+        return np.concatenate(found) if found else np.zeros((0, len(self.codec.keys)), dtype=np.int64)
+
+    def _keys(self, rows: np.ndarray) -> np.ndarray:
+        """One integer per row (a random 64-bit projection: equal rows, equal keys)."""
+        return rows @ self._weights
 
     def _mutate(self, rng: np.random.Generator, parents: np.ndarray, n: int) -> np.ndarray:
         c = self.codec
@@ -245,8 +261,7 @@ class EvolutionFinder:
         prob = np.full(len(c.keys), self.mutate_prob)
         prob[c.column["resolution"]] = self.resolution_mutate_prob
         change = rng.random(rows.shape) < prob
-        for k, e, _, _ in c.blocks:  # kernel and expand of a block change together, as the reference's
-            change[:, e] = change[:, k]
+        change[:, c.expand_cols] = change[:, c.kernel_cols]  # a block's kernel and expand change together
         rows[change] = fresh[change]
         return c.canonical(rows)
 
@@ -268,9 +283,9 @@ class EvolutionFinder:
                 names = ", ".join(f"{c.name} <= {c.limit:g}" for c in self.constraints)
                 raise ConfigError(f"no sub-network found that meets all of {names} together; relax one of them")
             base = np.concatenate([pop, seeds]) if len(seeds) else pop
-            more = self._fill(lambda m: self._mutate(rng, base, m), self.population - len(base), rounds=50)
+            more = self._fill(lambda m: self._mutate(rng, base, m), self.population - len(base), base, rounds=50)
             pop = np.concatenate([base, more])
-        fitness = self.predict(self.codec.one_hot(pop))
+        fitness = self.predict(pop)
         evaluated = len(pop)
         history: list[float] = []
         for g in range(self.generations):
@@ -279,10 +294,11 @@ class EvolutionFinder:
             history.append(float(parent_fit[0]))
             if progress:
                 progress(g + 1, self.generations, float(parent_fit[0]))
-            children = [self._fill(lambda m, p=parents: self._mutate(rng, p, m), self.mutants),
-                        self._fill(lambda m, p=parents: self._crossover(rng, p, m), self.population - self.mutants)]
-            kids = np.concatenate(children)
-            kid_fit = self.predict(self.codec.one_hot(kids)) if len(kids) else np.zeros(0)
+            mutants = self._fill(lambda m, p=parents: self._mutate(rng, p, m), self.mutants, parents)
+            crossed = self._fill(lambda m, p=parents: self._crossover(rng, p, m), self.population - len(mutants),
+                                 np.concatenate([parents, mutants]))
+            kids = np.concatenate([mutants, crossed])
+            kid_fit = self.predict(kids) if len(kids) else np.zeros(0)
             evaluated += len(kids)
             pop, fitness = np.concatenate([parents, kids]), np.concatenate([parent_fit, kid_fit])
         best = int(np.argmax(fitness))

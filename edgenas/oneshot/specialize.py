@@ -3,7 +3,7 @@
 1. `accuracy_dataset`: (arch, accuracy after BN recalibration) for sampled sub-networks,
    appended to a CSV one row at a time (a rerun continues; nothing measured is lost).
 2. `SubnetAccuracyPredictor`: the shared predictor API (fit / predict / score, weights-only
-   file) on the one-hot of the canonical architecture, with ``predict_encoded`` for the
+   file) on the one-hot of the canonical architecture, with ``predict_rows`` for the
    finder's whole-array calls.
 3. `Target`: a device's constraints as `LayerCost` tables (a layer LUT measured on that device,
    MACs, peak SRAM, flash) and its end-to-end measurement of the pick.
@@ -54,9 +54,10 @@ class SubnetAccuracyPredictor(AccuracyPredictor):
     def _fit_kind(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
         return {"mlp": MLP(hidden=self.hidden, epochs=self.epochs, seed=self.seed).fit(self.features(archs), y)}
 
-    def predict_encoded(self, one_hot: np.ndarray) -> np.ndarray:
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Predictions for `ChoiceCodec` rows (the finder's populations), in one call."""
         self._check_fitted()
-        return self.parts_["mlp"].predict(np.asarray(one_hot, dtype=np.float64))
+        return self.parts_["mlp"].predict(self.codec.one_hot(rows).astype(np.float64))
 
 
 def accuracy_dataset(supernet: ElasticSupernet, data: Dataset, path: str | Path, samples: int = 200,
@@ -225,7 +226,7 @@ def specialize(space: MBConvSpace, predictor: SubnetAccuracyPredictor, target: T
     rounds = 0
     result, measured = None, {}
     while True:
-        finder = EvolutionFinder(space, predictor.predict_encoded, constraints, population, generations, seed=seed)
+        finder = EvolutionFinder(space, predictor.predict_rows, constraints, population, generations, seed=seed)
         try:
             result = finder.run(progress)
         except ConfigError:
