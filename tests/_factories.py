@@ -119,3 +119,28 @@ def fashion_mnist_folder(folder, train: int = 50, test: int = 20):
             header = bytes([0, 0, 8, data.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in data.shape)
             (folder / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(header + data.astype(np.uint8).tobytes()))
     return folder
+
+
+# -- a tiny Once-for-All supernet ----------------------------------------------------------
+TINY_OFA = {"depths": [1, 2], "kernels": [3, 5, 7], "expands": [2, 3], "widths": [0.75, 1.0], "resolutions": [8, 12],
+            "stages": [[16, 2], [24, 1]], "head_channels": 64}
+
+
+def tiny_digits(n: int = 256):
+    from dataclasses import replace
+
+    from edgenas.data import load_dataset
+
+    data = load_dataset("digits", resolution=12)
+    return replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
+
+
+def tiny_supernet(path, n: int = 256, **epochs):
+    """Train the tiny supernet on ``n`` digits (one epoch per phase unless ``epochs`` say)."""
+    from edgenas.oneshot.progressive import OFAConfig, train_supernet
+    from edgenas.spaces import MBConvSpace
+
+    config = {"full_epochs": 1, "kernel_epochs": 1, "depth_epochs": 1, "expand_epochs": 1, "width_epochs": 1,
+              "batch_size": 64} | epochs
+    train_supernet(MBConvSpace(**TINY_OFA), tiny_digits(n), OFAConfig(**config), checkpoint=path)
+    return path

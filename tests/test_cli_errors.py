@@ -3,8 +3,17 @@ nothing run. A new option must be added to BAD (the sweep fails on an option it 
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from _factories import small_table
+from _factories import TINY_OFA, small_table, tiny_supernet
+
+from edgenas.oneshot import largest
+from edgenas.spaces import MBConvSpace
+
+OFA_ARCH = largest(MBConvSpace(**TINY_OFA)).to_json()
+OFA_QUERY = ["--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "--samples", "5", "--population", "4",
+             "--generations", "2", "--workdir", "{t}"]
 
 # command -> a minimal valid invocation (options it requires), with {t} for the test folder
 BASE = {
@@ -25,6 +34,12 @@ BASE = {
     "predictor fit": ["--table", "{t}/acc.csv", "--model", "gbm", "-o", "{t}/a.pt"],
     "predictor eval": ["--predictor", "{t}/a.pt", "--table", "{t}/acc.csv"],
     "proxies eval": ["--proxies", "params", "--sample", "3", "--cache", "{t}/c.jsonl"],
+    "ofa train": ["--dataset", "digits", "--space-config", json.dumps(TINY_OFA), "-o", "{t}/o.pt", "--full-epochs", "1",
+                  "--kernel-epochs", "0", "--depth-epochs", "0", "--expand-epochs", "0", "--width-epochs", "0",
+                  "--train-size", "64"],
+    "ofa search": [*OFA_QUERY, "--device", "macs:1e9"],
+    "ofa specialize": [*OFA_QUERY, "--devices", "macs:1e9,microcontroller"],
+    "ofa export": [OFA_ARCH, "--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "-o", "{t}/m.onnx"],
 }
 
 # (command, option) -> (malformed value, words the one-line error must contain)
@@ -141,6 +156,40 @@ BAD = {
     ("proxies eval", "--ensemble"): ("bogus", "unknown proxy"),
     ("proxies eval", "--cache"): ("/proc/x/c.jsonl", "cannot write"),
     ("proxies eval", "--device"): ("tpu9", "not available"),
+    ("ofa train", "--dataset"): ("bogus:", "dataset"),
+    ("ofa train", "-o"): ("/proc/x/o.pt", "cannot write"),
+    ("ofa train", "--space-config"): ('{"foo": 1}', "foo"),
+    ("ofa train", "--schedule"): ("bogus", "schedule must be"),
+    ("ofa train", "--full-epochs"): ("0", "full-epochs"),
+    ("ofa train", "--kernel-epochs"): ("-1", "kernel-epochs"),
+    ("ofa train", "--depth-epochs"): ("-1", "depth-epochs"),
+    ("ofa train", "--expand-epochs"): ("-1", "expand-epochs"),
+    ("ofa train", "--width-epochs"): ("-1", "width-epochs"),
+    ("ofa train", "--batch-size"): ("0", "batch-size"),
+    ("ofa train", "--lr"): ("0", "lr"),
+    ("ofa train", "--train-size"): ("100000", "train-size"),
+    ("ofa train", "--device"): ("tpu", "cpu or cuda"),
+    ("ofa train", "--seed"): ("-1", "seed"),
+    **{(f"ofa {c}", o): v for c in ("search", "specialize") for o, v in {
+        "--max-latency-ms": ("-1", "must be positive"),
+        "--checkpoint": ("{t}/none.pt", "not found"),
+        "--predictor": ("{t}/lat.csv", "predictor"),
+        "--dataset": ("bogus:", "dataset"),
+        "--samples": ("1", "samples"),
+        "--population": ("1", "population"),
+        "--generations": ("0", "generations"),
+        "--workdir": ("/proc/x", "cannot write"),
+        "--seed": ("-1", "seed"),
+    }.items()},
+    ("ofa search", "--device"): ("bogus", "unknown device"),
+    ("ofa specialize", "--devices"): ("macs:1e9,bogus", "unknown device"),
+    ("ofa specialize", "--plot"): ("{t}/p.xyz", "must end in one of"),
+    ("ofa export", "-o"): ("{t}/m.txt", "must end in one of"),
+    ("ofa export", "--checkpoint"): ("{t}/none.pt", "not found"),
+    ("ofa export", "--dataset"): ("bogus:", "dataset"),
+    ("ofa export", "--bn-images"): ("0", "bn-images"),
+    ("ofa export", "--opset"): ("3", "opset"),
+    ("ofa export", "--seed"): ("-1", "seed"),
 }
 
 
@@ -179,6 +228,7 @@ def folder(tmp_path_factory):
     t = tmp_path_factory.mktemp("sweep")
     small_table("nb201-pi5-onnx", t / "lat.csv", slice(0, 40))
     small_table("nb201-cifar10", t / "acc.csv", slice(0, 40))
+    tiny_supernet(t / "ofa.pt", n=64, depth_epochs=0, expand_epochs=0, width_epochs=0)
     return t
 
 

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pytest
 import torch
+from _factories import TINY_OFA, tiny_digits, tiny_supernet
 
-from edgenas.data import load_dataset
 from edgenas.errors import ArchError, ConfigError, DataError
 from edgenas.hardware.cost import ProfileCost
 from edgenas.oneshot import ElasticSupernet, largest, recalibrate_bn, resize, sample_subnet, smallest
@@ -23,8 +23,7 @@ from edgenas.oneshot.progressive import OFAConfig, load_supernet, phases, train_
 from edgenas.oneshot.specialize import SubnetAccuracyPredictor, parse_target, specialize
 from edgenas.spaces import MBConvSpace
 
-TINY = {"depths": [1, 2], "kernels": [3, 5, 7], "expands": [2, 3], "widths": [0.75, 1.0], "resolutions": [8, 12],
-        "stages": [[16, 2], [24, 1]], "head_channels": 64}
+TINY = TINY_OFA
 TINY_CONFIG = dict(full_epochs=1, kernel_epochs=1, depth_epochs=1, expand_epochs=1, width_epochs=1, batch_size=64)
 
 
@@ -32,18 +31,9 @@ def tiny_space() -> MBConvSpace:
     return MBConvSpace(**TINY)
 
 
-def tiny_data(n: int = 256):
-    from dataclasses import replace
-
-    data = load_dataset("digits", resolution=12)
-    return replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ofa") / "s.pt"
-    train_supernet(tiny_space(), tiny_data(), OFAConfig(**TINY_CONFIG), checkpoint=path)
-    return path
+    return tiny_supernet(tmp_path_factory.mktemp("ofa") / "s.pt")
 
 
 def _perturbed(space: MBConvSpace) -> ElasticSupernet:
@@ -159,7 +149,7 @@ def test_kill_minus_nine_mid_phase_resumes_there(tmp_path):
         torch.testing.assert_close(b["model"][key], a["model"][key], atol=0, rtol=0)
     # another space or other settings never continue a checkpoint
     with pytest.raises(ConfigError, match="another space"):
-        train_supernet(MBConvSpace(**(TINY | {"head_channels": 32})), tiny_data(), OFAConfig(), checkpoint=straight)
+        train_supernet(MBConvSpace(**(TINY | {"head_channels": 32})), tiny_digits(), OFAConfig(), checkpoint=straight)
 
 
 def test_corrupt_checkpoint_is_one_line(tmp_path):

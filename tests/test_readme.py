@@ -3,12 +3,18 @@ SMALL fails the first test: add its small variant when you document a new one.""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
 
 import pytest
-from _factories import fashion_mnist_folder, small_table
+from _factories import TINY_OFA, fashion_mnist_folder, small_table
+
+from edgenas.oneshot import largest
+from edgenas.spaces import MBConvSpace
+
+OFA_ARCH = largest(MBConvSpace(**TINY_OFA)).to_json()
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -53,6 +59,17 @@ SMALL = {
     "--space-config '{\"resolutions\": [32]}'":
         "search --space mbconv --evaluator train --dataset digits --budget 1 --epochs 1 --device torch-cpu "
         "--max-latency-ms 60 --space-config '{\"resolutions\": [32], \"widths\": [0.35], \"depths\": [1]}' --name tr",
+    "ofa train -o runs/ofa.pt": f"ofa train -o {{t}}/ofa.pt --dataset digits --space-config '{json.dumps(TINY_OFA)}' "
+    "--full-epochs 1 --kernel-epochs 1 --depth-epochs 1 --expand-epochs 1 --width-epochs 1 --train-size 64",
+    "ofa search --device torch-cpu --max-latency-ms 2":
+        "ofa search --checkpoint {t}/ofa.pt --dataset digits --samples 6 --generations 3 --population 6 "
+        "--device torch-cpu --max-latency-ms 2 --workdir {t}",
+    "ofa specialize --devices torch-cpu,onnxruntime-cpu,microcontroller:320:1024 --max-latency-ms 2 --plot picks.png":
+        "ofa specialize --checkpoint {t}/ofa.pt --dataset digits --samples 6 --generations 3 --population 6 "
+        "--devices torch-cpu,onnxruntime-cpu,microcontroller:320:1024 --max-latency-ms 2 --plot {t}/picks.png "
+        "--workdir {t}",
+    "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
+        f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }
 
 
@@ -95,7 +112,8 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
     monkeypatch.setattr(ProxyEvaluator.__init__, "__kwdefaults__",
                         {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
-                         ("acc.pt", "predictor fit --table train.csv -o acc.pt")):
+                         ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
+                         ("ofa.pt", "ofa train -o runs/ofa.pt")):
         if f"{{t}}/{needs}" in SMALL[command] and SMALL[command] != SMALL[first] and not (folder / needs).exists():
             assert cli(*shlex.split(SMALL[first].replace("{t}", str(folder))))[0] == 0  # what a reader ran first
     if command.startswith("runs"):

@@ -78,9 +78,9 @@ def train(
 ) -> None:
     """Train an elastic supernet by progressive shrinking; checkpointed every epoch, resumable."""
     from edgenas.oneshot.progressive import SMALL_IMAGES, OFAConfig, train_supernet
-    from edgenas.spaces import MBConvSpace
+    from edgenas.spaces import create_space
 
-    space = MBConvSpace(**parse_json_object(space_config or jsonlib.dumps(SMALL_IMAGES), "--space-config"))
+    space = create_space("mbconv", **parse_json_object(space_config or jsonlib.dumps(SMALL_IMAGES), "--space-config"))
     config = OFAConfig(full_epochs=full_epochs, kernel_epochs=kernel_epochs, depth_epochs=depth_epochs,
                        expand_epochs=expand_epochs, width_epochs=width_epochs, schedule=schedule,
                        batch_size=batch_size, lr=lr, seed=seed)
@@ -140,6 +140,7 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
     if max_latency_ms is not None and not max_latency_ms > 0:
         raise ConfigError(f"--max-latency-ms must be positive, got {max_latency_ms}")
     check_dataset(dataset)
+    check_output(workdir / "lut.json", "--workdir")
     supernet, _ = load_supernet(checkpoint)
     space, classes = supernet.space, supernet.num_classes
     costs = layer_profile_costs(space, classes)
