@@ -1,7 +1,7 @@
 """Once-for-All weight sharing on Fashion-MNIST: inherited vs stand-alone accuracy, and
 progressive shrinking vs joint training (the paper's ablation).
 
-    python benchmarks/ofa_weight_sharing.py [--train-size 10000] [--subnets 12] [--workdir runs/ofa-bench]
+    python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--workdir runs/ofa-bench]
 
 Trains two supernets over `edgenas.oneshot.SMALL_IMAGES` for the same total epochs, one by
 progressive shrinking, one sampling every sub-network jointly from the start. Then for
@@ -43,8 +43,8 @@ def standalone(space: MBConvSpace, arch: Arch, data, epochs: int, seed: int, bat
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion-mnist")
-    parser.add_argument("--train-size", type=int, default=10000)
-    parser.add_argument("--subnets", type=int, default=12)
+    parser.add_argument("--train-size", type=int, default=5000)
+    parser.add_argument("--subnets", type=int, default=10)
     parser.add_argument("--workdir", default="runs/ofa-bench")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

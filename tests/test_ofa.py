@@ -115,7 +115,8 @@ def test_progressive_schedule_and_joint_ablation_have_equal_epochs():
     assert [p.name for p in ps] == ["full", "kernel", "depth", "expand", "width"]
     assert ps[1].allowed == {"depth": (2,), "expand": (3,), "width": (1.0,)}
     joint = phases(space, OFAConfig(**TINY_CONFIG, schedule="joint"))
-    assert len(joint) == 1 and joint[0].epochs == sum(p.epochs for p in ps) and joint[0].allowed == {}
+    assert [(p.epochs, p.subnets, p.lr) for p in joint] == [(p.epochs, p.subnets, p.lr) for p in ps]
+    assert all(p.allowed == {} and not p.distill for p in joint)
 
 
 def test_trained_supernet_loads_with_its_history(trained):

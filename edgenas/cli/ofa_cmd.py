@@ -279,15 +279,13 @@ def export(
 ) -> None:
     """Write a sub-network as ONNX; its outputs are checked equal to PyTorch's through ONNX Runtime."""
     from edgenas.hardware.export import export_onnx
-    from edgenas.oneshot.elastic import recalibrate_bn, resize
     from edgenas.oneshot.progressive import load_supernet
 
     check_output(output, "output", (".onnx",))
     supernet, _ = load_supernet(checkpoint)
     a = supernet.space.parse(arch)
     data = _data(dataset, supernet.space, seed)
-    net = supernet.extract(a)
-    recalibrate_bn(net, resize(data.batch(bn_images, seed=seed)[0], int(a["resolution"])))
+    net = supernet.extract(a, calibrate=data.batch(bn_images, seed=seed)[0])
     report = export_onnx(net, supernet.space.input_shape(a), output, opset=opset)
     if json:
         print_json(report)

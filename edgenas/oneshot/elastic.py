@@ -171,14 +171,18 @@ class ElasticSupernet(nn.Module):
             x = functional_call(skeleton, self.layer_state(layer), (x,))
         return x
 
-    def extract(self, arch: Arch | Mapping) -> LayerNetwork:
+    def extract(self, arch: Arch | Mapping, calibrate: torch.Tensor | None = None) -> LayerNetwork:
         """The standalone network of ``arch`` (what ``space.build`` returns) with the cut weights;
-        its output equals ``self(x, arch)``. Recalibrate its BatchNorm before evaluating it."""
+        its output equals ``self(x, arch)``. With ``calibrate`` (training images, any
+        resolution) its BatchNorm statistics are re-estimated on them and it is returned in
+        eval mode, ready to evaluate or export."""
         layers = self.layers(arch)
-        net = LayerNetwork(layers)
+        net = LayerNetwork(layers).to(next(self.parameters()).device)
         with torch.no_grad():
             for module, layer in zip(net.layer_modules(), layers):
                 module.load_state_dict({k: v.detach().clone() for k, v in self.layer_state(layer).items()})
+        if calibrate is not None:
+            return recalibrate_bn(net, resize(calibrate.to(next(self.parameters()).device), layers[0].input_shape[-1]))
         return net.train(self.training)
 
     # -- importance order before the expand ratio becomes elastic -------------------------

@@ -5,7 +5,8 @@ each phase admitting smaller values of one more dimension while keeping the earl
 elastic; resolution is elastic from the start (one resolution per batch). Several sub-networks
 per step (1, 1, 2, 4, 4) accumulate their gradients into one optimiser step, distilled from the
 full network trained in the first phase. ``schedule="joint"`` is the paper's ablation: every
-sub-network sampled from the whole space from the first epoch, for the same total epochs.
+sub-network sampled from the whole space from the first epoch, with the same epochs, sub-networks
+per step and learning rates.
 
 A checkpoint (weights-only file, written atomically) after every epoch holds the supernet,
 the optimiser, the teacher and the position (phase, epoch); a rerun continues from it and ends
@@ -30,7 +31,7 @@ from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
 from edgenas.estimate.train import TrainingDiverged
-from edgenas.oneshot.elastic import ElasticSupernet, largest, recalibrate_bn, resize, sample_subnet
+from edgenas.oneshot.elastic import ElasticSupernet, largest, resize, sample_subnet
 from edgenas.spaces import Arch, MBConvSpace
 
 __all__ = ["SMALL_IMAGES", "OFAConfig", "Phase", "phases", "train_supernet", "load_supernet", "subnet_accuracy", "FORMAT"]
@@ -62,6 +63,7 @@ class OFAConfig:
     label_smoothing: float = 0.1
     kd_weight: float = 1.0
     subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
+    sandwich: bool = False  # with 2+ sub-networks per step, two are the largest and smallest admitted
     bn_images: int = 2000
     seed: int = 0
 
@@ -89,11 +91,12 @@ class Phase:
 
 
 def phases(space: MBConvSpace, config: OFAConfig) -> list[Phase]:
-    """The schedule for this space: a phase per elastic dimension the space has."""
+    """The schedule for this space: a phase per elastic dimension the space has. The joint
+    ablation keeps every phase's epochs, sub-networks per step and learning rate (the same
+    compute) but samples from the whole space throughout, without a teacher."""
     if config.schedule == "joint":
-        total = (config.full_epochs + config.kernel_epochs + config.depth_epochs + config.expand_epochs
-                 + (config.width_epochs if len(space.widths) > 1 else 0))
-        return [Phase("joint", total, max(config.subnets), config.lr, {}, distill=False)]
+        return [Phase("joint", p.epochs, p.subnets, p.lr, {}, distill=False)
+                for p in phases(space, OFAConfig(**(asdict(config) | {"schedule": "progressive"})))]
     fixed = {"kernel": (max(space.kernels),), "depth": (max(space.depths),), "expand": (max(space.expands),),
              "width": (max(space.widths),)}
     out = [Phase("full", config.full_epochs, config.subnets[0], config.lr, dict(fixed), distill=False)]
@@ -140,10 +143,8 @@ def subnet_accuracy(supernet: ElasticSupernet, arch: Arch, data: Dataset, bn_ima
     """Accuracy (%) of ``arch`` with inherited weights after BatchNorm recalibration on
     ``bn_images`` training images (a fixed, seeded subset)."""
     device = next(supernet.parameters()).device
-    net = supernet.extract(arch).to(device)
     r = int(supernet.space.validate(arch)["resolution"])
-    x_bn, _ = data.batch(bn_images, seed=seed)
-    recalibrate_bn(net, resize(x_bn.to(device), r))
+    net = supernet.extract(arch, calibrate=data.batch(bn_images, seed=seed)[0])
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
     if limit is not None:
         x, y = x[:limit], y[:limit]
@@ -245,6 +246,13 @@ def _cpu(state: Any) -> Any:
     return state
 
 
+def _extreme(space: MBConvSpace, allowed: dict[str, tuple], pick: Callable, resolution: int) -> Arch:
+    """The largest (``pick=max``) or smallest (``min``) sub-network a phase admits."""
+    values = {"kernel": space.kernels, "depth": space.depths, "expand": space.expands, "width": space.widths} | allowed
+    return space.uniform(pick(values["width"]), resolution, [pick(values["depth"])] * len(space.stages),
+                         pick(values["kernel"]), pick(values["expand"]))
+
+
 def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, teacher: torch.nn.Module | None,
                  data: Dataset, config: OFAConfig, phase: Phase, phase_index: int, epoch: int,
                  progress: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
@@ -270,8 +278,11 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
                 soft = F.softmax(teacher(x), -1)
         optimizer.zero_grad()
         step_loss = 0.0
-        for _ in range(phase.subnets):
-            arch = sample_subnet(space, rng, phase.allowed | {"resolution": (r,)})
+        for k in range(phase.subnets):
+            if config.sandwich and phase.subnets > 1 and k < 2:  # the largest and smallest admitted, every step
+                arch = _extreme(space, phase.allowed, max if k == 0 else min, r)
+            else:
+                arch = sample_subnet(space, rng, phase.allowed | {"resolution": (r,)})
             logits = supernet(x, arch)
             loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
             if soft is not None:
@@ -289,9 +300,7 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
                       "steps": len(batches), "loss": running / seen})
     row: dict[str, Any] = {"phase": phase.name, "epoch": epoch + 1, "epochs": phase.epochs, "loss": running / seen,
                            "seconds": time.perf_counter() - begin}
-    allowed = {"kernel": space.kernels, "depth": space.depths, "expand": space.expands, "width": space.widths} | phase.allowed
-    low = space.uniform(min(allowed["width"]), min(space.resolutions), [min(allowed["depth"])] * len(space.stages),
-                        min(allowed["kernel"]), min(allowed["expand"]))
+    low = _extreme(space, phase.allowed, min, min(space.resolutions))
     for name, arch in (("acc_largest", largest(space)), ("acc_smallest", low)):
         row[name] = subnet_accuracy(supernet, arch, data, bn_images=min(500, config.bn_images), limit=1000)
     supernet.train()
