@@ -63,7 +63,7 @@ class OFAConfig:
     label_smoothing: float = 0.1
     kd_weight: float = 1.0
     subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
-    sandwich: bool = False  # with 2+ sub-networks per step, two are the largest and smallest admitted
+    sandwich: bool = True  # with 2+ sub-networks per step, two are the largest and smallest admitted
     bn_images: int = 2000
     seed: int = 0
 
