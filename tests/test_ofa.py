@@ -213,3 +213,33 @@ def test_specialize_measures_the_pick_on_each_device(trained, tmp_path):
         specialize(space, predictor, parse_target("microcontroller:0.1", space, 10, None, tmp_path))
     with pytest.raises(ConfigError, match="unknown device"):
         parse_target("tpu", space, 10, 1.0, tmp_path)
+
+
+def test_accuracy_table_is_written_row_by_row_and_reused(trained, tmp_path):
+    from edgenas.oneshot.specialize import accuracy_dataset
+
+    supernet, _ = load_supernet(trained)
+    data = tiny_digits()
+    table = tmp_path / "acc.csv"
+    first, acc4 = accuracy_dataset(supernet, data, table, samples=4, bn_images=64, limit=64)
+    assert len(table.read_text().splitlines()) == 5  # header + one row per network
+    calls = []
+    import edgenas.oneshot.specialize as specialize_module
+
+    real = specialize_module.subnet_accuracy
+    specialize_module.subnet_accuracy = lambda *a, **k: calls.append(a[1]) or real(*a, **k)
+    try:
+        archs, acc6 = accuracy_dataset(supernet, data, table, samples=6, bn_images=64, limit=64)
+    finally:
+        specialize_module.subnet_accuracy = real
+    assert archs[:4] == first and list(acc6[:4]) == pytest.approx(list(acc4), abs=1e-4) and len(calls) == 2
+
+
+def test_a_predictor_of_another_supernet_is_refused(trained, tmp_path, cli):
+    other = MBConvSpace(**(TINY | {"head_channels": 32}))
+    rng = np.random.default_rng(0)
+    archs = [sample_subnet(other, rng) for _ in range(8)]
+    SubnetAccuracyPredictor(other, epochs=5).fit(archs, np.arange(8.0)).save(tmp_path / "other.pt")
+    code, _, err = cli("ofa", "search", "--checkpoint", str(trained), "--predictor", str(tmp_path / "other.pt"),
+                       "--dataset", "digits", "--device", "macs:1e9", "--workdir", str(tmp_path))
+    assert code == 1 and "fitted on space" in err and len(err.strip().splitlines()) == 1
