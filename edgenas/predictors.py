@@ -131,9 +131,11 @@ class ArchPredictor:
         if space is None:
             space = create_space(data["space"], **data["space_config"])
         elif space.name != data["space"] or space.get_params() != data["space_config"]:
-            which = data["space"] if space.name != data["space"] else f"another {space.name} configuration"
-            raise ConfigError(f"{path} was fitted on space {which}, not this {space.name}; "
-                              "fit a predictor for this space")
+            if space.name != data["space"]:
+                raise ConfigError(f"{path} was fitted on space {data['space']}, not {space.name}; "
+                                  "fit a predictor for this space")
+            raise ConfigError(f"{path} was fitted on another configuration of space {space.name}; "
+                              "fit a predictor for this one")
         predictor = cls(space, data["kind"], data["seed"])
         predictor.kind_, predictor.n_train_ = data["kind"], data["n_train"]
         predictor.parts_ = {
