@@ -1,0 +1,66 @@
+"""How the supernet is trained: progressive shrinking variants and the joint ablation, by mean
+inherited accuracy (after BN recalibration) of a fixed set of sub-networks.
+
+    python benchmarks/ofa_schedules.py --setting fashion   # the choice of defaults
+    python benchmarks/ofa_schedules.py --setting digits    # the held-out check
+
+``fashion``: `SMALL_IMAGES` on 5,000 Fashion-MNIST training images, 6 epochs (full 2, then one
+per elastic phase), 6 sub-networks (smallest, largest, 4 random), validation accuracy.
+``digits``: another stage configuration (two stages, 12/16 px) on digits, 18 epochs,
+10 sub-networks, test accuracy; it was not used to choose anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from edgenas.data import load_dataset
+from edgenas.oneshot import largest, sample_subnet, smallest
+from edgenas.oneshot.progressive import SMALL_IMAGES, OFAConfig, subnet_accuracy, train_supernet
+from edgenas.spaces import MBConvSpace
+
+VARIANTS = {
+    "fashion": {"ps": {"sandwich": False}, "ps_sandwich": {"sandwich": True},
+                "joint": {"schedule": "joint", "sandwich": False},
+                "ps_sandwich_nokd": {"sandwich": True, "kd_weight": 0.0}, "ps_nokd": {"sandwich": False, "kd_weight": 0.0},
+                "ps_sandwich_lr05": {"sandwich": True, "shrink_lr": 0.05}},
+    "digits": {"ps_sandwich": {"sandwich": True}, "ps_uniform": {"sandwich": False},
+               "joint_sandwich": {"schedule": "joint", "sandwich": True}},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--setting", choices=sorted(VARIANTS), default="fashion")
+    args = parser.parse_args()
+    if args.setting == "fashion":
+        torch.set_num_threads(2)
+        space = MBConvSpace(**SMALL_IMAGES)
+        data = load_dataset("fashion-mnist", resolution=28, seed=0)
+        data = replace(data, x_train=data.x_train[:5000], y_train=data.y_train[:5000])
+        epochs = dict(full_epochs=2, kernel_epochs=1, depth_epochs=1, expand_epochs=1, width_epochs=1)
+        n_random, split, kwargs = 4, "val", {"limit": 2000}
+    else:
+        torch.set_num_threads(1)
+        space = MBConvSpace(depths=[1, 2, 3], kernels=[3, 5, 7], expands=[3, 4, 6], widths=[0.75, 1.0],
+                            resolutions=[12, 16], stages=[[16, 2], [32, 2]], head_channels=128)
+        data = load_dataset("digits", resolution=16, seed=0)
+        epochs = dict(full_epochs=6, kernel_epochs=3, depth_epochs=3, expand_epochs=3, width_epochs=3, batch_size=64)
+        n_random, split, kwargs = 8, "test", {"bn_images": 500}
+    rng = np.random.default_rng(0)
+    archs = [smallest(space), largest(space)] + [sample_subnet(space, rng) for _ in range(n_random)]
+    for name, extra in VARIANTS[args.setting].items():
+        begin = time.perf_counter()
+        net, _ = train_supernet(space, data, OFAConfig(**epochs, **extra))
+        accs = [subnet_accuracy(net, a, data, split=split, **kwargs) for a in archs]
+        print(f"{name:18s} {time.perf_counter() - begin:5.0f} s  mean {np.mean(accs):.2f}  "
+              f"{[round(a, 1) for a in accs]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
