@@ -26,7 +26,13 @@ from edgenas.data import load_dataset
 from edgenas.oneshot.elastic import describe
 from edgenas.oneshot.finder import ChoiceCodec, Constraint, layer_profile_costs
 from edgenas.oneshot.progressive import load_supernet, subnet_accuracy
-from edgenas.oneshot.specialize import SubnetAccuracyPredictor, Target, accuracy_dataset, parse_target, specialize
+from edgenas.oneshot.specialize import (
+    SubnetAccuracyPredictor,
+    Target,
+    accuracy_dataset,
+    parse_target,
+    specialize,
+)
 
 
 def main() -> None:
