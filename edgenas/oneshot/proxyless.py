@@ -1,0 +1,188 @@
+"""ProxylessNAS: a path-level supernet over an `MBConvSpace`, binarised so one path is in memory.
+
+Each searchable block slot holds one module per (kernel, expand) pair, built from the slot's
+layer in the space's own description (`MBConvSpace.layers`), and each stage a categorical
+choice of depth (the space's "first d blocks" rule; ProxylessNAS's zero op on skippable
+blocks, expressed so that every path is an `Arch` of the space). Architecture parameters:
+``block_alpha`` (blocks x pairs) and ``depth_alpha`` (stages x depths).
+
+* ``forward(x, arch)`` runs one path: only its modules and activations exist (weight steps).
+* `two_path_forward` is the architecture step's estimator: per choice two candidates are
+  sampled from softmax(alpha), one of them (by their renormalised probabilities) is active;
+  the other's output is computed without a graph. The output is
+  ``o_active + sum_n (q_n - stop_grad(q_n)) * stop_grad(o_n)``: its value is the active path's,
+  and its gradient reaches alpha as ProxylessNAS's ``dL/dalpha_i = sum_j dL/dg_j q_j (delta_ij -
+  q_i)`` over the two sampled candidates; the unsampled ones get no gradient.
+* `expected_latency` is E[latency] = sum over blocks of P(block kept) * sum_pairs p * F(op),
+  with F from a `LayerCost` table (a layer LUT measured on a device, or MACs): differentiable in
+  both alphas.
+* `derive` is the argmax path as an `Arch` of the space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from edgenas.errors import ConfigError
+from edgenas.oneshot.elastic import resize
+from edgenas.oneshot.finder import ChoiceCodec, LayerCost
+from edgenas.spaces import Arch, MBConvSpace
+
+__all__ = ["PathSupernet", "latency_loss"]
+
+
+class PathSupernet(nn.Module):
+    """Every candidate operation of every block, at one width and resolution."""
+
+    def __init__(self, space: MBConvSpace, num_classes: int = 10, width: float | None = None,
+                 resolution: int | None = None) -> None:
+        super().__init__()
+        self.space, self.num_classes = space, num_classes
+        self.width = max(space.widths) if width is None else width
+        self.resolution = max(space.resolutions) if resolution is None else resolution
+        if self.width not in space.widths or self.resolution not in space.resolutions:
+            raise ConfigError(f"width {self.width} and resolution {self.resolution} must be values of the space "
+                              f"(widths {list(space.widths)}, resolutions {list(space.resolutions)})")
+        self.pairs = [(k, e) for k in space.kernels for e in space.expands]
+        self.codec = ChoiceCodec(space)
+        self.slots = [f"s{s}_b{b}" for s in range(len(space.stages)) for b in range(space.max_depth)]
+        full = [space.max_depth] * len(space.stages)
+        candidates: dict[str, list[nn.Module]] = {slot: [] for slot in self.slots}
+        for k, e in self.pairs:
+            layers = space.layers(space.uniform(self.width, self.resolution, full, k, e), num_classes)
+            for layer in layers:
+                if layer.slot in candidates:
+                    candidates[layer.slot].append(layer.build())
+            if (k, e) == self.pairs[0]:
+                fixed = [layer for layer in layers if layer.slot not in candidates]
+        self.candidates = nn.ModuleDict({slot: nn.ModuleList(mods) for slot, mods in candidates.items()})
+        self.stem = nn.Sequential(*(layer.build() for layer in fixed[:2]))  # stem conv and the first block
+        self.head = nn.Sequential(*(layer.build() for layer in fixed[2:]))  # feature mix and classifier
+        if [layer.slot for layer in fixed] != ["stem", "first", "head", "classifier"]:
+            raise ConfigError("the path supernet expects the mbconv layout stem, first, blocks, head, classifier")
+        self.block_alpha = nn.Parameter(torch.zeros(len(self.slots), len(self.pairs)))
+        self.depth_alpha = nn.Parameter(torch.zeros(len(space.stages), len(space.depths)))
+
+    # -- parameters -------------------------------------------------------------------
+    def weight_parameters(self) -> list[nn.Parameter]:
+        return [p for name, p in self.named_parameters() if not name.endswith("_alpha")]
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        return [self.block_alpha, self.depth_alpha]
+
+    def probabilities(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.softmax(self.block_alpha, -1), torch.softmax(self.depth_alpha, -1)
+
+    # -- paths ------------------------------------------------------------------------
+    def _indices(self, arch: Arch) -> tuple[list[int], list[int]]:
+        arch = self.space.validate(arch)
+        if float(arch["width"]) != self.width or int(arch["resolution"]) != self.resolution:
+            raise ConfigError(f"this supernet has width {self.width} and resolution {self.resolution}; "
+                              f"the architecture asks for {arch['width']} and {arch['resolution']}")
+        pairs = [self.pairs.index((int(arch[f"{slot}_kernel"]), int(arch[f"{slot}_expand"]))) for slot in self.slots]
+        depths = [self.space.depths.index(int(arch[f"s{s}_depth"])) for s in range(len(self.space.stages))]
+        return pairs, depths
+
+    def arch_of(self, pairs: list[int], depths: list[int]) -> Arch:
+        choices: dict[str, int | float] = {"width": self.width, "resolution": self.resolution}
+        for s, d in enumerate(depths):
+            choices[f"s{s}_depth"] = self.space.depths[d]
+        for slot, p in zip(self.slots, pairs):
+            choices[f"{slot}_kernel"], choices[f"{slot}_expand"] = self.pairs[p]
+        return self.space.validate(choices)
+
+    def derive(self) -> Arch:
+        """The most probable path (ProxylessNAS exports the argmax, not a sample)."""
+        return self.arch_of(self.block_alpha.argmax(-1).tolist(), self.depth_alpha.argmax(-1).tolist())
+
+    def sample(self, generator: torch.Generator) -> Arch:
+        """A path drawn from the current probabilities (the weight step's binarised gates)."""
+        blocks, depths = self.probabilities()
+        pairs = torch.multinomial(blocks.detach(), 1, generator=generator).squeeze(1).tolist()
+        chosen = torch.multinomial(depths.detach(), 1, generator=generator).squeeze(1).tolist()
+        return self.arch_of(pairs, chosen)
+
+    def forward(self, x: torch.Tensor, arch: Arch | Mapping | None = None) -> torch.Tensor:
+        """One path: only its modules run (and keep activations)."""
+        pairs, depths = self._indices(self.derive() if arch is None else Arch(dict(arch)))
+        x = self.stem(resize(x, self.resolution))
+        for s in range(len(self.space.stages)):
+            for b in range(self.space.depths[depths[s]]):
+                j = s * self.space.max_depth + b
+                x = self.candidates[self.slots[j]][pairs[j]](x)
+        return self.head(x)
+
+    def two_path_forward(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """The architecture step: two sampled candidates per choice, one active (see module)."""
+        blocks, depths = self.probabilities()
+        x = self.stem(resize(x, self.resolution))
+        for s in range(len(self.space.stages)):
+            d_active, d_other, dq = _two(depths[s], generator)
+            keep = {self.space.depths[d_active]: None, self.space.depths[d_other]: None}
+            deepest = max(keep)
+            h = x
+            for b in range(deepest):
+                j = s * self.space.max_depth + b
+                p_active, p_other, q = _two(blocks[j], generator)
+                ops = self.candidates[self.slots[j]]
+                graph = b < self.space.depths[d_active]  # blocks past the active depth feed only the other output
+                with torch.set_grad_enabled(graph and torch.is_grad_enabled()):
+                    out = ops[p_active](h)
+                with torch.no_grad():
+                    other = ops[p_other](h)
+                h = out + (q[1] - q[1].detach()) * other + (q[0] - q[0].detach()) * out.detach()
+                if b + 1 in keep:
+                    keep[b + 1] = h
+            active, other = keep[self.space.depths[d_active]], keep[self.space.depths[d_other]]
+            x = active + (dq[1] - dq[1].detach()) * other.detach() + (dq[0] - dq[0].detach()) * active.detach()
+        return self.head(x)
+
+    # -- latency ----------------------------------------------------------------------
+    def expected_latency(self, cost: LayerCost, block_alpha: torch.Tensor | None = None,
+                         depth_alpha: torch.Tensor | None = None) -> torch.Tensor:
+        """E[cost] of a path drawn from softmax(alpha) (this supernet's, unless given):
+        differentiable in both."""
+        block_alpha = self.block_alpha if block_alpha is None else block_alpha
+        depth_alpha = self.depth_alpha if depth_alpha is None else depth_alpha
+        wi, ri = self.space.widths.index(self.width), self.space.resolutions.index(self.resolution)
+        table = torch.as_tensor(cost.blocks[wi, ri], dtype=block_alpha.dtype)  # (blocks, kernels, expands)
+        per_pair = table.reshape(len(self.slots), -1)  # pairs in (kernel, expand) order, as self.pairs
+        blocks, depths = torch.softmax(block_alpha, -1), torch.softmax(depth_alpha, -1)
+        expected_block = (blocks * per_pair).sum(-1).reshape(len(self.space.stages), self.space.max_depth)
+        depth_values = torch.tensor(self.space.depths)
+        kept = (depth_values[None, :, None] > torch.arange(self.space.max_depth)[None, None, :]).to(depths.dtype)
+        p_kept = (depths[:, :, None] * kept).sum(1)  # (stages, max_depth): P(depth > b)
+        return float(cost.fixed[wi, ri]) + (p_kept * expected_block).sum()
+
+
+def _two(p: torch.Tensor, generator: torch.Generator) -> tuple[int, int, torch.Tensor]:
+    """Two distinct candidates drawn from ``p`` (one when there is only one), the active one
+    chosen by their renormalised probabilities; returns (active, other, q) with q = (q_active,
+    q_other) differentiable."""
+    if len(p) == 1:
+        return 0, 0, torch.stack([p[0] / p[0], p[0] - p[0]])
+    i, j = torch.multinomial(p.detach(), 2, replacement=False, generator=generator).tolist()
+    q = torch.softmax(torch.log(p[[i, j]]), 0)
+    first = bool(torch.rand((), generator=generator) < q[0].detach())
+    return (i, j, q) if first else (j, i, q.flip(0))
+
+
+def latency_loss(ce: torch.Tensor, expected: torch.Tensor, target: float, kind: str = "mul-log",
+                 lam: float = 0.1, alpha: float = 0.2, beta: float = 0.3) -> torch.Tensor:
+    """The published latency losses, E and T in milliseconds: ``mul-log`` CE * alpha * (log E /
+    log T)^beta (the reference's default; the logs are taken in microseconds so that the ratio
+    keeps its direction for targets under 1 ms), ``add-linear`` CE + lam * (E - T) / T, ``hard``
+    CE + lam * max(E - T, 0) / T."""
+    if not target > 0.001:
+        raise ConfigError(f"the latency target must be above 0.001 ms, got {target}")
+    if kind == "mul-log":
+        return alpha * ce * (torch.log(expected * 1000) / np.log(target * 1000)) ** beta
+    if kind == "add-linear":
+        return ce + lam * (expected - target) / target
+    if kind == "hard":
+        return ce + lam * torch.relu(expected - target) / target
+    raise ConfigError(f"unknown latency loss {kind!r}; choose mul-log, add-linear or hard")

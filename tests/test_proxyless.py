@@ -1,0 +1,84 @@
+"""ProxylessNAS pieces: one path in memory, the two-path architecture gradient, E[latency]."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from edgenas.errors import ConfigError
+from edgenas.oneshot.finder import layer_profile_costs
+from edgenas.oneshot.proxyless import PathSupernet, latency_loss
+from edgenas.spaces import MBConvSpace
+
+SPACE = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(8,),
+                    stages=((16, 2), (24, 1)), head_channels=32)
+
+
+def _net() -> PathSupernet:
+    torch.manual_seed(0)
+    return PathSupernet(SPACE, num_classes=10)
+
+
+def test_a_path_is_an_arch_of_the_space_and_runs_only_its_modules():
+    net = _net()
+    arch = net.sample(torch.Generator().manual_seed(0))
+    assert SPACE.validate(arch) == arch and net.derive() in set(SPACE.grid())
+    out = net(torch.randn(2, 3, 8, 8), arch)
+    out.sum().backward()
+    used = {(s, i) for s, mods in net.candidates.items() for i, m in enumerate(mods)
+            if any(p.grad is not None for p in m.parameters())}
+    pairs, depths = net._indices(arch)
+    want = {(f"s{s}_b{b}", pairs[s * SPACE.max_depth + b]) for s in range(2) for b in range(SPACE.depths[depths[s]])}
+    assert used == want
+
+
+def test_the_path_computes_what_the_built_network_computes():
+    net = _net().eval()
+    arch = net.sample(torch.Generator().manual_seed(3))
+    built = SPACE.build(arch, num_classes=10).eval()
+    pairs, depths = net._indices(arch)
+    modules = [*net.stem] + [net.candidates[f"s{s}_b{b}"][pairs[s * 2 + b]] for s in range(2)
+                             for b in range(SPACE.depths[depths[s]])] + [*net.head]
+    for src, dst in zip(modules, built.layer_modules()):
+        dst.load_state_dict(src.state_dict())
+    x = torch.randn(2, 3, 8, 8)
+    torch.testing.assert_close(net(x, arch), built(x))
+
+
+def test_two_path_gradient_reaches_only_the_two_sampled_candidates():
+    net = _net()
+    out = net.two_path_forward(torch.randn(4, 3, 8, 8), torch.Generator().manual_seed(1))
+    torch.nn.functional.cross_entropy(out, torch.randint(0, 10, (4,))).backward()
+    touched = (net.block_alpha.grad != 0).sum(1)
+    assert touched.max() <= 2 and touched.sum() > 0
+    assert (net.depth_alpha.grad != 0).sum(1).max() <= 2
+
+
+def test_expected_latency_is_exact_at_a_one_hot_and_its_gradient_is_right():
+    net = _net().double()
+    macs = layer_profile_costs(SPACE, 10)["macs"]
+    arch = net.sample(torch.Generator().manual_seed(2))
+    pairs, depths = net._indices(arch)
+    with torch.no_grad():
+        net.block_alpha.fill_(-50.0)
+        net.depth_alpha.fill_(-50.0)
+        net.block_alpha[torch.arange(len(pairs)), pairs] = 50.0
+        net.depth_alpha[torch.arange(len(depths)), depths] = 50.0
+    want = macs(net.codec.encode([arch]))[0]
+    assert float(net.expected_latency(macs).detach()) == pytest.approx(want, rel=1e-9)
+    scaled = type(macs)("macs", macs.fixed / 1e6, macs.blocks / 1e6, "sum", macs.codec)
+    block = torch.randn_like(net.block_alpha).requires_grad_()
+    depth = torch.randn_like(net.depth_alpha).requires_grad_()
+    assert torch.autograd.gradcheck(lambda b, d: net.expected_latency(scaled, b, d), (block, depth))
+
+
+def test_latency_losses():
+    ce, t = torch.tensor(1.0), 2.0
+    low, high = torch.tensor(1.0, requires_grad=True), torch.tensor(4.0)
+    for kind in ("mul-log", "add-linear", "hard"):
+        assert latency_loss(ce, high, t, kind) > latency_loss(ce, torch.tensor(1.5), t, kind) - 1e-12
+    loss = latency_loss(ce, low * 0.5, 0.5, "mul-log")  # under 1 ms the log ratio keeps its direction
+    loss.backward()
+    assert low.grad > 0
+    with pytest.raises(ConfigError, match="unknown latency loss"):
+        latency_loss(ce, high, t, "bogus")
