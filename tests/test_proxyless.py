@@ -82,3 +82,31 @@ def test_latency_losses():
     assert low.grad > 0
     with pytest.raises(ConfigError, match="unknown latency loss"):
         latency_loss(ce, high, t, "bogus")
+
+
+def test_search_resumes_after_a_crash_to_the_same_result(tmp_path):
+    from _factories import tiny_digits
+
+    from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
+
+    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
+                        stages=((16, 2), (24, 1)), head_channels=32)
+    macs = layer_profile_costs(space, 10)["macs"]
+    data, target = tiny_digits(256), float(macs.minimum()[0]) * 1.3
+    config = ProxylessConfig(epochs=4, warmup_epochs=1, batch_size=32)
+    straight, _, full = proxyless_search(space, data, macs, target, config)
+
+    class Crash(Exception):
+        pass
+
+    def crash(row):
+        if row.get("end_of_epoch") and row["epoch"] == 2:
+            raise Crash
+
+    with pytest.raises(Crash):
+        proxyless_search(space, data, macs, target, config, checkpoint=tmp_path / "p.pt", progress=crash)
+    resumed, _, history = proxyless_search(space, data, macs, target, config, checkpoint=tmp_path / "p.pt")
+    assert resumed == straight and [h["loss"] for h in history] == [h["loss"] for h in full]
+    assert all(h["argmax_ms"] == macs(macs.codec.encode([space.parse(h["arch"])]))[0] for h in history)
+    with pytest.raises(ConfigError, match="fastest is"):
+        proxyless_search(space, data, macs, float(macs.minimum()[0]) / 2, config)

@@ -21,18 +21,25 @@ blocks, expressed so that every path is an `Arch` of the space). Architecture pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from edgenas.errors import ConfigError
+from edgenas.atomic import atomic_write
+from edgenas.data import Dataset
+from edgenas.errors import ConfigError, DataError
 from edgenas.oneshot.elastic import resize
 from edgenas.oneshot.finder import ChoiceCodec, LayerCost
 from edgenas.spaces import Arch, MBConvSpace
 
-__all__ = ["PathSupernet", "latency_loss"]
+__all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search"]
 
 
 class PathSupernet(nn.Module):
@@ -186,3 +193,142 @@ def latency_loss(ce: torch.Tensor, expected: torch.Tensor, target: float, kind: 
     if kind == "hard":
         return ce + lam * torch.relu(expected - target) / target
     raise ConfigError(f"unknown latency loss {kind!r}; choose mul-log, add-linear or hard")
+
+
+# -- the search ----------------------------------------------------------------------------
+@dataclass
+class ProxylessConfig:
+    """ProxylessNAS's settings scaled to a CPU: warm-up epochs train weights on uniformly
+    sampled paths, then weight steps (SGD, cosine) alternate with architecture steps (Adam,
+    beta1 = 0) every ``arch_every`` weight steps, on the held-out half of the training set."""
+
+    epochs: int = 8
+    warmup_epochs: int = 2
+    batch_size: int = 64
+    lr: float = 0.05
+    arch_lr: float = 6e-3
+    arch_every: int = 1
+    loss: str = "mul-log"
+    lam: float = 0.1
+    beta: float = 0.3
+    estimator: str = "two-path"  # or "reinforce"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or not 0 <= self.warmup_epochs < self.epochs:
+            raise ConfigError(f"need epochs >= 1 and 0 <= warmup_epochs < epochs, got {self.epochs}, {self.warmup_epochs}")
+        if self.estimator not in ("two-path", "reinforce"):
+            raise ConfigError(f"estimator must be two-path or reinforce, got {self.estimator!r}")
+        latency_loss(torch.tensor(1.0), torch.tensor(1.0), 1.0, self.loss)  # names the bad loss kind
+
+
+PROXYLESS_FORMAT = "edgenas-proxyless-search"
+
+
+def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, target_ms: float,
+                     config: ProxylessConfig | None = None, checkpoint: str | Path | None = None,
+                     progress: Callable[[dict[str, Any]], None] | None = None,
+                     ) -> tuple[Arch, PathSupernet, list[dict[str, Any]]]:
+    """Search ``space`` (its largest width and resolution) for the most accurate path whose
+    ``latency`` (a `LayerCost`: a device LUT, or MACs) meets ``target_ms`` through the latency
+    loss; returns the derived (argmax) architecture. Resumes from ``checkpoint``."""
+    config = config or ProxylessConfig()
+    low, _ = latency.minimum()
+    if low > target_ms:
+        raise ConfigError(f"no network of the space has latency <= {target_ms:g} ms on this device: the fastest "
+                          f"is {low:.4g} ms; raise --target-ms to at least {low:.4g}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        net = PathSupernet(space, data.num_classes)
+    half = len(data.x_train) // 2
+    if half < config.batch_size:
+        raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
+                          f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=4e-5)
+    arch_opt = torch.optim.Adam(net.arch_parameters(), lr=config.arch_lr, betas=(0.0, 0.999))
+    history: list[dict[str, Any]] = []
+    start = 0
+    checkpoint = Path(checkpoint) if checkpoint else None
+    identity = {"space": space.get_params(), "num_classes": data.num_classes, "target_ms": float(target_ms),
+                "config": asdict(config)}
+    if checkpoint is not None and checkpoint.exists():
+        try:
+            state = torch.load(checkpoint, weights_only=True)
+            assert state.get("format") == PROXYLESS_FORMAT
+        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
+            raise DataError(f"{checkpoint} is not a readable ProxylessNAS checkpoint; delete it to start over") from None
+        if state["identity"] != identity:
+            raise ConfigError(f"{checkpoint} belongs to a search with other settings; give another checkpoint")
+        net.load_state_dict(state["model"])
+        weights.load_state_dict(state["weights"])
+        arch_opt.load_state_dict(state["arch"])
+        start, history = state["epoch"], state["history"]
+    steps = half // config.batch_size
+    baseline = None if not history else history[-1].get("baseline")
+    for epoch in range(start, config.epochs):
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([config.seed, epoch]).generate_state(1)[0]))
+        torch.manual_seed(int(gen.initial_seed()) % 2**31)
+        order = torch.randperm(half, generator=gen)
+        val_order = half + torch.randperm(len(data.x_train) - half, generator=gen)
+        net.train()
+        total, seen = 0.0, 0
+        warm = epoch < config.warmup_epochs
+        for step in range(steps):
+            for group in weights.param_groups:
+                group["lr"] = 0.5 * config.lr * (1 + math.cos(math.pi * (epoch * steps + step) / (config.epochs * steps)))
+            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
+            arch = _uniform_path(net, gen) if warm else net.sample(gen)
+            loss = F.cross_entropy(net(data.x_train[idx], arch), data.y_train[idx])
+            weights.zero_grad()
+            loss.backward()
+            weights.step()
+            total, seen = total + loss.item() * len(idx), seen + len(idx)
+            if not warm and step % config.arch_every == 0:
+                vidx = val_order[(step * config.batch_size) % len(val_order):][: config.batch_size]
+                baseline = _arch_step(net, arch_opt, data.x_train[vidx], data.y_train[vidx], latency, target_ms,
+                                      config, gen, baseline)
+            if progress:
+                progress({"epoch": epoch + 1, "epochs": config.epochs, "step": step + 1, "steps": steps,
+                          "loss": total / seen})
+        derived = net.derive()
+        row = {"epoch": epoch + 1, "loss": total / seen, "warmup": warm,
+               "expected_ms": float(net.expected_latency(latency).detach()),
+               "argmax_ms": float(latency(net.codec.encode([derived]))[0]), "arch": derived.to_json(),
+               "baseline": baseline}
+        history.append(row)
+        if checkpoint is not None:
+            snapshot = {"format": PROXYLESS_FORMAT, "identity": identity, "epoch": epoch + 1, "model": net.state_dict(),
+                        "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
+            atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
+        if progress:
+            progress(row | {"end_of_epoch": True})
+    return net.derive(), net, history
+
+
+def _uniform_path(net: PathSupernet, gen: torch.Generator) -> Arch:
+    pairs = torch.randint(len(net.pairs), (len(net.slots),), generator=gen).tolist()
+    depths = torch.randint(len(net.space.depths), (len(net.space.stages),), generator=gen).tolist()
+    return net.arch_of(pairs, depths)
+
+
+def _arch_step(net: PathSupernet, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, latency: LayerCost,
+               target_ms: float, config: ProxylessConfig, gen: torch.Generator, baseline: float | None) -> float | None:
+    opt.zero_grad()
+    expected = net.expected_latency(latency)
+    if config.estimator == "two-path":
+        ce = F.cross_entropy(net.two_path_forward(x, gen), y)
+        latency_loss(ce, expected, target_ms, config.loss, config.lam, beta=config.beta).backward()
+    else:  # REINFORCE on the same gates: the reference's reward ACC * (T / LAT)^0.1, moving-average baseline
+        arch = net.sample(gen)
+        with torch.no_grad():
+            acc = float((net(x, arch).argmax(1) == y).float().mean())
+        lat = float(latency(net.codec.encode([arch]))[0])
+        reward = acc * (target_ms / lat) ** 0.1
+        baseline = reward if baseline is None else 0.9 * baseline + 0.1 * reward
+        pairs, depths = net._indices(arch)
+        blocks, depth_p = net.probabilities()
+        log_p = torch.log(blocks[torch.arange(len(pairs)), pairs]).sum()
+        log_p = log_p + torch.log(depth_p[torch.arange(len(depths)), depths]).sum()
+        (-(reward - baseline) * log_p).backward()
+    opt.step()
+    return baseline
