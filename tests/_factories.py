@@ -126,6 +126,11 @@ TINY_OFA = {"depths": [1, 2], "kernels": [3, 5, 7], "expands": [2, 3], "widths":
             "stages": [[16, 2], [24, 1]], "head_channels": 64}
 
 
+# the CLI tests' space: few distinct layers, so device lookup tables are quick to measure
+TINY_CLI = {"depths": [1, 2], "kernels": [3, 5], "expands": [2, 3], "widths": [1.0], "resolutions": [8],
+            "stages": [[16, 2], [24, 1]], "head_channels": 32}
+
+
 def tiny_digits(n: int = 256):
     from dataclasses import replace
 
@@ -135,12 +140,13 @@ def tiny_digits(n: int = 256):
     return replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
 
 
-def tiny_supernet(path, n: int = 256, **epochs):
-    """Train the tiny supernet on ``n`` digits (one epoch per phase unless ``epochs`` say)."""
+def tiny_supernet(path, n: int = 256, space: dict | None = None, **epochs):
+    """Train a tiny supernet (``TINY_OFA`` unless ``space``) on ``n`` digits (one epoch per
+    phase unless ``epochs`` say)."""
     from edgenas.oneshot.progressive import OFAConfig, train_supernet
     from edgenas.spaces import MBConvSpace
 
     config = {"full_epochs": 1, "kernel_epochs": 1, "depth_epochs": 1, "expand_epochs": 1, "width_epochs": 1,
               "batch_size": 64} | epochs
-    train_supernet(MBConvSpace(**TINY_OFA), tiny_digits(n), OFAConfig(**config), checkpoint=path)
+    train_supernet(MBConvSpace(**(space or TINY_OFA)), tiny_digits(n), OFAConfig(**config), checkpoint=path)
     return path

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from _factories import TINY_OFA, small_table, tiny_supernet
+from _factories import TINY_CLI, small_table, tiny_supernet
 
 from edgenas.oneshot import largest
 from edgenas.spaces import MBConvSpace
 
-OFA_ARCH = largest(MBConvSpace(**TINY_OFA)).to_json()
+OFA_ARCH = largest(MBConvSpace(**TINY_CLI)).to_json()
 OFA_QUERY = ["--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "--samples", "5", "--population", "4",
              "--generations", "2", "--workdir", "{t}"]
 
@@ -34,11 +34,14 @@ BASE = {
     "predictor fit": ["--table", "{t}/acc.csv", "--model", "gbm", "-o", "{t}/a.pt"],
     "predictor eval": ["--predictor", "{t}/a.pt", "--table", "{t}/acc.csv"],
     "proxies eval": ["--proxies", "params", "--sample", "3", "--cache", "{t}/c.jsonl"],
-    "ofa train": ["--dataset", "digits", "--space-config", json.dumps(TINY_OFA), "-o", "{t}/o.pt", "--full-epochs", "1",
+    "ofa train": ["--dataset", "digits", "--space-config", json.dumps(TINY_CLI), "-o", "{t}/o.pt", "--full-epochs", "1",
                   "--kernel-epochs", "0", "--depth-epochs", "0", "--expand-epochs", "0", "--width-epochs", "0",
                   "--train-size", "64"],
     "ofa search": [*OFA_QUERY, "--device", "macs:1e9"],
     "ofa specialize": [*OFA_QUERY, "--devices", "macs:1e9,microcontroller"],
+    "oneshot search": ["--target-ms", "5", "--dataset", "digits", "--space-config", json.dumps(TINY_CLI), "--epochs", "2",
+                       "--warmup-epochs", "1", "--train-size", "128", "--batch-size", "32", "--checkpoint", "{t}/px.pt",
+                       "--device", "torch-cpu", "--workdir", "{t}"],
     "ofa export": [OFA_ARCH, "--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "-o", "{t}/m.onnx"],
 }
 
@@ -190,6 +193,21 @@ BAD = {
     ("ofa export", "--bn-images"): ("0", "bn-images"),
     ("ofa export", "--opset"): ("3", "opset"),
     ("ofa export", "--seed"): ("-1", "seed"),
+    ("oneshot search", "--method"): ("darts9", "unknown method"),
+    ("oneshot search", "--space"): ("nb201", "mbconv"),
+    ("oneshot search", "--device"): ("bogus", "unknown device"),
+    ("oneshot search", "--target-ms"): ("-1", "target-ms"),
+    ("oneshot search", "--dataset"): ("bogus:", "dataset"),
+    ("oneshot search", "--space-config"): ('{"foo": 1}', "foo"),
+    ("oneshot search", "--epochs"): ("0", "epochs"),
+    ("oneshot search", "--warmup-epochs"): ("9", "warmup_epochs"),
+    ("oneshot search", "--batch-size"): ("100", "too few"),
+    ("oneshot search", "--loss"): ("bogus", "unknown latency loss"),
+    ("oneshot search", "--estimator"): ("bogus", "estimator must be"),
+    ("oneshot search", "--train-size"): ("100000", "train-size"),
+    ("oneshot search", "--checkpoint"): ("/proc/x/p.pt", "cannot write"),
+    ("oneshot search", "--workdir"): ("/proc/x", "cannot write"),
+    ("oneshot search", "--seed"): ("-1", "seed"),
 }
 
 
@@ -228,7 +246,7 @@ def folder(tmp_path_factory):
     t = tmp_path_factory.mktemp("sweep")
     small_table("nb201-pi5-onnx", t / "lat.csv", slice(0, 40))
     small_table("nb201-cifar10", t / "acc.csv", slice(0, 40))
-    tiny_supernet(t / "ofa.pt", n=64, depth_epochs=0, expand_epochs=0, width_epochs=0)
+    tiny_supernet(t / "ofa.pt", n=64, space=TINY_CLI, depth_epochs=0, expand_epochs=0, width_epochs=0)
     return t
 
 

@@ -9,12 +9,12 @@ import shlex
 from pathlib import Path
 
 import pytest
-from _factories import TINY_OFA, fashion_mnist_folder, small_table
+from _factories import TINY_CLI, fashion_mnist_folder, small_table
 
 from edgenas.oneshot import largest
 from edgenas.spaces import MBConvSpace
 
-OFA_ARCH = largest(MBConvSpace(**TINY_OFA)).to_json()
+OFA_ARCH = largest(MBConvSpace(**TINY_CLI)).to_json()
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -59,7 +59,7 @@ SMALL = {
     "--space-config '{\"resolutions\": [32]}'":
         "search --space mbconv --evaluator train --dataset digits --budget 1 --epochs 1 --device torch-cpu "
         "--max-latency-ms 60 --space-config '{\"resolutions\": [32], \"widths\": [0.35], \"depths\": [1]}' --name tr",
-    "ofa train -o runs/ofa.pt": f"ofa train -o {{t}}/ofa.pt --dataset digits --space-config '{json.dumps(TINY_OFA)}' "
+    "ofa train -o runs/ofa.pt": f"ofa train -o {{t}}/ofa.pt --dataset digits --space-config '{json.dumps(TINY_CLI)}' "
     "--full-epochs 1 --kernel-epochs 1 --depth-epochs 1 --expand-epochs 1 --width-epochs 1 --train-size 64",
     "ofa search --device torch-cpu --max-latency-ms 2":
         "ofa search --checkpoint {t}/ofa.pt --dataset digits --samples 6 --generations 3 --population 6 "
@@ -68,6 +68,10 @@ SMALL = {
         "ofa specialize --checkpoint {t}/ofa.pt --dataset digits --samples 6 --generations 3 --population 6 "
         "--devices torch-cpu,onnxruntime-cpu,microcontroller:320:1024 --max-latency-ms 2 --plot {t}/picks.png "
         "--workdir {t}",
+    "oneshot search --method proxyless --space mbconv --device torch-cpu --target-ms 2":
+        f"oneshot search --method proxyless --space mbconv --device torch-cpu --target-ms 2 --dataset digits "
+        f"--space-config '{json.dumps(TINY_CLI)}' --epochs 2 --warmup-epochs 1 --train-size 128 --batch-size 32 "
+        "--checkpoint {t}/px.pt --workdir {t}",
     "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
         f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }

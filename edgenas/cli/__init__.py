@@ -8,6 +8,7 @@ from edgenas.cli import (  # noqa: F401 - registers the commands
     demo,
     latency_cmd,
     ofa_cmd,
+    oneshot_cmd,
     predictor_cmd,
     profile_cmd,
     proxies_cmd,

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgenas.errors import ConfigError
 
-__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "parse_json_object", "load_object", "progress",
+__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "parse_json_object", "load_space_data", "load_object", "progress",
            "check_output", "interrupt_hint", "plot_suffixes"]
 
 app = typer.Typer(
@@ -148,6 +148,21 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{what} must be a JSON object of options, got {text}")
     return value
+
+
+def load_space_data(dataset: str, space: Any, seed: int, train_size: int = 0) -> Any:
+    """``dataset`` at the space's largest resolution, optionally its first ``train_size`` training images."""
+    from dataclasses import replace
+
+    from edgenas.data import check_dataset, load_dataset
+
+    check_dataset(dataset)
+    data = load_dataset(dataset, resolution=max(space.resolutions), seed=seed)
+    if train_size:
+        if train_size > len(data.x_train):
+            raise ConfigError(f"--train-size {train_size} is more than the {len(data.x_train)} training images of {dataset}")
+        data = replace(data, x_train=data.x_train[:train_size], y_train=data.y_train[:train_size])
+    return data
 
 
 def load_object(spec: str) -> Any:

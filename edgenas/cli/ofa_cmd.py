@@ -13,6 +13,7 @@ from edgenas.cli._common import (
     check_output,
     console,
     interrupt_hint,
+    load_space_data,
     parse_json_object,
     plot_suffixes,
     print_json,
@@ -29,20 +30,6 @@ app.add_typer(ofa_app, name="ofa")
 DATASET_HELP = "fashion-mnist[:DIR], digits, cifar10:PATH, imagefolder:PATH, npz:PATH"
 DEVICES_HELP = ("torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH, microcontroller[:SRAM_KB[:FLASH_KB]], "
                 "macs:MAX")
-
-
-def _data(dataset: str, space: Any, seed: int, train_size: int = 0) -> Any:
-    from dataclasses import replace
-
-    from edgenas.data import check_dataset, load_dataset
-
-    check_dataset(dataset)
-    data = load_dataset(dataset, resolution=max(space.resolutions), seed=seed)
-    if train_size:
-        if train_size > len(data.x_train):
-            raise ConfigError(f"--train-size {train_size} is more than the {len(data.x_train)} training images of {dataset}")
-        data = replace(data, x_train=data.x_train[:train_size], y_train=data.y_train[:train_size])
-    return data
 
 
 def _check_torch_device(device: str) -> str:
@@ -86,7 +73,7 @@ def train(
                        batch_size=batch_size, lr=lr, seed=seed)
     check_output(output, "--output")
     _check_torch_device(device)
-    data = _data(dataset, space, seed, train_size)
+    data = load_space_data(dataset, space, seed, train_size)
     interrupt_hint.append(f"interrupted; the same command resumes from {output}")
     with progress("supernet", json, "phase", "loss") as bar:
         task = bar.add_task("t", total=None, phase="", loss="")
@@ -117,7 +104,7 @@ def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, dataset:
     if path.exists():
         return SubnetAccuracyPredictor.load(path, supernet.space)
     check_output(path, "--predictor")
-    data = _data(dataset, supernet.space, seed)
+    data = load_space_data(dataset, supernet.space, seed)
     table = path.with_suffix(".csv")
     interrupt_hint.append(f"interrupted; the same command continues the accuracy table {table}")
     with progress("sub-network accuracies", quiet) as bar:
@@ -151,7 +138,7 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
             targets.append(parse_target(spec, space, classes, max_latency_ms, workdir, costs,
                                         progress=lambda i, t, k=task: bar.update(k, completed=i, total=t)))
     fitted = _predictor(supernet, checkpoint, predictor, dataset, samples, seed, quiet)
-    data = _data(dataset, space, seed) if measure_accuracy else None
+    data = load_space_data(dataset, space, seed) if measure_accuracy else None
     out = []
     for target in targets:
         with progress(f"search {target.name}", quiet) as bar:
@@ -284,7 +271,7 @@ def export(
     check_output(output, "output", (".onnx",))
     supernet, _ = load_supernet(checkpoint)
     a = supernet.space.parse(arch)
-    data = _data(dataset, supernet.space, seed)
+    data = load_space_data(dataset, supernet.space, seed)
     net = supernet.extract(a, calibrate=data.batch(bn_images, seed=seed)[0])
     report = export_onnx(net, supernet.space.input_shape(a), output, opset=opset)
     if json:
