@@ -110,3 +110,16 @@ def test_search_resumes_after_a_crash_to_the_same_result(tmp_path):
     assert all(h["argmax_ms"] == macs(macs.codec.encode([space.parse(h["arch"])]))[0] for h in history)
     with pytest.raises(ConfigError, match="fastest is"):
         proxyless_search(space, data, macs, float(macs.minimum()[0]) / 2, config)
+
+
+def test_reinforce_moves_the_same_gates():
+    from _factories import tiny_digits
+
+    from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
+
+    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
+                        stages=((16, 2), (24, 1)), head_channels=32)
+    macs = layer_profile_costs(space, 10)["macs"]
+    config = ProxylessConfig(epochs=2, warmup_epochs=1, batch_size=32, estimator="reinforce")
+    _, net, history = proxyless_search(space, tiny_digits(256), macs, float(macs.minimum()[0]) * 1.2, config)
+    assert net.block_alpha.abs().sum() > 0 and history[-1]["baseline"] is not None
