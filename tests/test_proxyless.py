@@ -123,3 +123,9 @@ def test_reinforce_moves_the_same_gates():
     config = ProxylessConfig(epochs=2, warmup_epochs=1, batch_size=32, estimator="reinforce")
     _, net, history = proxyless_search(space, tiny_digits(256), macs, float(macs.minimum()[0]) * 1.2, config)
     assert net.block_alpha.abs().sum() > 0 and history[-1]["baseline"] is not None
+
+
+def test_mixed_op_relaxation_reaches_every_candidate():
+    net = _net()
+    net.mixed_forward(torch.randn(2, 3, 8, 8)).sum().backward()
+    assert (net.block_alpha.grad != 0).all() and (net.depth_alpha.grad != 0).all()

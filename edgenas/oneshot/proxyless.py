@@ -148,6 +148,22 @@ class PathSupernet(nn.Module):
             x = active + (dq[1] - dq[1].detach()) * other.detach() + (dq[0] - dq[0].detach()) * active.detach()
         return self.head(x)
 
+    def mixed_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The continuous relaxation (DARTS, and ProxylessNAS's point of comparison): every
+        candidate runs and the block output is their softmax-weighted sum, so every path's
+        activations are kept for the backward pass."""
+        blocks, depths = self.probabilities()
+        x = self.stem(resize(x, self.resolution))
+        for s in range(len(self.space.stages)):
+            h, stage_out = x, 0.0
+            for b in range(self.space.max_depth):
+                j = s * self.space.max_depth + b
+                h = sum(p * op(h) for p, op in zip(blocks[j], self.candidates[self.slots[j]]))
+                if b + 1 in self.space.depths:
+                    stage_out = stage_out + depths[s, self.space.depths.index(b + 1)] * h
+            x = stage_out
+        return self.head(x)
+
     # -- latency ----------------------------------------------------------------------
     def expected_latency(self, cost: LayerCost, block_alpha: torch.Tensor | None = None,
                          depth_alpha: torch.Tensor | None = None) -> torch.Tensor:
