@@ -2,6 +2,7 @@
 progressive shrinking vs joint training (the paper's ablation).
 
     python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--workdir runs/ofa-bench]
+    (optionally beside it: python benchmarks/ofa_weight_sharing.py --worker, each with --threads 1)
 
 Trains two supernets over `edgenas.oneshot.SMALL_IMAGES` for the same total epochs, one by
 progressive shrinking, one sampling every sub-network jointly from the start. Then for
@@ -47,8 +48,11 @@ def main() -> None:
     parser.add_argument("--subnets", type=int, default=10)
     parser.add_argument("--workdir", default="runs/ofa-bench")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--worker", action="store_true",
+                        help="only train stand-alone networks nobody has claimed (run beside the main process)")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     space = MBConvSpace(**SMALL_IMAGES)
@@ -63,7 +67,7 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1))
 
     supernets = {}
-    for schedule in ("progressive", "joint"):
+    for schedule in ("progressive", "joint") if not args.worker else ():
         begin = time.perf_counter()
         cfg = replace(config, schedule=schedule)
         supernets[schedule], history = train_supernet(space, data, cfg, checkpoint=work / f"{schedule}.pt")
@@ -72,18 +76,39 @@ def main() -> None:
         save()
     rng = np.random.default_rng(args.seed)
     archs = [smallest(space), largest(space)] + [sample_subnet(space, rng) for _ in range(args.subnets - 2)]
+    alone_dir = work / "alone"
+    alone_dir.mkdir(exist_ok=True)
+
+    def alone(i: int, seed: int) -> float | None:
+        """The stand-alone accuracy of network i (trained here unless another process claimed it)."""
+        done, claim = alone_dir / f"{i}-{seed}.json", alone_dir / f"{i}-{seed}.claim"
+        if done.exists():
+            return json.loads(done.read_text())
+        try:
+            claim.open("x").close()
+        except FileExistsError:
+            return None
+        value = standalone(space, archs[i], data, epochs, seed, config.batch_size)
+        done.write_text(json.dumps(value))
+        return value
+
+    order = list(range(len(archs)))
+    for i in (order[::-1] if args.worker else order):
+        for seed in (0, 1):
+            alone(i, seed)
+    if args.worker:
+        return
+    while not all((alone_dir / f"{i}-{s}.json").exists() for i in order for s in (0, 1)):
+        time.sleep(10)  # the worker's last networks
     rows = results.setdefault("subnets", {})
-    for arch in archs:
-        key = arch.to_json()
-        row = rows.setdefault(key, {})
+    for i, arch in enumerate(archs):
+        row = rows.setdefault(arch.to_json(), {})
         for schedule, net in supernets.items():
             if schedule not in row:
                 row[schedule] = subnet_accuracy(net, arch, data, bn_images=2000, split="test")
         for seed in (0, 1):
-            if f"alone{seed}" not in row:
-                row[f"alone{seed}"] = standalone(space, arch, data, epochs, seed, config.batch_size)
-                save()
-        print(f"{key}: {row}", flush=True)
+            row[f"alone{seed}"] = json.loads((alone_dir / f"{i}-{seed}.json").read_text())
+        print(f"{arch.to_json()}: {row}", flush=True)
         save()
     table = np.array([[rows[a.to_json()][k] for k in ("progressive", "joint", "alone0", "alone1")] for a in archs])
     alone = table[:, 2:].mean(1)

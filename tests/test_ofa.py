@@ -33,7 +33,7 @@ def tiny_space() -> MBConvSpace:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    return tiny_supernet(tmp_path_factory.mktemp("ofa") / "s.pt")
+    return tiny_supernet(tmp_path_factory.mktemp("ofa") / "s.pt", n=128)
 
 
 def _perturbed(space: MBConvSpace) -> ElasticSupernet:
@@ -132,9 +132,9 @@ def _train_cmd(path, full_epochs: int) -> list[str]:
             "--expand-epochs", "0", "--width-epochs", "0", "--batch-size", "32", "--train-size", "96", "--json"]
 
 
-def test_kill_minus_nine_mid_phase_resumes_there(tmp_path):
+def test_kill_minus_nine_mid_phase_resumes_there(tmp_path, cli):
     straight, killed = tmp_path / "straight.pt", tmp_path / "killed.pt"
-    subprocess.run(_train_cmd(straight, 4), check=True, timeout=300, capture_output=True)
+    assert cli(*_train_cmd(straight, 4)[3:])[0] == 0  # the same command, in this process
     proc = subprocess.Popen(_train_cmd(killed, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not killed.exists():
