@@ -1,6 +1,6 @@
 """ProxylessNAS: does the derived network land on the latency target?
 
-    python benchmarks/proxyless_targets.py [--device torch-cpu:1] [--losses mul-log,hard] [--epochs 6]
+    python benchmarks/proxyless_targets.py [--device torch-cpu:1] [--losses mul-log,hard] [--epochs 6] [--arch-lr X]
 
 For three targets (the 25th, 50th and 75th percentile of the layer-table latency of random
 paths at the space's largest width and resolution) and each latency loss, searches
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("--losses", default="mul-log,hard")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--workdir", default="runs/ofa-bench")
+    parser.add_argument("--arch-lr", type=float, default=ProxylessConfig.arch_lr)
+    parser.add_argument("--quantiles", default="25,50,75")
     args = parser.parse_args()
     torch.set_num_threads(2)
     space = MBConvSpace(**SMALL_IMAGES)
@@ -44,11 +46,11 @@ def main() -> None:
     rows[:, codec.column["width"]] = len(space.widths) - 1
     rows[:, codec.column["resolution"]] = len(space.resolutions) - 1
     table = target.latency(rows)
-    for q in (25, 50, 75):
+    for q in (int(v) for v in args.quantiles.split(",")):
         goal = float(np.percentile(table, q))
         for loss in args.losses.split(","):
             begin = time.perf_counter()
-            config = ProxylessConfig(epochs=args.epochs, warmup_epochs=2, loss=loss)
+            config = ProxylessConfig(epochs=args.epochs, warmup_epochs=2, loss=loss, arch_lr=args.arch_lr)
             arch, _, history = proxyless_search(space, data, target.latency, goal, config)
             measured = target.measure(arch)["latency_ms"]
             print(f"p{q} target {goal:.3f} ms  {loss:10s} E[lat] {history[-1]['expected_ms']:.3f}  table "
