@@ -94,7 +94,7 @@ def train(
         console.print(f"supernet saved to {output}")
 
 
-def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, dataset: str, samples: int, seed: int,
+def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, data: Any, samples: int, seed: int,
                quiet: bool) -> Any:
     """The accuracy predictor of a supernet: loaded, or fitted on ``samples`` sub-networks
     (their accuracies kept in a CSV beside it, so an interrupted fit continues)."""
@@ -104,7 +104,6 @@ def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, dataset:
     if path.exists():
         return SubnetAccuracyPredictor.load(path, supernet.space)
     check_output(path, "--predictor")
-    data = load_space_data(dataset, supernet.space, seed)
     table = path.with_suffix(".csv")
     interrupt_hint.append(f"interrupted; the same command continues the accuracy table {table}")
     with progress("sub-network accuracies", quiet) as bar:
@@ -118,7 +117,8 @@ def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, dataset:
 
 def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices: list[str],
                 max_latency_ms: float | None, samples: int, population: int, generations: int, seed: int,
-                workdir: Path, quiet: bool, measure_accuracy: bool) -> list[dict]:
+                workdir: Path, quiet: bool) -> list[dict]:
+    """One measured pick per device, with its test accuracy after BN recalibration."""
     from edgenas.data import check_dataset
     from edgenas.oneshot.finder import layer_profile_costs
     from edgenas.oneshot.progressive import load_supernet, subnet_accuracy
@@ -137,16 +137,15 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
             task = bar.add_task("t", total=None)
             targets.append(parse_target(spec, space, classes, max_latency_ms, workdir, costs,
                                         progress=lambda i, t, k=task: bar.update(k, completed=i, total=t)))
-    fitted = _predictor(supernet, checkpoint, predictor, dataset, samples, seed, quiet)
-    data = load_space_data(dataset, space, seed) if measure_accuracy else None
+    data = load_space_data(dataset, space, seed)  # fits the predictor when needed, then tests the picks
+    fitted = _predictor(supernet, checkpoint, predictor, data, samples, seed, quiet)
     out = []
     for target in targets:
         with progress(f"search {target.name}", quiet) as bar:
             task = bar.add_task("t", total=generations)
             pick = specialize(space, fitted, target, population=population, generations=generations, seed=seed,
                               progress=lambda g, t, best, k=task: bar.update(k, completed=g))
-        if data is not None:
-            pick.accuracy = subnet_accuracy(supernet, pick.arch, data, split="test")
+        pick.accuracy = subnet_accuracy(supernet, pick.arch, data, split="test")
         row = pick.to_dict()
         row["macs"] = float(costs["macs"](costs["macs"].codec.encode([pick.arch]))[0])
         out.append(row)
@@ -197,7 +196,7 @@ def search(
 ) -> None:
     """The most accurate sub-network for one device under its limits, without training."""
     rows = _specialize(checkpoint, predictor, dataset, [device], max_latency_ms, samples, population, generations,
-                       seed, workdir, json, measure_accuracy=True)
+                       seed, workdir, json)
     if json:
         print_json(rows[0])
         return
@@ -222,7 +221,7 @@ def specialize_cmd(
     if plot is not None:
         check_output(plot, "--plot", plot_suffixes())
     rows = _specialize(checkpoint, predictor, dataset, specs, max_latency_ms, samples, population, generations,
-                       seed, workdir, json, measure_accuracy=True)
+                       seed, workdir, json)
     if plot is not None:
         _plot(rows, plot)
     if json:

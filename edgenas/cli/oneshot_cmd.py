@@ -50,7 +50,6 @@ def search(
 ) -> None:
     """Search for the most accurate network that meets a latency target (ProxylessNAS)."""
     from edgenas.oneshot.elastic import describe
-    from edgenas.oneshot.finder import layer_profile_costs
     from edgenas.oneshot.progressive import SMALL_IMAGES
     from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
     from edgenas.oneshot.specialize import parse_target
@@ -70,7 +69,7 @@ def search(
     data = load_space_data(dataset, sp, seed, train_size)
     with progress(f"layer table {device}", json) as bar:
         task = bar.add_task("t", total=None)
-        target = parse_target(device, sp, data.num_classes, target_ms, workdir, layer_profile_costs(sp, data.num_classes),
+        target = parse_target(device, sp, data.num_classes, target_ms, workdir,
                               progress=lambda i, t: bar.update(task, completed=i, total=t))
     if target.latency is None:
         raise ConfigError(f"device {device!r} has no latency table; use torch-cpu, onnxruntime-cpu or lut:PATH")

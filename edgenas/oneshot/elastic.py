@@ -113,6 +113,7 @@ class ElasticSupernet(nn.Module):
         self.max_arch = largest(space)
         layers = space.layers(self.max_arch, num_classes, dropout)
         self.network = LayerNetwork(layers)
+        self._by_slot = dict(zip(self.network.slots, self.network.layer_modules()))  # shared, not copied
         self.block_slots = [layer.slot for layer in layers if layer.slot.startswith("s") and layer.op == "mbconv"]
         kernels = sorted(space.kernels, reverse=True)
         self.kernel_steps = list(zip(kernels, kernels[1:]))
@@ -123,7 +124,7 @@ class ElasticSupernet(nn.Module):
 
     # -- the cut weights ------------------------------------------------------------
     def _module(self, slot: str) -> nn.Module:
-        return self.network.layer_modules()[self.network.slots.index(slot)]
+        return self._by_slot[slot]
 
     def _skeleton(self, layer: Layer) -> nn.Module:
         """A weightless module of the layer's shape (meta device), reused for every call."""

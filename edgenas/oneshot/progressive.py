@@ -190,7 +190,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
         if {k: state[k] for k in ("space", "num_classes")} != _identity(space, data.num_classes):
             raise ConfigError(f"{checkpoint} holds a supernet of another space or class count; "
                               "give another --output to train this one")
-        if state["config"] != asdict(config) | {"subnets": list(config.subnets)}:
+        if state["config"] != _saved(config):
             raise ConfigError(f"{checkpoint} was trained with other settings; give another --output "
                               "or the same settings to resume")
         supernet.load_state_dict(state["model"])
@@ -224,7 +224,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
                 teacher_state = _cpu(supernet.extract(supernet.max_arch).state_dict())
             if checkpoint is not None:
                 snapshot = {"format": FORMAT, "version": 1, **_identity(space, data.num_classes),
-                            "config": asdict(config) | {"subnets": list(config.subnets)},
+                            "config": _saved(config),
                             "dataset": data.name, "phase": phase_index, "epoch": e + 1,
                             "model": _cpu(supernet.state_dict()), "optimizer": _cpu(optimizer.state_dict()),
                             "teacher": teacher_state, "history": history}
@@ -233,6 +233,11 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
                 progress(row | {"end_of_epoch": True})
         phase_index, epoch = phase_index + 1, 0
     return supernet.cpu().eval(), history
+
+
+def _saved(config: OFAConfig) -> dict[str, Any]:
+    """The config as a checkpoint stores it (plain lists, as it reads back)."""
+    return asdict(config) | {"subnets": list(config.subnets)}
 
 
 def _cpu(state: Any) -> Any:
@@ -262,12 +267,12 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
     batches = order.split(config.batch_size)
     total = len(batches) * phase.epochs
     running, seen, begin = 0.0, 0, time.perf_counter()
+    device = next(supernet.parameters()).device
     torch.manual_seed(_seed(config.seed, phase_index, epoch, 1))  # dropout
     for step, idx in enumerate(batches):
         rng = np.random.default_rng([config.seed, phase_index, epoch, step])
         resolutions = phase.allowed.get("resolution", space.resolutions)
         r = int(resolutions[int(rng.integers(len(resolutions)))])
-        device = next(supernet.parameters()).device
         x, y = resize(data.x_train[idx].to(device), r), data.y_train[idx].to(device)
         done = epoch * len(batches) + step
         for group in optimizer.param_groups:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,6 @@ class Target:
     constraints: list[Constraint]
     measure: Callable[[Arch], dict[str, float]]
     latency: LayerCost | None = None  # the additive latency model, calibrated against measurement
-    info: dict[str, Any] = field(default_factory=dict)
 
 
 def _lut_cost(space: MBConvSpace, lut: Any, num_classes: int) -> LayerCost:
@@ -127,7 +126,6 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
     from edgenas.hardware.devices import DEVICES, Microcontroller, create_device
     from edgenas.hardware.lut import LatencyLUT, build_lut
 
-    costs = profile_costs or layer_profile_costs(space, num_classes)
     name, _, rest = spec.partition(":")
     args = [a for a in rest.split(":") if a] if rest else []
     limit = [] if max_latency_ms is None else [max_latency_ms]
@@ -141,6 +139,8 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
             raise ConfigError(f"device {spec!r}: {what} must be positive, got {text!r}")
         return value
 
+    if name in ("microcontroller", "mcu", "macs"):
+        costs = profile_costs or layer_profile_costs(space, num_classes)
     if name in ("microcontroller", "mcu"):
         if len(args) > 2:
             raise ConfigError(f"device {spec!r}: write microcontroller[:SRAM_KB[:FLASH_KB]]")
@@ -151,7 +151,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
         constraints = [Constraint(costs["peak_memory_bytes"], mcu.sram_kb * 1024, "peak_memory_bytes"),
                        Constraint(costs["weight_bytes"], mcu.flash_kb * 1024, "weight_bytes")]
         constraints += [Constraint(latency, m, "latency_ms") for m in limit]
-        return Target(spec, constraints, lambda a: mcu.costs(space, a, num_classes=num_classes), None, mcu.get_params())
+        return Target(spec, constraints, lambda a: mcu.costs(space, a, num_classes=num_classes))
     if name == "macs":
         if not args:
             raise ConfigError("device 'macs' needs a limit: macs:MAX_MACS (for example macs:5e6)")
@@ -163,7 +163,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
         lut = LatencyLUT.load(rest, space)
         latency = _lut_cost(space, lut, num_classes)
         return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit],
-                      lambda a: {"latency_ms": float(latency(latency.codec.encode([a]))[0])}, latency, lut.device)
+                      lambda a: {"latency_ms": float(latency(latency.codec.encode([a]))[0])}, latency)
     if name not in DEVICES.names() or name in ("microcontroller", "mcu"):
         raise ConfigError(f"unknown device {spec!r}; use torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], "
                           "lut:PATH, microcontroller[:SRAM_KB[:FLASH_KB]] or macs:MAX")
@@ -185,8 +185,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
             model = space.build(arch, num_classes=num_classes)
         return {"latency_ms": device.measure(model, space.input_shape(arch)).median_ms}
 
-    return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit], measure, latency,
-                  device.get_params() | {"lut": str(cache)})
+    return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit], measure, latency)
 
 
 def _space_tag(space: MBConvSpace, num_classes: int) -> str:
