@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -72,6 +73,53 @@ def test_expected_latency_is_exact_at_a_one_hot_and_its_gradient_is_right():
     assert torch.autograd.gradcheck(lambda b, d: net.expected_latency(scaled, b, d), (block, depth))
 
 
+def _deviation(net: PathSupernet, arch) -> float:
+    """sum over the path's choices of log(p / p_max): 0 for the argmax path."""
+    blocks, depths = (torch.log_softmax(a.detach(), -1).double() for a in (net.block_alpha, net.depth_alpha))
+    blocks, depths = blocks - blocks.max(-1, keepdim=True).values, depths - depths.max(-1, keepdim=True).values
+    pairs, chosen = net._indices(arch)
+    total = sum(float(depths[s, d]) for s, d in enumerate(chosen))
+    return total + sum(float(blocks[s * SPACE.max_depth + b, pairs[s * SPACE.max_depth + b]])
+                       for s, d in enumerate(chosen) for b in range(SPACE.depths[d]))
+
+
+def test_derive_within_is_the_most_probable_path_in_the_window_by_brute_force():
+    net = _net()
+    macs = layer_profile_costs(SPACE, 10)["macs"]
+    archs = list(SPACE.grid())
+    cost = macs(net.codec.encode(archs))
+    for trial in range(5):
+        with torch.no_grad():
+            net.block_alpha.normal_(generator=torch.Generator().manual_seed(trial))
+            net.depth_alpha.normal_(generator=torch.Generator().manual_seed(trial + 100))
+        low, high = (float(v) for v in np.quantile(cost, [0.3, 0.45]))
+        best = max(_deviation(net, a) for a, c in zip(archs, cost) if low <= c <= high)
+        got = net.derive_within(macs, low, high)
+        got_cost = float(macs(net.codec.encode([got]))[0])
+        assert low * (1 - 1e-3) <= got_cost <= high  # the upper bound is exact, the lower within a bin
+        assert _deviation(net, got) == pytest.approx(best, abs=1e-9)
+    assert net.derive_within(macs, 0.0, float(cost.max())) == net.derive()  # a window holding the argmax
+
+
+def test_place_on_target_corrects_the_tables_error_by_measuring():
+    from edgenas.oneshot.proxyless import place_on_target
+
+    net = _net()
+    macs = layer_profile_costs(SPACE, 10)["macs"]
+    target = float(macs.minimum()[0]) * 2.0
+    calls = []
+
+    def device(arch):  # a device 40% slower than its table
+        calls.append(arch)
+        return 1.4 * float(macs(net.codec.encode([arch]))[0])
+
+    placed = place_on_target(net, macs, target, device)
+    assert abs(placed.measured_ms - target) <= 0.1 * target and placed.rounds >= 1 and len(calls) == placed.rounds + 1
+    assert placed.table_ms == pytest.approx(placed.measured_ms / 1.4)
+    table_only = place_on_target(net, macs, target)
+    assert table_only.measured_ms is None and 0.95 * target * (1 - 1e-3) <= table_only.table_ms <= target
+
+
 def test_latency_losses():
     ce, t = torch.tensor(1.0), 2.0
     low, high = torch.tensor(1.0, requires_grad=True), torch.tensor(4.0)
@@ -129,3 +177,26 @@ def test_mixed_op_relaxation_reaches_every_candidate():
     net = _net()
     net.mixed_forward(torch.randn(2, 3, 8, 8)).sum().backward()
     assert (net.block_alpha.grad != 0).all() and (net.depth_alpha.grad != 0).all()
+
+
+def test_a_latency_predictor_gives_a_differentiable_expectation_through_its_additive_projection(tmp_path, monkeypatch):
+    from edgenas.hardware import LatencyPredictor
+    from edgenas.oneshot import specialize
+    from edgenas.oneshot.proxyless import place_on_target
+
+    macs = layer_profile_costs(SPACE, 10)["macs"]
+    archs = list(SPACE.grid())[::3]
+    latency = (macs(macs.codec.encode(archs)) / 1e5) ** 1.3  # not a sum over layers
+    path = LatencyPredictor(SPACE, "gbm").fit(archs, latency).save(tmp_path / "lat.pt")
+    monkeypatch.setattr(specialize, "PROJECTION_SAMPLES", 150)
+    target = specialize.parse_target(f"predictor:{path}", SPACE, 10, None, tmp_path)
+    net = _net()
+    expected = net.expected_latency(target.latency)
+    expected.backward()
+    assert net.block_alpha.grad.abs().sum() > 0 and net.depth_alpha.grad.abs().sum() > 0
+    goal = float(np.median(latency))
+    placed = place_on_target(net, target.latency, goal, lambda a: target.measure(a)["latency_ms"])
+    assert abs(placed.measured_ms - goal) <= 0.1 * goal
+    assert placed.measured_ms == pytest.approx(float(LatencyPredictor.load(path).predict([placed.arch])[0]))
+    with pytest.raises(ConfigError, match="predictor:PATH"):
+        specialize.parse_target("predictor", SPACE, 10, None, tmp_path)

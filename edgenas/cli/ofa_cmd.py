@@ -28,8 +28,8 @@ ofa_app = typer.Typer(help="Once-for-All: train one elastic supernet, then speci
 app.add_typer(ofa_app, name="ofa")
 
 DATASET_HELP = "fashion-mnist[:DIR], digits, cifar10:PATH, imagefolder:PATH, npz:PATH"
-DEVICES_HELP = ("torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH, microcontroller[:SRAM_KB[:FLASH_KB]], "
-                "macs:MAX")
+DEVICES_HELP = ("torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH, predictor:PATH, "
+                "microcontroller[:SRAM_KB[:FLASH_KB]], macs:MAX")
 
 
 def _check_torch_device(device: str) -> str:

@@ -108,6 +108,26 @@ class LayerCost:
                         fixed[wi, ri] = sum(rest) if reduce == "sum" else max(rest)
         return cls(name, fixed, blocks, reduce, codec)
 
+    @classmethod
+    def project(cls, name: str, codec: ChoiceCodec, rows: np.ndarray, values: np.ndarray) -> LayerCost:
+        """The additive table closest in least squares to ``values`` given on ``rows`` (minimum
+        norm where choices are collinear; a choice never seen costs 0). This is how a cost that
+        is not a sum over layers -- a learned latency predictor on whole-network features, a tree
+        model whose gradient is zero almost everywhere -- gets a differentiable expectation: the
+        expectation of its additive projection, whose error the caller measures and corrects."""
+        n_fixed = len(codec.space.widths) * len(codec.space.resolutions)
+        shape = (len(codec.space.widths), len(codec.space.resolutions), len(codec.blocks),
+                 len(codec.space.kernels), len(codec.space.expands))
+        w, r = rows[:, codec.column["width"]], rows[:, codec.column["resolution"]]
+        design = np.zeros((len(rows), n_fixed + int(np.prod(shape))))
+        design[np.arange(len(rows)), w * shape[1] + r] = 1.0
+        j = np.broadcast_to(np.arange(len(codec.blocks)), (len(rows), len(codec.blocks)))
+        cells = np.ravel_multi_index((np.broadcast_to(w[:, None], j.shape), np.broadcast_to(r[:, None], j.shape), j,
+                                      rows[:, codec.kernel_cols], rows[:, codec.expand_cols]), shape)
+        np.put_along_axis(design, n_fixed + cells, codec.active(rows).astype(np.float64), axis=1)
+        solution = np.linalg.lstsq(design, np.asarray(values, dtype=np.float64), rcond=None)[0]
+        return cls(name, solution[:n_fixed].reshape(shape[:2]), solution[n_fixed:].reshape(shape), "sum", codec)
+
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         c = self.codec
         w, r = rows[:, c.column["width"]], rows[:, c.column["resolution"]]

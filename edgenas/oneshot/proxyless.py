@@ -16,7 +16,10 @@ blocks, expressed so that every path is an `Arch` of the space). Architecture pa
 * `expected_latency` is E[latency] = sum over blocks of P(block kept) * sum_pairs p * F(op),
   with F from a `LayerCost` table (a layer LUT measured on a device, or MACs): differentiable in
   both alphas.
-* `derive` is the argmax path as an `Arch` of the space.
+* `derive` is the argmax path as an `Arch` of the space; `derive_within` the argmax moved into a
+  latency window at the least probability, and `place_on_target` the export that measures it
+  on the device and corrects the window by the table's error (the latency loss steers the
+  probabilities towards T, but the argmax of a still-spread distribution need not land there).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from edgenas.oneshot.elastic import resize
 from edgenas.oneshot.finder import ChoiceCodec, LayerCost
 from edgenas.spaces import Arch, MBConvSpace
 
-__all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search"]
+__all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search", "place_on_target", "Placed"]
 
 
 class PathSupernet(nn.Module):
@@ -105,6 +108,63 @@ class PathSupernet(nn.Module):
     def derive(self) -> Arch:
         """The most probable path (ProxylessNAS exports the argmax, not a sample)."""
         return self.arch_of(self.block_alpha.argmax(-1).tolist(), self.depth_alpha.argmax(-1).tolist())
+
+    def derive_within(self, cost: LayerCost, low: float, high: float, bins: int = 4000) -> Arch:
+        """The argmax path moved into ``low <= cost <= high`` at the least probability: the path
+        maximising sum over its choices of log(p / p_max) (0 for the argmax of each choice, so the
+        plain argmax when it already lies in the window), by dynamic programming over the cost in
+        ``bins`` steps of ``high / bins`` (rounded up, so the upper bound holds exactly). With no
+        path in the window, the costliest path under ``high``."""
+        wi, ri = self.space.widths.index(self.width), self.space.resolutions.index(self.resolution)
+        step = high / bins
+        room = int(np.floor((high - float(cost.fixed[wi, ri])) / step + 1e-9))
+        if room < 0:
+            raise ConfigError(f"no path of this supernet costs <= {high:.4g}: its fixed layers alone cost "
+                              f"{float(cost.fixed[wi, ri]):.4g}")
+        per_pair = np.asarray(cost.blocks[wi, ri]).reshape(len(self.slots), -1)
+        block_units = np.ceil(per_pair / step - 1e-9).astype(np.int64)
+        with torch.no_grad():
+            block_gain = torch.log_softmax(self.block_alpha, -1).double().numpy()
+            depth_gain = torch.log_softmax(self.depth_alpha, -1).double().numpy()
+        block_gain -= block_gain.max(-1, keepdims=True)
+        depth_gain -= depth_gain.max(-1, keepdims=True)
+        best = np.full(room + 1, -np.inf)
+        best[0] = 0.0
+        trace: list[tuple[np.ndarray, list[np.ndarray]]] = []  # per stage: chosen depth index, per block choice
+        for s in range(len(self.space.stages)):
+            layer, picks = best, []
+            stage_best, stage_depth = np.full(room + 1, -np.inf), np.zeros(room + 1, dtype=np.int64)
+            for b in range(self.space.max_depth + 1):
+                if b in self.space.depths:
+                    d = self.space.depths.index(b)
+                    better = layer + depth_gain[s, d] > stage_best
+                    stage_best = np.where(better, layer + depth_gain[s, d], stage_best)
+                    stage_depth = np.where(better, d, stage_depth)
+                if b == self.space.max_depth:
+                    break
+                j = s * self.space.max_depth + b
+                options = np.full((len(self.pairs), room + 1), -np.inf)
+                for p, units in enumerate(block_units[j]):
+                    if units <= room:
+                        options[p, units:] = layer[:room + 1 - units] + block_gain[j, p]
+                picks.append(options.argmax(0))
+                layer = options.max(0)
+            trace.append((stage_depth, picks))
+            best = stage_best
+        low_units = int(np.ceil((low - float(cost.fixed[wi, ri])) / step - 1e-9))
+        feasible = np.flatnonzero(np.isfinite(best))
+        inside = feasible[feasible >= low_units]
+        end = int(inside[best[inside].argmax()]) if len(inside) else int(feasible.max())
+        pairs = self.block_alpha.argmax(-1).tolist()
+        depths = [0] * len(self.space.stages)
+        for s in reversed(range(len(self.space.stages))):
+            stage_depth, picks = trace[s]
+            depths[s] = int(stage_depth[end])
+            for b in reversed(range(self.space.depths[depths[s]])):
+                p = int(picks[b][end])
+                pairs[s * self.space.max_depth + b] = p
+                end -= int(block_units[s * self.space.max_depth + b, p])
+        return self.arch_of(pairs, depths)
 
     def sample(self, generator: torch.Generator) -> Arch:
         """A path drawn from the current probabilities (the weight step's binarised gates)."""
@@ -209,6 +269,37 @@ def latency_loss(ce: torch.Tensor, expected: torch.Tensor, target: float, kind: 
     if kind == "hard":
         return ce + lam * torch.relu(expected - target) / target
     raise ConfigError(f"unknown latency loss {kind!r}; choose mul-log, add-linear or hard")
+
+
+@dataclass
+class Placed:
+    """The exported network and how it was put on the target."""
+
+    arch: Arch
+    table_ms: float  # its latency by the layer table
+    measured_ms: float | None  # on the device (None: the table is all there is)
+    rounds: int  # re-derivations after a measurement off the target
+
+
+def place_on_target(net: PathSupernet, latency: LayerCost, target_ms: float,
+                    measure: Callable[[Arch], float] | None = None, tolerance: float = 0.1,
+                    rounds: int = 3) -> Placed:
+    """Export the network for ``target_ms``: the argmax path moved into the table window
+    [(1 - tolerance / 2) T, T] (`PathSupernet.derive_within`), then measured; while the
+    measurement is off T by more than ``tolerance``, the window is rescaled by table / measured
+    (the layer table's error on this network) and the path derived again, at most ``rounds`` times."""
+    scale, arch, table, measured = 1.0, None, 0.0, None
+    for attempt in range(rounds + 1):
+        arch = net.derive_within(latency, (1 - tolerance / 2) * target_ms * scale, target_ms * scale)
+        table = float(latency(net.codec.encode([arch]))[0])
+        if measure is None:
+            return Placed(arch, table, None, 0)
+        measured = float(measure(arch))
+        if abs(measured - target_ms) <= tolerance * target_ms or attempt == rounds:
+            break
+        scale = table / measured  # this network's table-to-device ratio
+    assert arch is not None
+    return Placed(arch, table, measured, attempt)
 
 
 # -- the search ----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from edgenas.spaces import Arch, MBConvSpace
 
 __all__ = ["SubnetAccuracyPredictor", "accuracy_dataset", "Target", "parse_target", "specialize", "Pick"]
 
+PROJECTION_SAMPLES = 1500  # random networks a latency predictor is projected on (a few ms of profiling each)
+
 
 class SubnetAccuracyPredictor(AccuracyPredictor):
     """An MLP on the one-hot of the canonical architecture (OFA's encoding: inactive blocks
@@ -121,7 +123,10 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
                  workdir: str | Path, profile_costs: dict[str, LayerCost] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> Target:
     """``torch-cpu[:THREADS]``, ``onnxruntime-cpu[:THREADS]`` (a layer LUT measured here once and
-    cached in ``workdir``), ``lut:PATH`` (a LUT measured elsewhere), ``microcontroller[:SRAM_KB[:FLASH_KB]]``
+    cached in ``workdir``), ``lut:PATH`` (a LUT measured elsewhere), ``predictor:PATH`` (a fitted latency
+    predictor: the finder and E[latency] use its additive projection, `LayerCost.project`, on
+    ``PROJECTION_SAMPLES`` random networks; a pick is "measured" by the predictor itself, so the
+    projection's error is corrected like a LUT's), ``microcontroller[:SRAM_KB[:FLASH_KB]]``
     (peak SRAM and flash at int8; latency from MACs at the profile's clock) or ``macs``."""
     from edgenas.hardware.devices import DEVICES, Microcontroller, create_device
     from edgenas.hardware.lut import LatencyLUT, build_lut
@@ -164,9 +169,26 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
         latency = _lut_cost(space, lut, num_classes)
         return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit],
                       lambda a: {"latency_ms": float(latency(latency.codec.encode([a]))[0])}, latency)
+    if name == "predictor":
+        if not args:
+            raise ConfigError("device 'predictor' needs a fitted latency predictor: predictor:PATH "
+                              "(edgenas latency fit)")
+        from edgenas.hardware.latency_predictor import LatencyPredictor
+
+        model = LatencyPredictor.load(rest, space)
+        codec = ChoiceCodec(space)
+        rows = codec.sample(np.random.default_rng(0), PROJECTION_SAMPLES)
+        values = []
+        for start in range(0, len(rows), 100):
+            values.extend(model.predict([codec.decode(row) for row in rows[start:start + 100]]))
+            if progress:
+                progress(min(start + 100, len(rows)), len(rows))
+        latency = LayerCost.project("latency_ms", codec, rows, np.array(values))
+        return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit],
+                      lambda a: {"latency_ms": float(model.predict([a])[0])}, latency)
     if name not in DEVICES.names() or name in ("microcontroller", "mcu"):
         raise ConfigError(f"unknown device {spec!r}; use torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], "
-                          "lut:PATH, microcontroller[:SRAM_KB[:FLASH_KB]] or macs:MAX")
+                          "lut:PATH, predictor:PATH, microcontroller[:SRAM_KB[:FLASH_KB]] or macs:MAX")
     threads = int(number(args[0], "the thread count")) if args else 1
     device = create_device(name, threads=threads)
     cache = Path(workdir) / f"lut-{name}-{threads}t-{_space_tag(space, num_classes)}.json"
