@@ -175,6 +175,7 @@ BAD = {
     ("ofa train", "--seed"): ("-1", "seed"),
     **{(f"ofa {c}", o): v for c in ("search", "specialize") for o, v in {
         "--max-latency-ms": ("-1", "must be positive"),
+        "--min-accuracy": ("100", "percentage"),
         "--checkpoint": ("{t}/none.pt", "not found"),
         "--predictor": ("{t}/lat.csv", "predictor"),
         "--dataset": ("bogus:", "dataset"),

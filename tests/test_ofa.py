@@ -210,6 +210,12 @@ def test_specialize_measures_the_pick_on_each_device(trained, tmp_path):
     mcu = parse_target("microcontroller:4:40", space, 10, None, tmp_path)
     pick = specialize(space, predictor, mcu, population=20, generations=10)
     assert pick.meets() and pick.measured["peak_memory_bytes"] <= 4 * 1024
+    floor = pick.predicted_accuracy - 1.0  # the fastest network at (nearly) the most accurate one's accuracy
+    fast = specialize(space, predictor, mcu, population=20, generations=10, min_accuracy=floor)
+    latency = mcu.latency(mcu.latency.codec.encode([pick.arch, fast.arch]))
+    assert fast.meets() and fast.predicted_accuracy >= floor and latency[1] <= latency[0]
+    with pytest.raises(ConfigError, match="lower --min-accuracy to at most"):
+        specialize(space, predictor, mcu, population=20, generations=10, min_accuracy=pick.predicted_accuracy + 50)
     with pytest.raises(ConfigError, match="no sub-network has peak_memory_bytes"):
         specialize(space, predictor, parse_target("microcontroller:0.1", space, 10, None, tmp_path))
     with pytest.raises(ConfigError, match="unknown device"):

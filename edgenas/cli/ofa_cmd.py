@@ -117,7 +117,7 @@ def _predictor(supernet: Any, checkpoint: Path, predictor: Path | None, data: An
 
 def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices: list[str],
                 max_latency_ms: float | None, samples: int, population: int, generations: int, seed: int,
-                workdir: Path, quiet: bool) -> list[dict]:
+                workdir: Path, quiet: bool, min_accuracy: float | None = None) -> list[dict]:
     """One measured pick per device, with its test accuracy after BN recalibration."""
     from edgenas.data import check_dataset
     from edgenas.oneshot.finder import layer_profile_costs
@@ -126,6 +126,8 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
 
     if max_latency_ms is not None and not max_latency_ms > 0:
         raise ConfigError(f"--max-latency-ms must be positive, got {max_latency_ms}")
+    if min_accuracy is not None and not 0 < min_accuracy < 100:
+        raise ConfigError(f"--min-accuracy is a percentage between 0 and 100, got {min_accuracy}")
     check_dataset(dataset)
     check_output(workdir / "lut.json", "--workdir")
     supernet, _ = load_supernet(checkpoint)
@@ -144,7 +146,7 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
         with progress(f"search {target.name}", quiet) as bar:
             task = bar.add_task("t", total=generations)
             pick = specialize(space, fitted, target, population=population, generations=generations, seed=seed,
-                              progress=lambda g, t, best, k=task: bar.update(k, completed=g))
+                              min_accuracy=min_accuracy, progress=lambda g, t, best, k=task: bar.update(k, completed=g))
         pick.accuracy = subnet_accuracy(supernet, pick.arch, data, split="test")
         row = pick.to_dict()
         row["macs"] = float(costs["macs"](costs["macs"].codec.encode([pick.arch]))[0])
@@ -183,6 +185,8 @@ COMMON = {
     "population": typer.Option(100, min=2),
     "generations": typer.Option(500, min=1),
     "workdir": typer.Option(Path("runs"), help="where measured layer tables are cached"),
+    "min_accuracy": typer.Option(None, help="instead of the most accurate network that fits, the fastest one "
+                                 "predicted at least this accurate (%)"),
 }
 
 
@@ -193,10 +197,11 @@ def search(
     checkpoint: Path = COMMON["checkpoint"], predictor: Path = COMMON["predictor"], dataset: str = COMMON["dataset"],
     samples: int = COMMON["samples"], population: int = COMMON["population"], generations: int = COMMON["generations"],
     workdir: Path = COMMON["workdir"], seed: int = typer.Option(0, min=0), json: bool = typer.Option(False, "--json"),
+    min_accuracy: float = COMMON["min_accuracy"],
 ) -> None:
     """The most accurate sub-network for one device under its limits, without training."""
     rows = _specialize(checkpoint, predictor, dataset, [device], max_latency_ms, samples, population, generations,
-                       seed, workdir, json)
+                       seed, workdir, json, min_accuracy)
     if json:
         print_json(rows[0])
         return
@@ -213,15 +218,17 @@ def specialize_cmd(
     checkpoint: Path = COMMON["checkpoint"], predictor: Path = COMMON["predictor"], dataset: str = COMMON["dataset"],
     samples: int = COMMON["samples"], population: int = COMMON["population"], generations: int = COMMON["generations"],
     workdir: Path = COMMON["workdir"], seed: int = typer.Option(0, min=0), json: bool = typer.Option(False, "--json"),
+    min_accuracy: float = COMMON["min_accuracy"],
 ) -> None:
-    """One network per device, each the most accurate that meets that device's limits."""
+    """One network per device, each the most accurate that meets that device's limits (with
+    --min-accuracy: each the fastest there at that predicted accuracy)."""
     specs = [d.strip() for d in devices.split(",") if d.strip()]
     if not specs:
         raise ConfigError("--devices is empty; give comma-separated devices, e.g. torch-cpu,microcontroller:320:1024")
     if plot is not None:
         check_output(plot, "--plot", plot_suffixes())
     rows = _specialize(checkpoint, predictor, dataset, specs, max_latency_ms, samples, population, generations,
-                       seed, workdir, json)
+                       seed, workdir, json, min_accuracy)
     if plot is not None:
         _plot(rows, plot)
     if json:

@@ -290,14 +290,17 @@ class EvolutionFinder:
         b = parents[rng.integers(len(parents), size=n)]
         return self.codec.canonical(np.where(rng.random(a.shape) < 0.5, a, b))
 
-    def run(self, progress: Callable[[int, int, float], None] | None = None) -> FinderResult:
+    def run(self, progress: Callable[[int, int, float], None] | None = None,
+            start: Sequence[np.ndarray] = ()) -> FinderResult:
+        """``start``: rows known to be feasible, to grow the population from when random rows
+        rarely are (a floor on predicted accuracy)."""
         for c in self.constraints:
             c.check()
         rng = np.random.default_rng(self.seed)
         pop = self._fill(lambda m: self.codec.sample(rng, m), self.population)
         if len(pop) < self.population:
             # a tight limit: grow the population from the cheapest network of each constraint
-            seeds = [c.cost.minimum()[1] for c in self.constraints if hasattr(c.cost, "minimum")]
+            seeds = [*start, *(c.cost.minimum()[1] for c in self.constraints if hasattr(c.cost, "minimum"))]
             seeds = np.array([s for s in seeds if self.feasible(s[None])[0]])
             if len(pop) == 0 and len(seeds) == 0:
                 names = ", ".join(f"{c.name} <= {c.limit:g}" for c in self.constraints)

@@ -116,12 +116,15 @@ class PathSupernet(nn.Module):
         ``bins`` steps of ``high / bins`` (rounded up, so the upper bound holds exactly). With no
         path in the window, the costliest path under ``high``."""
         wi, ri = self.space.widths.index(self.width), self.space.resolutions.index(self.resolution)
+        per_pair = np.asarray(cost.blocks[wi, ri]).reshape(len(self.slots), -1)
+        cheapest = float(cost.fixed[wi, ri]) + sum(
+            min(per_pair[s * self.space.max_depth:][:d].min(1).sum() for d in self.space.depths)
+            for s in range(len(self.space.stages)))
+        if cheapest > high:
+            raise ConfigError(f"no path of this supernet (width {self.width}, resolution {self.resolution}) costs "
+                              f"<= {high:.4g}: the cheapest costs {cheapest:.4g}")
         step = high / bins
         room = int(np.floor((high - float(cost.fixed[wi, ri])) / step + 1e-9))
-        if room < 0:
-            raise ConfigError(f"no path of this supernet costs <= {high:.4g}: its fixed layers alone cost "
-                              f"{float(cost.fixed[wi, ri]):.4g}")
-        per_pair = np.asarray(cost.blocks[wi, ri]).reshape(len(self.slots), -1)
         block_units = np.ceil(per_pair / step - 1e-9).astype(np.int64)
         with torch.no_grad():
             block_gain = torch.log_softmax(self.block_alpha, -1).double().numpy()
@@ -287,19 +290,25 @@ def place_on_target(net: PathSupernet, latency: LayerCost, target_ms: float,
     """Export the network for ``target_ms``: the argmax path moved into the table window
     [(1 - tolerance / 2) T, T] (`PathSupernet.derive_within`), then measured; while the
     measurement is off T by more than ``tolerance``, the window is rescaled by table / measured
-    (the layer table's error on this network) and the path derived again, at most ``rounds`` times."""
-    scale, arch, table, measured = 1.0, None, 0.0, None
+    (the layer table's error on this network) and the path derived again, at most ``rounds``
+    times. Returns the network measured closest to T."""
+    scale, tried = 1.0, []
     for attempt in range(rounds + 1):
-        arch = net.derive_within(latency, (1 - tolerance / 2) * target_ms * scale, target_ms * scale)
+        try:
+            arch = net.derive_within(latency, (1 - tolerance / 2) * target_ms * scale, target_ms * scale)
+        except ConfigError:
+            if not tried:
+                raise
+            break  # the device is slower than its table says and no path is fast enough
         table = float(latency(net.codec.encode([arch]))[0])
         if measure is None:
             return Placed(arch, table, None, 0)
         measured = float(measure(arch))
-        if abs(measured - target_ms) <= tolerance * target_ms or attempt == rounds:
+        tried.append(Placed(arch, table, measured, attempt))
+        if abs(measured - target_ms) <= tolerance * target_ms:
             break
         scale = table / measured  # this network's table-to-device ratio
-    assert arch is not None
-    return Placed(arch, table, measured, attempt)
+    return min(tried, key=lambda p: abs(p.measured_ms - target_ms))
 
 
 # -- the search ----------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
         constraints = [Constraint(costs["peak_memory_bytes"], mcu.sram_kb * 1024, "peak_memory_bytes"),
                        Constraint(costs["weight_bytes"], mcu.flash_kb * 1024, "weight_bytes")]
         constraints += [Constraint(latency, m, "latency_ms") for m in limit]
-        return Target(spec, constraints, lambda a: mcu.costs(space, a, num_classes=num_classes))
+        return Target(spec, constraints, lambda a: mcu.costs(space, a, num_classes=num_classes), latency)
     if name == "macs":
         if not args:
             raise ConfigError("device 'macs' needs a limit: macs:MAX_MACS (for example macs:5e6)")
@@ -237,19 +237,35 @@ class Pick:
 
 
 def specialize(space: MBConvSpace, predictor: SubnetAccuracyPredictor, target: Target, *, population: int = 100,
-               generations: int = 500, seed: int = 0, calibrations: int = 3,
+               generations: int = 500, seed: int = 0, calibrations: int = 3, min_accuracy: float | None = None,
                progress: Callable[[int, int, float], None] | None = None) -> Pick:
-    """The most accurate (predicted) sub-network meeting ``target``'s limits, measured."""
+    """The most accurate (predicted) sub-network meeting ``target``'s limits, measured; with
+    ``min_accuracy``, the fastest one on ``target`` (by its latency table) predicted at least that
+    accurate -- the lecture's table of specialised models: at one accuracy, each device's own
+    network is the fastest there."""
     constraints = list(target.constraints)
     limits = {c.name: c.limit for c in constraints}
     for c in constraints:
         c.check()  # an impossible limit: one line, before any search
+    objective, start = predictor.predict_rows, []
+    if min_accuracy is not None:
+        if target.latency is None:
+            raise ConfigError(f"device {target.name!r} has no latency model to minimise; drop --min-accuracy or use "
+                              "torch-cpu, onnxruntime-cpu, lut:PATH, predictor:PATH or microcontroller")
+        best = EvolutionFinder(space, predictor.predict_rows, constraints, population, generations, seed=seed).run()
+        if best.predicted < min_accuracy:
+            raise ConfigError(f"no sub-network that fits {target.name} is predicted {min_accuracy:g}% accurate: the "
+                              f"best is {best.predicted:.2f}%; lower --min-accuracy to at most {best.predicted:.2f}")
+        latency = target.latency
+        objective, start = (lambda rows: -latency(rows)), [ChoiceCodec(space).encode([best.arch])[0]]
     rounds = 0
     result, measured = None, {}
     while True:
-        finder = EvolutionFinder(space, predictor.predict_rows, constraints, population, generations, seed=seed)
+        floor = [] if min_accuracy is None else [Constraint(lambda r: -predictor.predict_rows(r), -min_accuracy,
+                                                            "-accuracy")]
+        finder = EvolutionFinder(space, objective, constraints + floor, population, generations, seed=seed)
         try:
-            result = finder.run(progress)
+            result = finder.run(progress, start)
         except ConfigError:
             if result is None:
                 raise
@@ -262,4 +278,6 @@ def specialize(space: MBConvSpace, predictor: SubnetAccuracyPredictor, target: T
         constraints = [Constraint(c.cost, c.limit / over["latency_ms"], c.name) if c.name == "latency_ms" else c
                        for c in constraints]
     assert result is not None
-    return Pick(target.name, result.arch, result.predicted, result.costs, measured, limits, rounds)
+    costs = {k: v for k, v in result.costs.items() if k != "-accuracy"}
+    accuracy = float(predictor.predict([result.arch])[0])
+    return Pick(target.name, result.arch, accuracy, costs, measured, limits, rounds)
