@@ -8,8 +8,8 @@ random paths at the space's largest width and resolution), searches `SMALL_IMAGE
 Fashion-MNIST with the latency loss, exports with `place_on_target` (the argmax path moved into
 the target's window, measured, corrected by the table's error), and measures the export end to
 end (median of 5 measurements). Beside it the hand-designed baseline of the same latency: the
-MobileNetV2-like uniform network, every block k3 e6, whose stage depths and width give the table
-latency closest to T. On the accuracy devices, both are trained from scratch with the same
+MobileNetV2-like uniform network, every block k3 e6, whose stage depths and width give the
+measured latency closest to T (the six closest by the layer table are measured). On the accuracy devices, both are trained from scratch with the same
 recipe and seeds and tested. Along each search the argmax network of every epoch is measured
 too: E[latency] against it is plotted (``--plot``). Results are kept in ``--workdir`` as they come
 (a rerun continues).
@@ -41,13 +41,17 @@ def median_measure(target, arch: Arch, times: int) -> float:
     return float(np.median([target.measure(arch)["latency_ms"] for _ in range(times)]))
 
 
-def baseline(space: MBConvSpace, latency, target_ms: float) -> Arch:
+def baseline(space: MBConvSpace, target, target_ms: float, candidates: int = 6) -> tuple[Arch, float]:
     """The uniform k3 e6 network (MobileNetV2's block everywhere) whose width and stage depths
-    give the table latency closest to the target, at the supernet's resolution."""
+    give the measured latency closest to the target, at the supernet's resolution: the
+    ``candidates`` closest by the layer table are measured (median of 3 each)."""
     family = [space.uniform(w, max(space.resolutions), depths, 3, 6)
               for w in space.widths for depths in itertools.product(space.depths, repeat=len(space.stages))]
-    table = latency(latency.codec.encode(family))
-    return family[int(np.abs(table - target_ms).argmin())]
+    table = target.latency(target.latency.codec.encode(family))
+    near = [family[i] for i in np.argsort(np.abs(table - target_ms))[:candidates]]
+    measured = [median_measure(target, a, 3) for a in near]
+    best = int(np.argmin(np.abs(np.array(measured) - target_ms)))
+    return near[best], measured[best]
 
 
 def test_accuracy(space: MBConvSpace, arch: Arch, data, epochs: int, seed: int) -> float:
@@ -87,45 +91,49 @@ def main() -> None:
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     config = ProxylessConfig(epochs=args.epochs, warmup_epochs=args.warmup_epochs, loss=args.loss, arch_lr=args.arch_lr)
     profile = layer_profile_costs(space, 10)
-    curves = {}
+    targets, jobs = {}, []  # jobs: (key, device, target latency)
     for device in args.devices.split(","):
-        target = parse_target(device, space, 10, None, work, profile)
+        targets[device] = target = parse_target(device, space, 10, None, work, profile)
         codec = target.latency.codec
         rows = codec.sample(np.random.default_rng(0), 5000)
         rows[:, codec.column["width"]] = len(space.widths) - 1
         rows[:, codec.column["resolution"]] = len(space.resolutions) - 1
         table = target.latency(rows)
-        for q in (int(v) for v in args.quantiles.split(",")):
-            goal = float(np.percentile(table, q))
-            key = f"{device} p{q}"
-            res = results.setdefault(key, {"target_ms": goal})
-            if "arch" not in res:
-                begin = time.perf_counter()
-                _, net, history = proxyless_search(space, data, target.latency, goal, config, work / f"{key}.pt")
-                placed = place_on_target(net, target.latency, goal, lambda a, t=target: median_measure(t, a, 3))
-                res.update(search_seconds=time.perf_counter() - begin, arch=placed.arch.to_json(),
-                           table_ms=placed.table_ms, rounds=placed.rounds, argmax=net.derive().to_json(),
-                           argmax_table_ms=history[-1]["argmax_ms"],
-                           curve=[[row["epoch"], row["expected_ms"], row["argmax_ms"], row["arch"]] for row in history])
-                save()
-            arch = space.parse(res["arch"])
-            if "measured_ms" not in res:
-                res["measured_ms"] = median_measure(target, arch, 5)
-                res["curve_measured"] = [median_measure(target, space.parse(a), 3) for *_, a in res["curve"]]
-                base = baseline(space, target.latency, goal)
-                res.update(baseline=base.to_json(), baseline_table_ms=float(target.latency(codec.encode([base]))[0]),
-                           baseline_measured_ms=median_measure(target, base, 5))
-                save()
-            curves[key] = res
-            if device in args.accuracy_devices.split(","):
-                for seed in range(args.seeds):
-                    for name in ("searched", "baseline"):
-                        which = arch if name == "searched" else space.parse(res["baseline"])
-                        accs = res.setdefault(f"{name}_accuracy", {})
-                        if str(seed) not in accs:
-                            accs[str(seed)] = test_accuracy(space, which, data, args.train_epochs, seed)
-                            save()
-            report(key, res, space)
+        jobs += [(f"{device} p{q}", device, float(np.percentile(table, q))) for q in map(int, args.quantiles.split(","))]
+    nets = {}
+    for key, device, goal in jobs:  # 1. the searches (no measurement runs meanwhile)
+        res = results.setdefault(key, {"target_ms": goal})
+        begin = time.perf_counter()
+        _, nets[key], history = proxyless_search(space, data, targets[device].latency, goal, config, work / f"{key}.pt")
+        res.setdefault("search_seconds", time.perf_counter() - begin)
+        res.update(argmax=nets[key].derive().to_json(), argmax_table_ms=history[-1]["argmax_ms"],
+                   curve=[[row["epoch"], row["expected_ms"], row["argmax_ms"], row["arch"]] for row in history])
+        save()
+    print("measuring latencies: keep this machine otherwise idle", flush=True)
+    for key, device, goal in jobs:  # 2. every latency measurement, together
+        res, target = results[key], targets[device]
+        if "measured_ms" not in res:
+            placed = place_on_target(nets[key], target.latency, goal, lambda a, t=target: median_measure(t, a, 3))
+            base, _ = baseline(space, target, goal)
+            res.update(arch=placed.arch.to_json(), table_ms=placed.table_ms, rounds=placed.rounds,
+                       measured_ms=median_measure(target, placed.arch, 5),
+                       curve_measured=[median_measure(target, space.parse(a), 3) for *_, a in res["curve"]],
+                       baseline=base.to_json(), baseline_measured_ms=median_measure(target, base, 5),
+                       baseline_table_ms=float(target.latency(target.latency.codec.encode([base]))[0]))
+            save()
+    print("training the exports and the baselines", flush=True)
+    for key, device, _ in jobs:  # 3. accuracy after the same training
+        res = results[key]
+        if device in args.accuracy_devices.split(","):
+            for seed in range(args.seeds):
+                for name in ("searched", "baseline"):
+                    which = res["arch"] if name == "searched" else res["baseline"]
+                    accs = res.setdefault(f"{name}_accuracy", {})
+                    if f"{which} {seed}" not in accs:
+                        accs[f"{which} {seed}"] = test_accuracy(space, space.parse(which), data, args.train_epochs, seed)
+                        save()
+        report(key, res, space)
+    curves = {key: results[key] for key, *_ in jobs}
     if args.plot and curves:
         plot(curves, args.plot)
 
@@ -137,7 +145,8 @@ def report(key: str, res: dict, space: MBConvSpace) -> None:
             f"argmax table {res['argmax_table_ms']:.3f}  | baseline table {res['baseline_table_ms']:.3f} measured "
             f"{res['baseline_measured_ms']:.3f} (ratio {res['baseline_measured_ms'] / goal:.3f})")
     for name in ("searched", "baseline"):
-        accs = list(res.get(f"{name}_accuracy", {}).values())
+        which = res["arch"] if name == "searched" else res["baseline"]
+        accs = [v for k, v in res.get(f"{name}_accuracy", {}).items() if k.rsplit(" ", 1)[0] == which]
         if accs:
             line += f"\n    {name:8s} test accuracy {np.mean(accs):.2f}% ({', '.join(f'{a:.2f}' for a in accs)})"
     print(line + f"\n    searched {describe(space.parse(res['arch']))}\n    baseline {describe(space.parse(res['baseline']))}",

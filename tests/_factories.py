@@ -131,12 +131,12 @@ TINY_CLI = {"depths": [1, 2], "kernels": [3, 5], "expands": [2, 3], "widths": [1
             "stages": [[16, 2], [24, 1]], "head_channels": 32}
 
 
-def tiny_digits(n: int = 256):
+def tiny_digits(n: int = 256, resolution: int = 12):
     from dataclasses import replace
 
     from edgenas.data import load_dataset
 
-    data = load_dataset("digits", resolution=12)
+    data = load_dataset("digits", resolution=resolution)
     return replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
 
 

@@ -209,6 +209,11 @@ BAD = {
     ("oneshot search", "--checkpoint"): ("/proc/x/p.pt", "cannot write"),
     ("oneshot search", "--workdir"): ("/proc/x", "cannot write"),
     ("oneshot search", "--seed"): ("-1", "seed"),
+    ("oneshot search", "--benchmark"): ("nb201-cifar10", "cell methods"),
+    ("oneshot search", "--plot"): ("{t}/a.png", "cell methods"),
+    ("oneshot search", "--channels"): ("0", "channels"),
+    ("oneshot search", "--cells"): ("0", "cells"),
+    ("oneshot search", "--resolution"): ("4", "resolution"),
 }
 
 

@@ -72,6 +72,12 @@ SMALL = {
         f"oneshot search --method proxyless --space mbconv --device torch-cpu --target-ms 2 --dataset digits "
         f"--space-config '{json.dumps(TINY_CLI)}' --epochs 2 --warmup-epochs 1 --train-size 128 --batch-size 32 "
         "--checkpoint {t}/px.pt --workdir {t}",
+    "ofa specialize --devices torch-cpu,onnxruntime-cpu --min-accuracy 80":
+        "ofa specialize --checkpoint {t}/ofa.pt --dataset digits --samples 6 --generations 3 --population 6 "
+        "--devices torch-cpu,onnxruntime-cpu --min-accuracy 1 --workdir {t}",
+    "oneshot search --method gdas --space nb201 --dataset fashion-mnist --benchmark nb201-cifar10 --plot alpha.png":
+        "oneshot search --method gdas --space nb201 --dataset digits --benchmark nb201-cifar10 --plot {t}/alpha.png "
+        "--epochs 2 --channels 2 --resolution 8 --batch-size 32 --train-size 64 --checkpoint {t}/g.pt",
     "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
         f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }

@@ -15,6 +15,7 @@ from edgenas.cli._common import (
     interrupt_hint,
     load_space_data,
     parse_json_object,
+    plot_suffixes,
     print_json,
     progress,
 )
@@ -26,46 +27,69 @@ __all__ = ["oneshot_app"]
 oneshot_app = typer.Typer(help="One-shot search: one over-parameterised network, trained once.", no_args_is_help=True)
 app.add_typer(oneshot_app, name="oneshot")
 
-METHODS = ("proxyless",)
+METHODS = ("proxyless", "darts", "darts2", "gdas", "rsps")
 
 
 @oneshot_app.command("search")
 def search(
-    method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search)"),
-    space: str = typer.Option("mbconv", help="the space (proxyless: mbconv)"),
-    device: str = typer.Option("torch-cpu", help="torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH or "
-                               "predictor:PATH (a fitted latency predictor)"),
-    target_ms: float = typer.Option(..., help="latency target on the device"),
+    method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, darts2 "
+                               "(second order), gdas or rsps (random search with weight sharing) on a cell space"),
+    space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201)"),
     dataset: str = typer.Option("fashion-mnist", help=DATASET_HELP),
-    space_config: str = typer.Option(None, help="mbconv options as JSON (default: edgenas.oneshot SMALL_IMAGES; the "
-                                     "search runs at its largest width and resolution)"),
-    epochs: int = typer.Option(8, min=1),
-    warmup_epochs: int = typer.Option(2, min=0),
+    epochs: int = typer.Option(None, min=1, help="search epochs (default: proxyless 8, the cell methods 10)"),
     batch_size: int = typer.Option(64, min=1),
-    loss: str = typer.Option("mul-log", help="mul-log, add-linear or hard"),
-    estimator: str = typer.Option("two-path", help="two-path (binarised gates) or reinforce"),
     train_size: int = typer.Option(0, min=0, help="use the first N training images (0: all)"),
-    checkpoint: Path = typer.Option(Path("runs/proxyless.pt"), help="written every epoch; an existing one is resumed"),
-    workdir: Path = typer.Option(Path("runs"), help="where measured layer tables are cached"),
+    checkpoint: Path = typer.Option(None, help="written every epoch; an existing one is resumed (default: "
+                                    "runs/METHOD.pt)"),
     seed: int = typer.Option(0, min=0),
     json: bool = typer.Option(False, "--json"),
+    device: str = typer.Option("torch-cpu", help="proxyless: torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH "
+                               "or predictor:PATH (a fitted latency predictor)"),
+    target_ms: float = typer.Option(None, help="proxyless: the latency target on the device"),
+    space_config: str = typer.Option(None, help="proxyless: mbconv options as JSON (default: edgenas.oneshot "
+                                     "SMALL_IMAGES; the search runs at its largest width and resolution)"),
+    warmup_epochs: int = typer.Option(2, min=0, help="proxyless: epochs of weights only"),
+    loss: str = typer.Option("mul-log", help="proxyless: mul-log, add-linear or hard"),
+    estimator: str = typer.Option("two-path", help="proxyless: two-path (binarised gates) or reinforce"),
+    workdir: Path = typer.Option(Path("runs"), help="proxyless: where measured layer tables are cached"),
+    benchmark: str = typer.Option(None, help="cell methods: a table (shipped name or CSV) to look the derived cell up "
+                                  "in, e.g. nb201-cifar10"),
+    channels: int = typer.Option(8, min=1, help="cell methods: channels of the first stage"),
+    cells: int = typer.Option(1, min=1, help="cell methods: cells per stage"),
+    resolution: int = typer.Option(16, min=8, help="cell methods: input resolution of the search"),
+    plot: Path = typer.Option(None, help="cell methods: operation weights per edge over the epochs (PNG/PDF/SVG)"),
 ) -> None:
-    """Search for the most accurate network that meets a latency target (ProxylessNAS)."""
+    """One-shot search: ProxylessNAS for a latency target, or differentiable search on a cell space."""
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
+    checkpoint = checkpoint or Path(f"runs/{method}.pt")
+    if method == "proxyless":
+        for name, value in (("--benchmark", benchmark), ("--plot", plot)):
+            if value is not None:
+                raise ConfigError(f"{name} applies to the cell methods ({', '.join(METHODS[1:])}), not proxyless")
+        _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json, device,
+                   target_ms, space_config, warmup_epochs, loss, estimator, workdir)
+    else:
+        _cell(method, space or "nb201", dataset, epochs or 10, batch_size, train_size, checkpoint, seed, json,
+              benchmark, channels, cells, resolution, plot)
+
+
+def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path, seed: int,
+               json: bool, device: str, target_ms: float | None, space_config: str | None, warmup_epochs: int,
+               loss: str, estimator: str, workdir: Path) -> None:
     from edgenas.oneshot.elastic import describe
     from edgenas.oneshot.progressive import SMALL_IMAGES
     from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
     from edgenas.oneshot.specialize import parse_target
     from edgenas.spaces import create_space
 
-    if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     if space != "mbconv":
         raise ConfigError(f"--method proxyless searches the mbconv space, not {space!r}")
     config = ProxylessConfig(epochs=epochs, warmup_epochs=warmup_epochs, batch_size=batch_size, loss=loss,
                              estimator=estimator, seed=seed)
     sp = create_space("mbconv", **parse_json_object(space_config or jsonlib.dumps(SMALL_IMAGES), "--space-config"))
-    if not target_ms > 0:
-        raise ConfigError(f"--target-ms must be positive, got {target_ms}")
+    if target_ms is None or not target_ms > 0:
+        raise ConfigError(f"--method proxyless needs a positive --target-ms (the latency target), got {target_ms}")
     check_output(checkpoint, "--checkpoint")
     check_output(workdir / "lut.json", "--workdir")
     data = load_space_data(dataset, sp, seed, train_size)
@@ -106,3 +130,83 @@ def search(
     console.print(f"{describe(placed.arch)}\nlatency: {placed.table_ms:.3f} ms by the layer table{on_device} (target "
                   f"{target_ms:g} ms; the argmax path, {describe(argmax)}, is {out['argmax_table_ms']:.3f} ms by the "
                   f"table)\n{jsonlib.dumps(dict(placed.arch))}")
+
+
+def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path,
+          seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int,
+          plot: Path | None) -> None:
+    from dataclasses import replace
+
+    from edgenas.data import check_dataset, load_dataset
+    from edgenas.oneshot.darts import DartsConfig, cell_search
+    from edgenas.spaces import create_space
+
+    sp = create_space(space)
+    config = DartsConfig(method=method, epochs=epochs, batch_size=batch_size, channels=channels, cells=cells,
+                         seed=seed)
+    check_output(checkpoint, "--checkpoint")
+    if plot is not None:
+        check_output(plot, "--plot", plot_suffixes())
+    table = None
+    if benchmark is not None:
+        from edgenas.estimate import TabularBenchmark
+
+        table = TabularBenchmark(benchmark, sp)
+    check_dataset(dataset)
+    data = load_dataset(dataset, resolution=resolution, seed=seed)
+    if train_size:
+        if train_size > len(data.x_train):
+            raise ConfigError(f"--train-size {train_size} is more than the {len(data.x_train)} training images of "
+                              f"{dataset}")
+        data = replace(data, x_train=data.x_train[:train_size], y_train=data.y_train[:train_size])
+    interrupt_hint.append(f"interrupted; the same command resumes from {checkpoint}")
+    show_cell = getattr(sp, "format", None) or (lambda a: a.to_json())
+    with progress(method, json, "loss") as bar:
+        task = bar.add_task("t", total=None, loss="")
+
+        def show(row: dict) -> None:
+            if row.get("end_of_epoch"):
+                if not json:
+                    console.print(f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  architecture loss "
+                                  f"{row['arch_loss']:.4f}  {show_cell(sp.parse(row['arch']))}")
+            else:
+                bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
+
+        arch, _, history = cell_search(sp, data, config, checkpoint, show)
+    out: dict = {"arch": show_cell(arch), "method": method, "checkpoint": str(checkpoint), "history": history}
+    if table is not None:
+        out["benchmark"] = table.evaluate(arch)
+    if plot is not None:
+        _plot_alpha(history, sp, plot)
+    if json:
+        print_json(out)
+        return
+    console.print(out["arch"])
+    if table is not None:
+        console.print(", ".join(f"{k} {v:.4g}" for k, v in out["benchmark"].items()) + f" ({benchmark})")
+    if plot is not None:
+        console.print(f"plot written to {plot}")
+
+
+def _plot_alpha(history: list[dict], space, path: Path) -> None:
+    """softmax(alpha) of every edge over the epochs, one panel per edge."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    alpha = np.array([row["alpha"] for row in history])  # (epochs, edges, ops)
+    keys = list(space.choices)
+    ops = list(space.choices[keys[0]])
+    fig, axes = plt.subplots(1, len(keys), figsize=(2.4 * len(keys), 2.6), sharey=True, squeeze=False)
+    epochs = [row["epoch"] for row in history]
+    for e, ax in enumerate(axes[0]):
+        for o, op in enumerate(ops):
+            ax.plot(epochs, alpha[:, e, o], marker="o", ms=3, label=op)
+        ax.set_title(keys[e], fontsize=8)
+        ax.set_xlabel("epoch")
+    axes[0][0].set_ylabel("softmax(alpha)")
+    axes[0][-1].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

@@ -1,0 +1,291 @@
+"""Differentiable search on cell spaces: DARTS (first and second order), GDAS, and random
+search with weight sharing (RSPS), over one mixed-op supernet.
+
+`CellSupernet(space)` is the space's own network description (`space.layers`) with every cell
+layer replaced by a `MixedCell`: every edge holds every operation of the space, each built by
+the op registry exactly as the space builds it, and one architecture matrix ``alpha`` (edges x
+ops) is shared by all cells (DARTS on NAS-Bench-201). BatchNorm uses batch statistics only
+(NAS-Bench-201's search setting): running averages over a changing mixture of paths describe no
+network.
+
+How a cell combines its edges' operations is the method:
+
+* ``darts`` / ``darts2`` -- the continuous relaxation: softmax(alpha)-weighted sum of every
+  operation (every path's activations are kept for the backward pass). Architecture steps on
+  the validation half, first order (w fixed) or second order (the unrolled weights w' = w - xi
+  grad L_train(w) and the finite-difference Hessian-vector product of the DARTS paper).
+* ``gdas`` -- one operation per edge drawn by the Gumbel-max trick, the hard one-hot with the
+  softmax's gradient (straight through), temperature annealed from ``tau_max`` to ``tau_min``.
+  Only the sampled operation runs, and a cell full of parameter-free ops gains nothing from the
+  relaxation's averaging, which is what collapses DARTS to skip connections on NAS-Bench-201
+  (54.30% CIFAR-10 against GDAS's 93.61% in the benchmark's paper): the chosen robust method.
+* ``rsps`` -- uniformly sampled single paths train the shared weights; at the end
+  ``rsps_samples`` random cells are scored with those weights on the same validation images and
+  the best is returned (Li & Talwalkar's baseline).
+
+`derive` is the argmax operation of every edge as an `Arch` of the space, so a derived cell is
+looked up in a benchmark table, trained, profiled and measured like any other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call
+
+from edgenas.atomic import atomic_write
+from edgenas.data import Dataset
+from edgenas.errors import ConfigError, DataError
+from edgenas.spaces import Arch, SearchSpace
+from edgenas.spaces._layers import get_op
+
+__all__ = ["CellSupernet", "MixedCell", "DartsConfig", "cell_search", "CELL_METHODS"]
+
+CELL_METHODS = ("darts", "darts2", "gdas", "rsps")
+FORMAT = "edgenas-cell-search"
+
+
+class MixedCell(nn.Module):
+    """node_i = sum over edges j->i of sum_o w[e, o] * op_o(node_j); the output is the last node.
+    With ``chosen`` (one op index per edge), only that op runs, scaled by its weight."""
+
+    def __init__(self, ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], channels: int) -> None:
+        super().__init__()
+        self.edge_list = edges
+        self.nodes = max(dst for dst, _ in edges)
+        self.edges = nn.ModuleList(nn.ModuleList(get_op(op).build(channels=channels) for op in ops) for _ in edges)
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, chosen: list[int] | None = None) -> torch.Tensor:
+        nodes = [x]
+        for node in range(1, self.nodes + 1):
+            total: torch.Tensor | float = 0.0
+            for e, (dst, src) in enumerate(self.edge_list):
+                if dst != node:
+                    continue
+                if chosen is None:
+                    for w, op in zip(weights[e], self.edges[e]):
+                        total = total + w * op(nodes[src])
+                else:
+                    total = total + weights[e, chosen[e]] * self.edges[e][chosen[e]](nodes[src])
+            nodes.append(total)  # type: ignore[arg-type]
+        return nodes[-1]
+
+
+class CellSupernet(nn.Module):
+    """The space's network with every cell mixed and one ``alpha`` for all cells."""
+
+    def __init__(self, space: SearchSpace, num_classes: int = 10, **build: Any) -> None:
+        super().__init__()
+        edges = getattr(space, "cell_edges", None)
+        if not edges:
+            raise ConfigError(f"space {space.name!r} declares no cell edges; differentiable cell search needs a cell "
+                              "space such as nb201")
+        self.space, self.keys = space, list(space.choices)
+        self.ops = tuple(space.choices[self.keys[0]])
+        if len(self.keys) != len(edges) or any(tuple(space.choices[k]) != self.ops for k in self.keys):
+            raise ConfigError(f"space {space.name!r}: every edge must offer the same operations")
+        first = space.validate({k: self.ops[0] for k in self.keys})
+        layers = space.layers(first, num_classes, **build)
+        self.is_cell = ["ops" in layer.kwargs for layer in layers]
+        self.layers = nn.ModuleList(MixedCell(self.ops, tuple(edges), int(layer.kwargs["channels"])) if cell
+                                    else layer.build() for layer, cell in zip(layers, self.is_cell))
+        for module in self.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.track_running_stats, module.running_mean, module.running_var = False, None, None
+                module.num_batches_tracked = None
+        self.alpha = nn.Parameter(1e-3 * torch.randn(len(edges), len(self.ops)))
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        return [p for name, p in self.named_parameters() if name != "alpha"]
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor | None = None,
+                chosen: list[int] | None = None) -> torch.Tensor:
+        """Cells mixed by ``weights`` (default softmax(alpha)), or one op per edge (``chosen``)."""
+        weights = torch.softmax(self.alpha, -1) if weights is None else weights
+        for layer, cell in zip(self.layers, self.is_cell):
+            x = layer(x, weights, chosen) if cell else layer(x)
+        return x
+
+    def gumbel(self, x: torch.Tensor, tau: float, generator: torch.Generator) -> torch.Tensor:
+        """GDAS: one op per edge by Gumbel-max, the hard one-hot carrying the softmax's gradient."""
+        u = torch.rand(self.alpha.shape, generator=generator).clamp_(1e-9, 1 - 1e-9)
+        soft = torch.softmax((torch.log_softmax(self.alpha, -1) - torch.log(-torch.log(u))) / tau, -1)
+        index = soft.argmax(-1)
+        hard = F.one_hot(index, len(self.ops)).to(soft.dtype) - soft.detach() + soft
+        return self(x, hard, index.tolist())
+
+    def path(self, x: torch.Tensor, arch: Arch) -> torch.Tensor:
+        """One cell of the space, with the shared weights."""
+        arch = self.space.validate(arch)
+        chosen = [self.ops.index(arch[k]) for k in self.keys]
+        return self(x, torch.ones(len(self.keys), len(self.ops)), chosen)
+
+    def derive(self) -> Arch:
+        return self.arch_of(self.alpha.argmax(-1).tolist())
+
+    def arch_of(self, chosen: list[int]) -> Arch:
+        return self.space.validate({k: self.ops[i] for k, i in zip(self.keys, chosen)})
+
+
+@dataclass
+class DartsConfig:
+    """The published settings (DARTS on NAS-Bench-201): SGD 0.025 cosine to 0.001, momentum 0.9,
+    weight decay 3e-4, gradient clip 5; architecture Adam 3e-4, betas (0.5, 0.999), weight decay
+    1e-3; GDAS temperature 10 -> 0.1. Epochs and batch scaled to a CPU."""
+
+    method: str = "gdas"
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.025
+    lr_min: float = 0.001
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    arch_lr: float = 3e-4
+    arch_weight_decay: float = 1e-3
+    tau_max: float = 10.0
+    tau_min: float = 0.1
+    rsps_samples: int = 100
+    channels: int = 16
+    cells: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in CELL_METHODS:
+            raise ConfigError(f"unknown method {self.method!r}; choose {', '.join(CELL_METHODS)}")
+        if self.epochs < 1 or self.batch_size < 1 or self.channels < 1 or self.cells < 1:
+            raise ConfigError("epochs, batch_size, channels and cells must be positive")
+        if self.rsps_samples < 1:
+            raise ConfigError(f"rsps_samples must be positive, got {self.rsps_samples}")
+
+
+def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = None,
+                checkpoint: str | Path | None = None,
+                progress: Callable[[dict[str, Any]], None] | None = None) -> tuple[Arch, CellSupernet, list[dict]]:
+    """Search ``space`` on ``data`` (weights on one half of the training set, architecture on the
+    other); returns the derived cell, the supernet and the per-epoch history (losses, derived
+    cell, softmax(alpha)). Resumes from ``checkpoint`` (written atomically after every epoch)."""
+    config = config or DartsConfig()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        net = CellSupernet(space, data.num_classes, channels=config.channels, cells=config.cells)
+    half = len(data.x_train) // 2
+    if half < config.batch_size:
+        raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
+                          f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=config.momentum,
+                              weight_decay=config.weight_decay)
+    arch_opt = torch.optim.Adam([net.alpha], lr=config.arch_lr, betas=(0.5, 0.999),
+                                weight_decay=config.arch_weight_decay)
+    identity = {"space": space.name, "num_classes": data.num_classes, "train": len(data.x_train),
+                "config": asdict(config)}
+    history: list[dict] = []
+    start = 0
+    checkpoint = Path(checkpoint) if checkpoint else None
+    if checkpoint is not None and checkpoint.exists():
+        try:
+            state = torch.load(checkpoint, weights_only=True)
+            assert state.get("format") == FORMAT
+        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
+            raise DataError(f"{checkpoint} is not a readable cell-search checkpoint; delete it to start over") from None
+        if state["identity"] != identity:
+            raise ConfigError(f"{checkpoint} belongs to a search with other settings; give another checkpoint")
+        net.load_state_dict(state["model"])
+        weights.load_state_dict(state["weights"])
+        arch_opt.load_state_dict(state["arch"])
+        start, history = state["epoch"], state["history"]
+    steps = half // config.batch_size
+    total = config.epochs * steps
+    for epoch in range(start, config.epochs):
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([config.seed, epoch]).generate_state(1)[0]))
+        order, val_order = torch.randperm(half, generator=gen), half + torch.randperm(len(data.x_train) - half,
+                                                                                        generator=gen)
+        tau = config.tau_max - (config.tau_max - config.tau_min) * epoch / max(1, config.epochs - 1)
+        net.train()
+        running = {"loss": 0.0, "arch_loss": 0.0}
+        for step in range(steps):
+            lr = config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + math.cos(math.pi * (epoch * steps + step) / total))
+            for group in weights.param_groups:
+                group["lr"] = lr
+            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
+            vidx = val_order[(step * config.batch_size) % len(val_order):][: config.batch_size]
+            x, y, xv, yv = data.x_train[idx], data.y_train[idx], data.x_train[vidx], data.y_train[vidx]
+            if config.method != "rsps":
+                arch_opt.zero_grad()
+                if config.method == "darts2":
+                    arch_loss = _unrolled_step(net, x, y, xv, yv, lr, config.weight_decay)
+                else:
+                    out = net.gumbel(xv, tau, gen) if config.method == "gdas" else net(xv)
+                    loss = F.cross_entropy(out, yv)
+                    loss.backward(inputs=[net.alpha])
+                    arch_loss = float(loss.detach())
+                arch_opt.step()
+                running["arch_loss"] += arch_loss / steps
+            weights.zero_grad()
+            if config.method == "rsps":
+                out = net.path(x, net.arch_of(torch.randint(len(net.ops), (len(net.keys),), generator=gen).tolist()))
+            else:
+                out = net.gumbel(x, tau, gen) if config.method == "gdas" else net(x)
+            loss = F.cross_entropy(out, y)
+            loss.backward(inputs=net.weight_parameters())
+            nn.utils.clip_grad_norm_(net.weight_parameters(), config.grad_clip)
+            weights.step()
+            running["loss"] += float(loss.detach()) / steps
+            if progress:
+                progress({"epoch": epoch + 1, "epochs": config.epochs, "step": step + 1, "steps": steps,
+                          "loss": running["loss"] * steps / (step + 1)})
+        derived = net.derive() if config.method != "rsps" else _best_random(net, data, half, config)
+        row = {"epoch": epoch + 1, **running, "arch": derived.to_json(),
+               "alpha": torch.softmax(net.alpha.detach(), -1).tolist(), "tau": tau}
+        history.append(row)
+        if checkpoint is not None:
+            snapshot = {"format": FORMAT, "identity": identity, "epoch": epoch + 1, "model": net.state_dict(),
+                        "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
+            atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
+        if progress:
+            progress(row | {"end_of_epoch": True})
+    return space.parse(history[-1]["arch"]), net, history
+
+
+def _unrolled_step(net: CellSupernet, x: torch.Tensor, y: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor,
+                   xi: float, weight_decay: float, radius: float = 0.01) -> float:
+    """DARTS second order: grad_alpha L_val(w - xi grad_w L_train(w, alpha), alpha), with the
+    Hessian-vector product by central finite differences (epsilon = radius / |grad_w' L_val|,
+    the paper's 0.01)."""
+    names = [n for n, _ in net.named_parameters() if n != "alpha"]
+    params = [p for n, p in net.named_parameters() if n != "alpha"]
+    grads = torch.autograd.grad(F.cross_entropy(net(x), y), params)
+    unrolled = {n: (p - xi * (g + weight_decay * p)).detach().requires_grad_() for n, p, g in zip(names, params, grads)}
+    val_loss = F.cross_entropy(functional_call(net, unrolled | {"alpha": net.alpha}, (xv,)), yv)
+    direct, *v = torch.autograd.grad(val_loss, [net.alpha, *unrolled.values()])
+    eps = radius / torch.sqrt(sum((g * g).sum() for g in v)).clamp_min(1e-12)
+    hessian = []
+    for sign in (1.0, -1.0):
+        moved = {n: (p + sign * eps * g).detach() for n, p, g in zip(names, params, v)}
+        loss = F.cross_entropy(functional_call(net, moved | {"alpha": net.alpha}, (x,)), y)
+        hessian.append(torch.autograd.grad(loss, net.alpha)[0])
+    net.alpha.grad = direct - xi * (hessian[0] - hessian[1]) / (2 * eps)
+    return float(val_loss.detach())
+
+
+def _best_random(net: CellSupernet, data: Dataset, half: int, config: DartsConfig) -> Arch:
+    """RSPS: the best of ``rsps_samples`` random cells on the same validation images, shared weights."""
+    rng = np.random.default_rng(config.seed)
+    x, y = data.x_train[half:][:256], data.y_train[half:][:256]
+    best, best_acc = None, -1.0
+    with torch.no_grad():
+        for _ in range(config.rsps_samples):
+            arch = net.arch_of(rng.integers(len(net.ops), size=len(net.keys)).tolist())
+            acc = float((net.path(x, arch).argmax(1) == y).float().mean())
+            if acc > best_acc:
+                best, best_acc = arch, acc
+    assert best is not None
+    return best

@@ -1,0 +1,126 @@
+"""Differentiable cell search: the mixed cell is the space's cell, DARTS's second-order gradient,
+GDAS runs one op per edge, resume after a crash, bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from edgenas.errors import ConfigError
+from edgenas.oneshot.darts import CellSupernet, DartsConfig, _unrolled_step, cell_search
+from edgenas.spaces import MBConvSpace, NB201Space
+
+SPACE = NB201Space()
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """A mixed cell is hundreds of tiny ops: one thread runs them faster than two fighting over two cores."""
+    from edgenas.threads import torch_threads
+
+    with torch_threads(1):
+        yield
+CELL = "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|nor_conv_3x3~2|"
+
+
+def _net(channels: int = 4) -> CellSupernet:
+    torch.manual_seed(0)
+    return CellSupernet(SPACE, 10, channels=channels, cells=1)
+
+
+def test_a_path_of_the_mixed_supernet_computes_what_the_built_network_computes():
+    net, arch = _net(), SPACE.parse(CELL)
+    built = SPACE.build(arch, num_classes=10, channels=4, cells=1)
+    chosen = [net.ops.index(arch[k]) for k in net.keys]
+    for src, dst, cell in zip(net.layers, built.layer_modules(), net.is_cell):
+        if cell:
+            for e, edge in enumerate(dst.edges):
+                edge.load_state_dict(src.edges[e][chosen[e]].state_dict(), strict=False)
+        else:
+            dst.load_state_dict(src.state_dict(), strict=False)
+    x = torch.randn(4, 3, 8, 8)
+    built.train()  # the supernet normalises with batch statistics, as the benchmark's search does
+    torch.testing.assert_close(net.path(x, arch), built(x))
+
+
+def test_darts_relaxation_and_gdas_gradients():
+    net, x, y = _net(), torch.randn(4, 3, 8, 8), torch.randint(0, 10, (4,))
+    F.cross_entropy(net(x), y).backward()
+    assert (net.alpha.grad != 0).all()  # every op of every edge is in the mixture
+    net.zero_grad()
+    F.cross_entropy(net.gumbel(x, 1.0, torch.Generator().manual_seed(0)), y).backward()
+    assert (net.alpha.grad != 0).sum(1).min() > 1  # the straight-through softmax reaches every op's alpha
+    for cell in (layer for layer, c in zip(net.layers, net.is_cell) if c):
+        ran = [sum(p.grad is not None and bool(p.grad.abs().sum()) for op in edge for p in op.parameters()) > 0
+               for edge in cell.edges]
+        assert sum(ran) <= len(cell.edges)  # at most the sampled op's weights per edge
+
+
+def test_second_order_gradient_matches_autograd_through_the_unrolled_step():
+    net = _net(channels=2).double()
+    x, y = torch.randn(4, 3, 8, 8, dtype=torch.float64), torch.randint(0, 10, (4,))
+    xv, yv = torch.randn(4, 3, 8, 8, dtype=torch.float64), torch.randint(0, 10, (4,))
+    xi, wd = 0.05, 3e-4
+    _unrolled_step(net, x, y, xv, yv, xi, wd, radius=1e-5)  # a small step: float64 and exact up to O(eps^2)
+    approx = net.alpha.grad.clone()
+    names = [n for n, _ in net.named_parameters() if n != "alpha"]
+    params = [p for n, p in net.named_parameters() if n != "alpha"]
+    grads = torch.autograd.grad(F.cross_entropy(net(x), y), params, create_graph=True)
+    unrolled = {n: p - xi * (g + wd * p) for n, p, g in zip(names, params, grads)}
+    exact = torch.autograd.grad(F.cross_entropy(torch.func.functional_call(net, unrolled | {"alpha": net.alpha},
+                                                                           (xv,)), yv), net.alpha)[0]
+    first = torch.autograd.grad(F.cross_entropy(net(xv), yv), net.alpha)[0]
+    assert torch.allclose(approx, exact, rtol=1e-5, atol=1e-7)
+    assert not torch.allclose(first, exact, rtol=1e-2, atol=1e-4)  # the second-order term matters here
+
+
+def test_search_resumes_after_a_crash_to_the_same_result(tmp_path):
+    from _factories import tiny_digits
+
+    data = tiny_digits(64, resolution=8)  # one weight and one architecture step per epoch
+    config = DartsConfig(method="darts", epochs=2, batch_size=32, channels=2, cells=1)
+    straight, _, full = cell_search(SPACE, data, config)
+
+    class Crash(Exception):
+        pass
+
+    def crash(row):
+        if row.get("end_of_epoch") and row["epoch"] == 1:
+            raise Crash
+
+    with pytest.raises(Crash):
+        cell_search(SPACE, data, config, tmp_path / "c.pt", crash)
+    resumed, _, history = cell_search(SPACE, data, config, tmp_path / "c.pt")
+    assert resumed == straight and [h["alpha"] for h in history] == [h["alpha"] for h in full]
+    with pytest.raises(ConfigError, match="other settings"):
+        cell_search(SPACE, data, DartsConfig(method="gdas", epochs=2, batch_size=32, channels=2, cells=1),
+                    tmp_path / "c.pt")
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(Exception, match="not a readable cell-search checkpoint"):
+        cell_search(SPACE, data, config, tmp_path / "bad.pt")
+
+
+def test_bad_input_is_one_clear_line():
+    from _factories import tiny_digits
+
+    with pytest.raises(ConfigError, match="declares no cell edges"):
+        CellSupernet(MBConvSpace())
+    with pytest.raises(ConfigError, match="unknown method"):
+        DartsConfig(method="darts9")
+    with pytest.raises(ConfigError, match="too few"):
+        cell_search(SPACE, tiny_digits(40, resolution=8), DartsConfig(batch_size=32, channels=2, cells=1))
+
+
+def test_cli_errors_of_the_cell_methods_are_one_line(cli, tmp_path):
+    base = ["oneshot", "search", "--dataset", "digits", "--epochs", "1", "--channels", "2", "--resolution", "8",
+            "--train-size", "64", "--batch-size", "32", "--checkpoint", str(tmp_path / "c.pt")]
+    for extra, words in ((["--method", "darts", "--space", "mbconv"], "declares no cell edges"),
+                         (["--method", "gdas", "--benchmark", str(tmp_path / "none.csv")], "not found"),
+                         (["--method", "rsps", "--plot", str(tmp_path / "a.xyz")], "must end in one of"),
+                         (["--method", "gdas", "--batch-size", "64"], "too few")):
+        code, out, err = cli(*base, *extra)
+        assert code != 0 and words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    (tmp_path / "c.pt").write_text("junk")
+    code, _, err = cli(*base, "--method", "gdas")
+    assert code != 0 and "not a readable cell-search checkpoint" in err
