@@ -214,6 +214,7 @@ BAD = {
     ("oneshot search", "--channels"): ("0", "channels"),
     ("oneshot search", "--cells"): ("0", "cells"),
     ("oneshot search", "--resolution"): ("4", "resolution"),
+    ("oneshot search", "--train-device"): ("tpu", "cpu or cuda"),
 }
 
 

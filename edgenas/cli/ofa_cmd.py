@@ -32,13 +32,13 @@ DEVICES_HELP = ("torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH, predi
                 "microcontroller[:SRAM_KB[:FLASH_KB]], macs:MAX")
 
 
-def _check_torch_device(device: str) -> str:
+def _check_torch_device(device: str, option: str = "--device") -> str:
     import torch
 
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ConfigError(f"--device {device!r}: use cpu or cuda")
+        raise ConfigError(f"{option} {device!r}: use cpu or cuda")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device cuda: no CUDA device is available here; use --device cpu")
+        raise ConfigError(f"{option} cuda: no CUDA device is available here; use {option} cpu")
     return device
 
 

@@ -19,7 +19,7 @@ from edgenas.cli._common import (
     print_json,
     progress,
 )
-from edgenas.cli.ofa_cmd import DATASET_HELP
+from edgenas.cli.ofa_cmd import DATASET_HELP, _check_torch_device
 from edgenas.errors import ConfigError
 
 __all__ = ["oneshot_app"]
@@ -52,6 +52,7 @@ def search(
     loss: str = typer.Option("mul-log", help="proxyless: mul-log, add-linear or hard"),
     estimator: str = typer.Option("two-path", help="proxyless: two-path (binarised gates) or reinforce"),
     workdir: Path = typer.Option(Path("runs"), help="proxyless: where measured layer tables are cached"),
+    train_device: str = typer.Option("cpu", help="where the supernet trains, cpu or cuda"),
     benchmark: str = typer.Option(None, help="cell methods: a table (shipped name or CSV) to look the derived cell up "
                                   "in, e.g. nb201-cifar10"),
     channels: int = typer.Option(8, min=1, help="cell methods: channels of the first stage"),
@@ -63,20 +64,21 @@ def search(
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     checkpoint = checkpoint or Path(f"runs/{method}.pt")
+    _check_torch_device(train_device, "--train-device")
     if method == "proxyless":
         for name, value in (("--benchmark", benchmark), ("--plot", plot)):
             if value is not None:
                 raise ConfigError(f"{name} applies to the cell methods ({', '.join(METHODS[1:])}), not proxyless")
         _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json, device,
-                   target_ms, space_config, warmup_epochs, loss, estimator, workdir)
+                   target_ms, space_config, warmup_epochs, loss, estimator, workdir, train_device)
     else:
         _cell(method, space or "nb201", dataset, epochs or 10, batch_size, train_size, checkpoint, seed, json,
-              benchmark, channels, cells, resolution, plot)
+              benchmark, channels, cells, resolution, plot, train_device)
 
 
 def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path, seed: int,
                json: bool, device: str, target_ms: float | None, space_config: str | None, warmup_epochs: int,
-               loss: str, estimator: str, workdir: Path) -> None:
+               loss: str, estimator: str, workdir: Path, train_device: str) -> None:
     from edgenas.oneshot.elastic import describe
     from edgenas.oneshot.progressive import SMALL_IMAGES
     from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
@@ -114,7 +116,8 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
             else:
                 bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
 
-        argmax, net, history = proxyless_search(sp, data, target.latency, target_ms, config, checkpoint, show)
+        argmax, net, history = proxyless_search(sp, data, target.latency, target_ms, config, checkpoint, show,
+                                                train_device)
     timed = not device.startswith("lut:")  # a table measured elsewhere is all there is of that device
     if timed and not json:
         console.print(f"placing the network on {target_ms:g} ms: measuring on {device}")
@@ -134,7 +137,7 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
 
 def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path,
           seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int,
-          plot: Path | None) -> None:
+          plot: Path | None, train_device: str) -> None:
     from dataclasses import replace
 
     from edgenas.data import check_dataset, load_dataset
@@ -172,7 +175,7 @@ def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, t
             else:
                 bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
 
-        arch, _, history = cell_search(sp, data, config, checkpoint, show)
+        arch, _, history = cell_search(sp, data, config, checkpoint, show, train_device)
     out: dict = {"arch": show_cell(arch), "method": method, "checkpoint": str(checkpoint), "history": history}
     if table is not None:
         out["benchmark"] = table.evaluate(arch)

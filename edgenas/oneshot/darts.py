@@ -44,6 +44,7 @@ from torch.func import functional_call
 from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
+from edgenas.oneshot.progressive import _cpu
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.spaces._layers import get_op
 
@@ -116,7 +117,7 @@ class CellSupernet(nn.Module):
 
     def gumbel(self, x: torch.Tensor, tau: float, generator: torch.Generator) -> torch.Tensor:
         """GDAS: one op per edge by Gumbel-max, the hard one-hot carrying the softmax's gradient."""
-        u = torch.rand(self.alpha.shape, generator=generator).clamp_(1e-9, 1 - 1e-9)
+        u = torch.rand(self.alpha.shape, generator=generator).clamp_(1e-9, 1 - 1e-9).to(self.alpha.device)
         soft = torch.softmax((torch.log_softmax(self.alpha, -1) - torch.log(-torch.log(u))) / tau, -1)
         index = soft.argmax(-1)
         hard = F.one_hot(index, len(self.ops)).to(soft.dtype) - soft.detach() + soft
@@ -126,7 +127,7 @@ class CellSupernet(nn.Module):
         """One cell of the space, with the shared weights."""
         arch = self.space.validate(arch)
         chosen = [self.ops.index(arch[k]) for k in self.keys]
-        return self(x, torch.ones(len(self.keys), len(self.ops)), chosen)
+        return self(x, torch.ones(len(self.keys), len(self.ops), device=self.alpha.device), chosen)
 
     def derive(self) -> Arch:
         return self.arch_of(self.alpha.argmax(-1).tolist())
@@ -169,10 +170,12 @@ class DartsConfig:
 
 def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = None,
                 checkpoint: str | Path | None = None,
-                progress: Callable[[dict[str, Any]], None] | None = None) -> tuple[Arch, CellSupernet, list[dict]]:
+                progress: Callable[[dict[str, Any]], None] | None = None,
+                device: str = "cpu") -> tuple[Arch, CellSupernet, list[dict]]:
     """Search ``space`` on ``data`` (weights on one half of the training set, architecture on the
     other); returns the derived cell, the supernet and the per-epoch history (losses, derived
-    cell, softmax(alpha)). Resumes from ``checkpoint`` (written atomically after every epoch)."""
+    cell, softmax(alpha)). Resumes from ``checkpoint`` (written atomically after every epoch, CPU
+    tensors); ``device`` trains there (``cuda``)."""
     config = config or DartsConfig()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
@@ -181,6 +184,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     if half < config.batch_size:
         raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
                           f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=config.momentum,
                               weight_decay=config.weight_decay)
     arch_opt = torch.optim.Adam([net.alpha], lr=config.arch_lr, betas=(0.5, 0.999),
@@ -217,7 +221,8 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                 group["lr"] = lr
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
             vidx = val_order[(step * config.batch_size) % len(val_order):][: config.batch_size]
-            x, y, xv, yv = data.x_train[idx], data.y_train[idx], data.x_train[vidx], data.y_train[vidx]
+            x, y, xv, yv = (t.to(device) for t in (data.x_train[idx], data.y_train[idx], data.x_train[vidx],
+                                                    data.y_train[vidx]))
             if config.method != "rsps":
                 arch_opt.zero_grad()
                 if config.method == "darts2":
@@ -244,10 +249,10 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                           "loss": running["loss"] * steps / (step + 1)})
         derived = net.derive() if config.method != "rsps" else _best_random(net, data, half, config)
         row = {"epoch": epoch + 1, **running, "arch": derived.to_json(),
-               "alpha": torch.softmax(net.alpha.detach(), -1).tolist(), "tau": tau}
+               "alpha": torch.softmax(net.alpha.detach(), -1).cpu().tolist(), "tau": tau}
         history.append(row)
         if checkpoint is not None:
-            snapshot = {"format": FORMAT, "identity": identity, "epoch": epoch + 1, "model": net.state_dict(),
+            snapshot = {"format": FORMAT, "identity": identity, "epoch": epoch + 1, "model": _cpu(net.state_dict()),
                         "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
             atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
         if progress:
@@ -279,7 +284,8 @@ def _unrolled_step(net: CellSupernet, x: torch.Tensor, y: torch.Tensor, xv: torc
 def _best_random(net: CellSupernet, data: Dataset, half: int, config: DartsConfig) -> Arch:
     """RSPS: the best of ``rsps_samples`` random cells on the same validation images, shared weights."""
     rng = np.random.default_rng(config.seed)
-    x, y = data.x_train[half:][:256], data.y_train[half:][:256]
+    device = net.alpha.device
+    x, y = data.x_train[half:][:256].to(device), data.y_train[half:][:256].to(device)
     best, best_acc = None, -1.0
     with torch.no_grad():
         for _ in range(config.rsps_samples):

@@ -40,6 +40,7 @@ from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
 from edgenas.oneshot.elastic import resize
 from edgenas.oneshot.finder import ChoiceCodec, LayerCost
+from edgenas.oneshot.progressive import _cpu
 from edgenas.spaces import Arch, MBConvSpace
 
 __all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search", "place_on_target", "Placed"]
@@ -127,8 +128,8 @@ class PathSupernet(nn.Module):
         room = int(np.floor((high - float(cost.fixed[wi, ri])) / step + 1e-9))
         block_units = np.ceil(per_pair / step - 1e-9).astype(np.int64)
         with torch.no_grad():
-            block_gain = torch.log_softmax(self.block_alpha, -1).double().numpy()
-            depth_gain = torch.log_softmax(self.depth_alpha, -1).double().numpy()
+            block_gain = torch.log_softmax(self.block_alpha, -1).double().cpu().numpy()
+            depth_gain = torch.log_softmax(self.depth_alpha, -1).double().cpu().numpy()
         block_gain -= block_gain.max(-1, keepdims=True)
         depth_gain -= depth_gain.max(-1, keepdims=True)
         best = np.full(room + 1, -np.inf)
@@ -172,8 +173,8 @@ class PathSupernet(nn.Module):
     def sample(self, generator: torch.Generator) -> Arch:
         """A path drawn from the current probabilities (the weight step's binarised gates)."""
         blocks, depths = self.probabilities()
-        pairs = torch.multinomial(blocks.detach(), 1, generator=generator).squeeze(1).tolist()
-        chosen = torch.multinomial(depths.detach(), 1, generator=generator).squeeze(1).tolist()
+        pairs = torch.multinomial(blocks.detach().cpu(), 1, generator=generator).squeeze(1).tolist()
+        chosen = torch.multinomial(depths.detach().cpu(), 1, generator=generator).squeeze(1).tolist()
         return self.arch_of(pairs, chosen)
 
     def forward(self, x: torch.Tensor, arch: Arch | Mapping | None = None) -> torch.Tensor:
@@ -235,12 +236,14 @@ class PathSupernet(nn.Module):
         block_alpha = self.block_alpha if block_alpha is None else block_alpha
         depth_alpha = self.depth_alpha if depth_alpha is None else depth_alpha
         wi, ri = self.space.widths.index(self.width), self.space.resolutions.index(self.resolution)
-        table = torch.as_tensor(cost.blocks[wi, ri], dtype=block_alpha.dtype)  # (blocks, kernels, expands)
+        # (blocks, kernels, expands)
+        table = torch.as_tensor(cost.blocks[wi, ri], dtype=block_alpha.dtype, device=block_alpha.device)
         per_pair = table.reshape(len(self.slots), -1)  # pairs in (kernel, expand) order, as self.pairs
         blocks, depths = torch.softmax(block_alpha, -1), torch.softmax(depth_alpha, -1)
         expected_block = (blocks * per_pair).sum(-1).reshape(len(self.space.stages), self.space.max_depth)
-        depth_values = torch.tensor(self.space.depths)
-        kept = (depth_values[None, :, None] > torch.arange(self.space.max_depth)[None, None, :]).to(depths.dtype)
+        depth_values = torch.tensor(self.space.depths, device=depths.device)
+        steps = torch.arange(self.space.max_depth, device=depths.device)
+        kept = (depth_values[None, :, None] > steps[None, None, :]).to(depths.dtype)
         p_kept = (depths[:, :, None] * kept).sum(1)  # (stages, max_depth): P(depth > b)
         return float(cost.fixed[wi, ri]) + (p_kept * expected_block).sum()
 
@@ -251,7 +254,7 @@ def _two(p: torch.Tensor, generator: torch.Generator) -> tuple[int, int, torch.T
     q_other) differentiable."""
     if len(p) == 1:
         return 0, 0, torch.stack([p[0] / p[0], p[0] - p[0]])
-    i, j = torch.multinomial(p.detach(), 2, replacement=False, generator=generator).tolist()
+    i, j = torch.multinomial(p.detach().cpu(), 2, replacement=False, generator=generator).tolist()
     q = torch.softmax(torch.log(p[[i, j]]), 0)
     first = bool(torch.rand((), generator=generator) < q[0].detach())
     return (i, j, q) if first else (j, i, q.flip(0))
@@ -343,11 +346,12 @@ PROXYLESS_FORMAT = "edgenas-proxyless-search"
 
 def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, target_ms: float,
                      config: ProxylessConfig | None = None, checkpoint: str | Path | None = None,
-                     progress: Callable[[dict[str, Any]], None] | None = None,
+                     progress: Callable[[dict[str, Any]], None] | None = None, device: str = "cpu",
                      ) -> tuple[Arch, PathSupernet, list[dict[str, Any]]]:
     """Search ``space`` (its largest width and resolution) for the most accurate path whose
     ``latency`` (a `LayerCost`: a device LUT, or MACs) meets ``target_ms`` through the latency
-    loss; returns the derived (argmax) architecture. Resumes from ``checkpoint``."""
+    loss; returns the derived (argmax) architecture. Resumes from ``checkpoint``. ``device``
+    trains there (``cuda``); the checkpoint holds CPU tensors."""
     config = config or ProxylessConfig()
     low, _ = latency.minimum()
     if low > target_ms:
@@ -360,6 +364,7 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
     if half < config.batch_size:
         raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
                           f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=4e-5)
     arch_opt = torch.optim.Adam(net.arch_parameters(), lr=config.arch_lr, betas=(0.0, 0.999))
     history: list[dict[str, Any]] = []
@@ -394,15 +399,15 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
                 group["lr"] = 0.5 * config.lr * (1 + math.cos(math.pi * (epoch * steps + step) / (config.epochs * steps)))
             idx = order[step * config.batch_size:(step + 1) * config.batch_size]
             arch = _uniform_path(net, gen) if warm else net.sample(gen)
-            loss = F.cross_entropy(net(data.x_train[idx], arch), data.y_train[idx])
+            loss = F.cross_entropy(net(data.x_train[idx].to(device), arch), data.y_train[idx].to(device))
             weights.zero_grad()
             loss.backward()
             weights.step()
             total, seen = total + loss.item() * len(idx), seen + len(idx)
             if not warm and step % config.arch_every == 0:
                 vidx = val_order[(step * config.batch_size) % len(val_order):][: config.batch_size]
-                baseline = _arch_step(net, arch_opt, data.x_train[vidx], data.y_train[vidx], latency, target_ms,
-                                      config, gen, baseline)
+                xv, yv = data.x_train[vidx].to(device), data.y_train[vidx].to(device)
+                baseline = _arch_step(net, arch_opt, xv, yv, latency, target_ms, config, gen, baseline)
             if progress:
                 progress({"epoch": epoch + 1, "epochs": config.epochs, "step": step + 1, "steps": steps,
                           "loss": total / seen})
@@ -413,7 +418,7 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
                "baseline": baseline}
         history.append(row)
         if checkpoint is not None:
-            snapshot = {"format": PROXYLESS_FORMAT, "identity": identity, "epoch": epoch + 1, "model": net.state_dict(),
+            snapshot = {"format": PROXYLESS_FORMAT, "identity": identity, "epoch": epoch + 1, "model": _cpu(net.state_dict()),
                         "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
             atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
         if progress:
