@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--table", default="nb201-cifar10")
     parser.add_argument("--workdir", default="runs/darts-bench")
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--affine", action="store_true", help="learnt BatchNorm scale and shift inside the cells")
     args = parser.parse_args()
     if args.memory:
         memory(args)
@@ -75,13 +76,14 @@ def main() -> None:
     results = json.loads(store.read_text()) if store.exists() else {}
     data = load_dataset(args.dataset, resolution=args.resolution, seed=0)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
-    setting = f"{args.dataset} n{args.train_size} r{args.resolution} c{args.channels}x{args.cells} e{args.epochs}"
+    setting = (f"{args.dataset} n{args.train_size} r{args.resolution} c{args.channels}x{args.cells} e{args.epochs}"
+               + (" affine" if args.affine else ""))
     for method in args.methods.split(","):
         for seed in range(args.seeds):
             key = f"{setting} {method} {seed}"
             if key not in results:
                 config = DartsConfig(method=method, epochs=args.epochs, channels=args.channels, cells=args.cells,
-                                     seed=seed)
+                                     affine=args.affine, seed=seed)
                 begin = time.perf_counter()
                 with torch_threads(1):
                     arch, _, history = cell_search(space, data, config, work / f"{key}.pt")

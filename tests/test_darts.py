@@ -124,3 +124,15 @@ def test_cli_errors_of_the_cell_methods_are_one_line(cli, tmp_path):
     (tmp_path / "c.pt").write_text("junk")
     code, _, err = cli(*base, "--method", "gdas")
     assert code != 0 and "not a readable cell-search checkpoint" in err
+
+
+def test_beta_decay_keeps_the_architecture_logits_small():
+    from _factories import tiny_digits
+
+    data = tiny_digits(64, resolution=8)
+    spread = {}
+    for method in ("darts", "beta-darts"):
+        config = DartsConfig(method=method, epochs=2, batch_size=32, channels=2, cells=1, arch_lr=0.05)
+        _, net, _ = cell_search(SPACE, data, config)
+        spread[method] = float(torch.logsumexp(net.alpha.detach(), -1).mean())
+    assert spread["beta-darts"] < spread["darts"]

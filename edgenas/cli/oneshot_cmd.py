@@ -27,13 +27,14 @@ __all__ = ["oneshot_app"]
 oneshot_app = typer.Typer(help="One-shot search: one over-parameterised network, trained once.", no_args_is_help=True)
 app.add_typer(oneshot_app, name="oneshot")
 
-METHODS = ("proxyless", "darts", "darts2", "gdas", "rsps")
+METHODS = ("proxyless", "darts", "darts2", "beta-darts", "gdas", "rsps")
 
 
 @oneshot_app.command("search")
 def search(
-    method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, darts2 "
-                               "(second order), gdas or rsps (random search with weight sharing) on a cell space"),
+    method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, "
+                               "darts2 (second order), beta-darts, gdas or rsps (random search with weight sharing) "
+                               "on a cell space"),
     space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201)"),
     dataset: str = typer.Option("fashion-mnist", help=DATASET_HELP),
     epochs: int = typer.Option(None, min=1, help="search epochs (default: proxyless 8, the cell methods 10)"),
