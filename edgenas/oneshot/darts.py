@@ -46,10 +46,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
-from edgenas.errors import ConfigError, DataError
-from edgenas.oneshot.progressive import _cpu
+from edgenas.errors import ConfigError
+from edgenas.oneshot._search import SearchCheckpoint, epoch_generator, weight_half
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.spaces._layers import get_op
 
@@ -191,36 +190,19 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         net = CellSupernet(space, data.num_classes, config.affine, channels=config.channels, cells=config.cells)
-    half = len(data.x_train) // 2
-    if half < config.batch_size:
-        raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
-                          f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    half = weight_half(data, config.batch_size)
     net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=config.momentum,
                               weight_decay=config.weight_decay)
     arch_opt = torch.optim.Adam([net.alpha], lr=config.arch_lr, betas=(0.5, 0.999),
                                 weight_decay=config.arch_weight_decay)
-    identity = {"space": space.name, "num_classes": data.num_classes, "train": len(data.x_train),
-                "config": asdict(config)}
-    history: list[dict] = []
-    start = 0
-    checkpoint = Path(checkpoint) if checkpoint else None
-    if checkpoint is not None and checkpoint.exists():
-        try:
-            state = torch.load(checkpoint, weights_only=True)
-            assert state.get("format") == FORMAT
-        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
-            raise DataError(f"{checkpoint} is not a readable cell-search checkpoint; delete it to start over") from None
-        if state["identity"] != identity:
-            raise ConfigError(f"{checkpoint} belongs to a search with other settings; give another checkpoint")
-        net.load_state_dict(state["model"])
-        weights.load_state_dict(state["weights"])
-        arch_opt.load_state_dict(state["arch"])
-        start, history = state["epoch"], state["history"]
+    store = SearchCheckpoint(checkpoint, FORMAT, "cell-search", {"space": space.name, "num_classes": data.num_classes,
+                                                                 "train": len(data.x_train), "config": asdict(config)})
+    start, history = store.resume(net, weights, arch_opt)
     steps = half // config.batch_size
     total = config.epochs * steps
     for epoch in range(start, config.epochs):
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([config.seed, epoch]).generate_state(1)[0]))
+        gen = epoch_generator(config.seed, epoch)
         order, val_order = torch.randperm(half, generator=gen), half + torch.randperm(len(data.x_train) - half,
                                                                                         generator=gen)
         tau = config.tau_max - (config.tau_max - config.tau_min) * epoch / max(1, config.epochs - 1)
@@ -265,10 +247,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
         row = {"epoch": epoch + 1, **running, "arch": derived.to_json(),
                "alpha": torch.softmax(net.alpha.detach(), -1).cpu().tolist(), "tau": tau}
         history.append(row)
-        if checkpoint is not None:
-            snapshot = {"format": FORMAT, "identity": identity, "epoch": epoch + 1, "model": _cpu(net.state_dict()),
-                        "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
-            atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
+        store.save(epoch + 1, net, weights, arch_opt, history)
         if progress:
             progress(row | {"end_of_epoch": True})
     return space.parse(history[-1]["arch"]), net, history

@@ -35,12 +35,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
-from edgenas.errors import ConfigError, DataError
+from edgenas.errors import ConfigError
+from edgenas.oneshot._search import SearchCheckpoint, epoch_generator, weight_half
 from edgenas.oneshot.elastic import resize
 from edgenas.oneshot.finder import ChoiceCodec, LayerCost
-from edgenas.oneshot.progressive import _cpu
 from edgenas.spaces import Arch, MBConvSpace
 
 __all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search", "place_on_target", "Placed"]
@@ -360,34 +359,18 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         net = PathSupernet(space, data.num_classes)
-    half = len(data.x_train) // 2
-    if half < config.batch_size:
-        raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
-                          f"half of batch {config.batch_size}; use more data or a smaller --batch-size")
+    half = weight_half(data, config.batch_size)
     net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=4e-5)
     arch_opt = torch.optim.Adam(net.arch_parameters(), lr=config.arch_lr, betas=(0.0, 0.999))
-    history: list[dict[str, Any]] = []
-    start = 0
-    checkpoint = Path(checkpoint) if checkpoint else None
-    identity = {"space": space.get_params(), "num_classes": data.num_classes, "target_ms": float(target_ms),
-                "config": asdict(config)}
-    if checkpoint is not None and checkpoint.exists():
-        try:
-            state = torch.load(checkpoint, weights_only=True)
-            assert state.get("format") == PROXYLESS_FORMAT
-        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
-            raise DataError(f"{checkpoint} is not a readable ProxylessNAS checkpoint; delete it to start over") from None
-        if state["identity"] != identity:
-            raise ConfigError(f"{checkpoint} belongs to a search with other settings; give another checkpoint")
-        net.load_state_dict(state["model"])
-        weights.load_state_dict(state["weights"])
-        arch_opt.load_state_dict(state["arch"])
-        start, history = state["epoch"], state["history"]
+    store = SearchCheckpoint(checkpoint, PROXYLESS_FORMAT, "ProxylessNAS",
+                             {"space": space.get_params(), "num_classes": data.num_classes,
+                              "target_ms": float(target_ms), "config": asdict(config)})
+    start, history = store.resume(net, weights, arch_opt)
     steps = half // config.batch_size
     baseline = None if not history else history[-1].get("baseline")
     for epoch in range(start, config.epochs):
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([config.seed, epoch]).generate_state(1)[0]))
+        gen = epoch_generator(config.seed, epoch)
         torch.manual_seed(int(gen.initial_seed()) % 2**31)
         order = torch.randperm(half, generator=gen)
         val_order = half + torch.randperm(len(data.x_train) - half, generator=gen)
@@ -417,10 +400,7 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
                "argmax_ms": float(latency(net.codec.encode([derived]))[0]), "arch": derived.to_json(),
                "baseline": baseline}
         history.append(row)
-        if checkpoint is not None:
-            snapshot = {"format": PROXYLESS_FORMAT, "identity": identity, "epoch": epoch + 1, "model": _cpu(net.state_dict()),
-                        "weights": weights.state_dict(), "arch": arch_opt.state_dict(), "history": history}
-            atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
+        store.save(epoch + 1, net, weights, arch_opt, history)
         if progress:
             progress(row | {"end_of_epoch": True})
     return net.derive(), net, history

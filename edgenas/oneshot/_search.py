@@ -1,0 +1,63 @@
+"""What the bilevel one-shot searches share: the weight / architecture halves of the training
+set, per-epoch seeding, and their checkpoint (weights, architecture parameters, both optimisers
+and the history, written atomically as CPU tensors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from edgenas.atomic import atomic_write
+from edgenas.data import Dataset
+from edgenas.errors import ConfigError, DataError
+
+
+def weight_half(data: Dataset, batch_size: int) -> int:
+    """The first half of the training images trains the weights, the rest the architecture."""
+    half = len(data.x_train) // 2
+    if half < batch_size:
+        raise ConfigError(f"{len(data.x_train)} training images are too few for a weight half and an architecture "
+                          f"half of batch {batch_size}; use more data or a smaller --batch-size")
+    return half
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    return torch.Generator().manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+
+
+class SearchCheckpoint:
+    """A search's state after each epoch; ``identity`` (space, data, settings) must match to resume."""
+
+    def __init__(self, path: str | Path | None, form: str, what: str, identity: dict[str, Any]) -> None:
+        self.path = Path(path) if path else None
+        self.form, self.what, self.identity = form, what, identity
+
+    def resume(self, net: torch.nn.Module, weights: torch.optim.Optimizer,
+               arch: torch.optim.Optimizer) -> tuple[int, list[dict[str, Any]]]:
+        """Load the saved state into ``net`` and the optimisers; (next epoch, history)."""
+        if self.path is None or not self.path.exists():
+            return 0, []
+        try:
+            state = torch.load(self.path, weights_only=True)
+            assert state.get("format") == self.form
+        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
+            raise DataError(f"{self.path} is not a readable {self.what} checkpoint; delete it to start over") from None
+        if state["identity"] != self.identity:
+            raise ConfigError(f"{self.path} belongs to a search with other settings; give another checkpoint")
+        net.load_state_dict(state["model"])
+        weights.load_state_dict(state["weights"])
+        arch.load_state_dict(state["arch"])
+        return state["epoch"], state["history"]
+
+    def save(self, epoch: int, net: torch.nn.Module, weights: torch.optim.Optimizer, arch: torch.optim.Optimizer,
+             history: list[dict[str, Any]]) -> None:
+        if self.path is None:
+            return
+        from edgenas.oneshot.progressive import _cpu
+
+        snapshot = {"format": self.form, "identity": self.identity, "epoch": epoch, "model": _cpu(net.state_dict()),
+                    "weights": _cpu(weights.state_dict()), "arch": _cpu(arch.state_dict()), "history": history}
+        atomic_write(self.path, lambda tmp: torch.save(snapshot, tmp))
