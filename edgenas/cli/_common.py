@@ -150,14 +150,15 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def load_space_data(dataset: str, space: Any, seed: int, train_size: int = 0) -> Any:
-    """``dataset`` at the space's largest resolution, optionally its first ``train_size`` training images."""
+def load_space_data(dataset: str, space: Any, seed: int, train_size: int = 0, resolution: int | None = None) -> Any:
+    """``dataset`` at ``resolution`` (default: the space's largest), optionally its first
+    ``train_size`` training images."""
     from dataclasses import replace
 
     from edgenas.data import check_dataset, load_dataset
 
     check_dataset(dataset)
-    data = load_dataset(dataset, resolution=max(space.resolutions), seed=seed)
+    data = load_dataset(dataset, resolution=resolution or max(space.resolutions), seed=seed)
     if train_size:
         if train_size > len(data.x_train):
             raise ConfigError(f"--train-size {train_size} is more than the {len(data.x_train)} training images of {dataset}")

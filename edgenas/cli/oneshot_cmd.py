@@ -139,9 +139,6 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
 def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path,
           seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int,
           plot: Path | None, train_device: str) -> None:
-    from dataclasses import replace
-
-    from edgenas.data import check_dataset, load_dataset
     from edgenas.oneshot.darts import DartsConfig, cell_search
     from edgenas.spaces import create_space
 
@@ -156,13 +153,7 @@ def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, t
         from edgenas.estimate import TabularBenchmark
 
         table = TabularBenchmark(benchmark, sp)
-    check_dataset(dataset)
-    data = load_dataset(dataset, resolution=resolution, seed=seed)
-    if train_size:
-        if train_size > len(data.x_train):
-            raise ConfigError(f"--train-size {train_size} is more than the {len(data.x_train)} training images of "
-                              f"{dataset}")
-        data = replace(data, x_train=data.x_train[:train_size], y_train=data.y_train[:train_size])
+    data = load_space_data(dataset, sp, seed, train_size, resolution)
     interrupt_hint.append(f"interrupted; the same command resumes from {checkpoint}")
     show_cell = getattr(sp, "format", None) or (lambda a: a.to_json())
     with progress(method, json, "loss") as bar:
