@@ -211,7 +211,9 @@ def test_ctrl_c_prints_the_command_that_resumes(tmp_path):
     url = f"sqlite:///{tmp_path}/i.db"
     cmd = [sys.executable, "-m", "edgenas.cli", "search", "--evaluator", "proxy:params", "--strategy", "random",
            "--budget", "5000", "--name", "ctrl-c", "--storage", url]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    # a child of a background job inherits SIGINT ignored; Ctrl-C in a terminal is what is tested
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while time.time() < deadline:
         if (tmp_path / "i.db").exists() and len(Store(url).trials("ctrl-c")) >= 5:
