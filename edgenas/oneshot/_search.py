@@ -1,6 +1,7 @@
-"""What the bilevel one-shot searches share: the weight / architecture halves of the training
-set, per-epoch seeding, and their checkpoint (weights, architecture parameters, both optimisers
-and the history, written atomically as CPU tensors)."""
+"""What the one-shot searches share: CPU copies of state for checkpoints (all of them) and, for
+the bilevel searches, the weight / architecture halves of the training set, per-epoch seeding,
+and their checkpoint (weights, architecture parameters, both optimisers and the history,
+written atomically as CPU tensors)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ import torch
 from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
+
+
+def cpu_state(state: Any) -> Any:
+    """A copy of a (nested) state with every tensor on the CPU."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().cpu().clone()
+    if isinstance(state, dict):
+        return {k: cpu_state(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(cpu_state(v) for v in state)
+    return state
 
 
 def weight_half(data: Dataset, batch_size: int) -> int:
@@ -56,8 +68,6 @@ class SearchCheckpoint:
              history: list[dict[str, Any]]) -> None:
         if self.path is None:
             return
-        from edgenas.oneshot.progressive import _cpu
-
-        snapshot = {"format": self.form, "identity": self.identity, "epoch": epoch, "model": _cpu(net.state_dict()),
-                    "weights": _cpu(weights.state_dict()), "arch": _cpu(arch.state_dict()), "history": history}
+        snapshot = {"format": self.form, "identity": self.identity, "epoch": epoch, "model": cpu_state(net.state_dict()),
+                    "weights": cpu_state(weights.state_dict()), "arch": cpu_state(arch.state_dict()), "history": history}
         atomic_write(self.path, lambda tmp: torch.save(snapshot, tmp))

@@ -31,6 +31,7 @@ from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
 from edgenas.estimate.train import TrainingDiverged
+from edgenas.oneshot._search import cpu_state
 from edgenas.oneshot.elastic import ElasticSupernet, largest, resize, sample_subnet
 from edgenas.spaces import Arch, MBConvSpace
 
@@ -221,12 +222,12 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
                                phase_index, e, progress)
             history.append(row)
             if phase.name == "full" and e + 1 == phase.epochs:
-                teacher_state = _cpu(supernet.extract(supernet.max_arch).state_dict())
+                teacher_state = cpu_state(supernet.extract(supernet.max_arch).state_dict())
             if checkpoint is not None:
                 snapshot = {"format": FORMAT, "version": 1, **_identity(space, data.num_classes),
                             "config": _saved(config),
                             "dataset": data.name, "phase": phase_index, "epoch": e + 1,
-                            "model": _cpu(supernet.state_dict()), "optimizer": _cpu(optimizer.state_dict()),
+                            "model": cpu_state(supernet.state_dict()), "optimizer": cpu_state(optimizer.state_dict()),
                             "teacher": teacher_state, "history": history}
                 atomic_write(checkpoint, lambda tmp, s=snapshot: torch.save(s, tmp))
             if progress:
@@ -238,17 +239,6 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
 def _saved(config: OFAConfig) -> dict[str, Any]:
     """The config as a checkpoint stores it (plain lists, as it reads back)."""
     return asdict(config) | {"subnets": list(config.subnets)}
-
-
-def _cpu(state: Any) -> Any:
-    """A copy of a (nested) state with every tensor on the CPU."""
-    if isinstance(state, torch.Tensor):
-        return state.detach().cpu().clone()
-    if isinstance(state, dict):
-        return {k: _cpu(v) for k, v in state.items()}
-    if isinstance(state, (list, tuple)):
-        return type(state)(_cpu(v) for v in state)
-    return state
 
 
 def _extreme(space: MBConvSpace, allowed: dict[str, tuple], pick: Callable, resolution: int) -> Arch:

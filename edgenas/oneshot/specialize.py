@@ -260,9 +260,9 @@ def specialize(space: MBConvSpace, predictor: SubnetAccuracyPredictor, target: T
         objective, start = (lambda rows: -latency(rows)), [ChoiceCodec(space).encode([best.arch])[0]]
     rounds = 0
     result, measured = None, {}
+    floor = [] if min_accuracy is None else [Constraint(lambda r: -predictor.predict_rows(r), -min_accuracy,
+                                                        "-accuracy")]
     while True:
-        floor = [] if min_accuracy is None else [Constraint(lambda r: -predictor.predict_rows(r), -min_accuracy,
-                                                            "-accuracy")]
         finder = EvolutionFinder(space, objective, constraints + floor, population, generations, seed=seed)
         try:
             result = finder.run(progress, start)
