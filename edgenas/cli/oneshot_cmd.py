@@ -27,16 +27,18 @@ __all__ = ["oneshot_app"]
 oneshot_app = typer.Typer(help="One-shot search: one over-parameterised network, trained once.", no_args_is_help=True)
 app.add_typer(oneshot_app, name="oneshot")
 
-METHODS = ("proxyless", "darts", "darts2", "beta-darts", "gdas", "rsps")
+METHODS = ("proxyless", "darts", "darts2", "beta-darts", "gdas", "rsps", "autodeeplab")
 
 
 @oneshot_app.command("search")
 def search(
     method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, "
                                "darts2 (second order), beta-darts, gdas or rsps (random search with weight sharing) "
-                               "on a cell space"),
-    space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201)"),
-    dataset: str = typer.Option("fashion-mnist", help=DATASET_HELP),
+                               "on a cell space; autodeeplab (the network-level trellis, segmentation)"),
+    space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201; autodeeplab: "
+                              "autodeeplab)"),
+    dataset: str = typer.Option(None, help=f"{DATASET_HELP}, scenes[:SOURCE] (default: fashion-mnist; autodeeplab: "
+                                "scenes:fashion-mnist, a segmentation task)"),
     epochs: int = typer.Option(None, min=1, help="search epochs (default: proxyless 8, the cell methods 10)"),
     batch_size: int = typer.Option(64, min=1),
     train_size: int = typer.Option(0, min=0, help="use the first N training images (0: all)"),
@@ -48,7 +50,8 @@ def search(
                                "or predictor:PATH (a fitted latency predictor)"),
     target_ms: float = typer.Option(None, help="proxyless: the latency target on the device"),
     space_config: str = typer.Option(None, help="proxyless: mbconv options as JSON (default: edgenas.oneshot "
-                                     "SMALL_IMAGES; the search runs at its largest width and resolution)"),
+                                     "SMALL_IMAGES; the search runs at its largest width and resolution); "
+                                     'autodeeplab: e.g. \'{"layers": 8}\''),
     warmup_epochs: int = typer.Option(2, min=0, help="proxyless: epochs of weights only"),
     loss: str = typer.Option("mul-log", help="proxyless: mul-log, add-linear or hard"),
     estimator: str = typer.Option("two-path", help="proxyless: two-path (binarised gates) or reinforce"),
@@ -56,15 +59,19 @@ def search(
     train_device: str = typer.Option("cpu", help="where the supernet trains, cpu or cuda"),
     benchmark: str = typer.Option(None, help="cell methods: a table (shipped name or CSV) to look the derived cell up "
                                   "in, e.g. nb201-cifar10"),
-    channels: int = typer.Option(8, min=1, help="cell methods: channels of the first stage"),
+    channels: int = typer.Option(8, min=1, help="cell methods: channels of the first stage (autodeeplab: F, the "
+                                 "channels at rate 4)"),
     cells: int = typer.Option(1, min=1, help="cell methods: cells per stage"),
-    resolution: int = typer.Option(16, min=8, help="cell methods: input resolution of the search"),
+    resolution: int = typer.Option(None, min=8, help="cell methods: input resolution of the search (default 16; "
+                                   "autodeeplab 64, a multiple of 32)"),
     plot: Path = typer.Option(None, help="cell methods: operation weights per edge over the epochs (PNG/PDF/SVG)"),
 ) -> None:
     """One-shot search: ProxylessNAS for a latency target, or differentiable search on a cell space."""
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     checkpoint = checkpoint or Path(f"runs/{method}.pt")
+    trellis = method == "autodeeplab"
+    dataset = dataset or ("scenes:fashion-mnist" if trellis else "fashion-mnist")
     _check_torch_device(train_device, "--train-device")
     if method == "proxyless":
         for name, value in (("--benchmark", benchmark), ("--plot", plot)):
@@ -73,8 +80,11 @@ def search(
         _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json, device,
                    target_ms, space_config, warmup_epochs, loss, estimator, workdir, train_device)
     else:
-        _cell(method, space or "nb201", dataset, epochs or 10, batch_size, train_size, checkpoint, seed, json,
-              benchmark, channels, cells, resolution, plot, train_device)
+        if space_config is not None and not trellis:
+            raise ConfigError(f"--space-config applies to proxyless and autodeeplab, not {method}")
+        _cell(method, space or ("autodeeplab" if trellis else "nb201"), dataset, epochs or 10, batch_size, train_size,
+              checkpoint, seed, json, benchmark, channels, cells, resolution or (64 if trellis else 16), plot,
+              train_device, space_config)
 
 
 def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path, seed: int,
@@ -138,11 +148,12 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
 
 def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path,
           seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int,
-          plot: Path | None, train_device: str) -> None:
+          plot: Path | None, train_device: str, space_config: str | None) -> None:
     from edgenas.oneshot.darts import DartsConfig, cell_search
     from edgenas.spaces import create_space
 
-    sp = create_space(space)
+    options = parse_json_object(space_config or "{}", "--space-config")
+    sp = create_space(space, **(options | {"resolution": resolution} if space == "autodeeplab" else options))
     config = DartsConfig(method=method, epochs=epochs, batch_size=batch_size, channels=channels, cells=cells,
                          seed=seed)
     check_output(checkpoint, "--checkpoint")
@@ -192,7 +203,7 @@ def _plot_alpha(history: list[dict], space, path: Path) -> None:
     import numpy as np
 
     alpha = np.array([row["alpha"] for row in history])  # (epochs, edges, ops)
-    keys = list(space.choices)
+    keys = [k for k in space.choices if "<-" in k]  # the cell's edges (not autodeeplab's rates)
     ops = list(space.choices[keys[0]])
     fig, axes = plt.subplots(1, len(keys), figsize=(2.4 * len(keys), 2.6), sharey=True, squeeze=False)
     epochs = [row["epoch"] for row in history]

@@ -21,7 +21,8 @@ def train(
     space: str = typer.Option("mbconv"),
     arch: str = typer.Option("default", help="the space's string form (JSON for mbconv), random:SEED, or default "
                              "(the first value of every choice)"),
-    dataset: str = typer.Option("fashion-mnist", help="fashion-mnist[:DIR], digits, cifar10:PATH, imagefolder:PATH, npz:PATH"),
+    dataset: str = typer.Option("fashion-mnist", help="fashion-mnist[:DIR], digits, scenes[:SOURCE] (segmentation), "
+                                 "cifar10:PATH, imagefolder:PATH, npz:PATH"),
     epochs: int = typer.Option(10, min=1),
     lr: float = typer.Option(0.05),
     optimizer: str = typer.Option("sgd", help="sgd or adamw"),
@@ -68,10 +69,14 @@ def train(
             model, data, progress=lambda e, t, row: bar.update(task, completed=e))
     out = {"arch": sp.format(a), "val_accuracy": 100 * result.val_accuracy,
            "test_accuracy": 100 * result.test_accuracy, "seconds": result.seconds, "history": result.history}
+    if result.val_miou is not None:
+        out |= {"val_miou": 100 * result.val_miou, "test_miou": 100 * result.test_miou}
     if json:
         print_json(out)
         return
     for row in result.history:
         console.print(f"epoch {row['epoch']:>3}: loss {row['loss']:.4f}  val {100 * row['val_accuracy']:.2f}%")
-    console.print(f"{sp.format(a)}\nvalidation {out['val_accuracy']:.2f}%, test {out['test_accuracy']:.2f}% "
-                  f"({result.seconds:.1f} s)")
+    scores = (f"validation mIoU {out['val_miou']:.2f}%, test mIoU {out['test_miou']:.2f}% (pixel accuracy "
+              f"{out['test_accuracy']:.2f}%)" if "val_miou" in out
+              else f"validation {out['val_accuracy']:.2f}%, test {out['test_accuracy']:.2f}%")
+    console.print(f"{sp.format(a)}\n{scores} ({result.seconds:.1f} s)")

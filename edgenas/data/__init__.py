@@ -12,6 +12,9 @@
   in a local folder, read by an unpickler that admits only what the format holds.
 * ``imagefolder:PATH``: one sub-folder per class of image files (needs Pillow).
 * ``npz:PATH``: arrays ``x`` (N, C, H, W) or (N, H, W[, C]) and ``y`` (N,).
+* ``scenes[:SOURCE]``: a segmentation task (per-pixel labels, class 0 background) composed
+  from ``digits`` (default) or ``fashion-mnist[:DIR]`` items on a canvas of the requested
+  resolution (default 64), see `edgenas.data.scenes`.
 
 A bare existing path is recognised by its contents. Nothing is ever downloaded: a missing or
 malformed path is a `DataError` saying what was expected.
@@ -34,12 +37,13 @@ from edgenas.errors import DataError
 __all__ = ["Dataset", "load_dataset", "check_dataset", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
-DATASETS = "digits, fashion-mnist[:DIR], cifar10:PATH, imagefolder:PATH, npz:PATH"
+DATASETS = "digits, fashion-mnist[:DIR], scenes[:digits|fashion-mnist[:DIR]], cifar10:PATH, imagefolder:PATH, npz:PATH"
 
 
 @dataclass
 class Dataset:
-    """Tensors of a split dataset: ``x_*`` float (N, C, H, W), ``y_*`` long (N,)."""
+    """Tensors of a split dataset: ``x_*`` float (N, C, H, W), ``y_*`` long (N,) for
+    classification or (N, H, W) for segmentation (one class per pixel)."""
 
     name: str
     x_train: torch.Tensor
@@ -53,6 +57,11 @@ class Dataset:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
+
+    @property
+    def task(self) -> str:
+        """``classification`` or ``segmentation`` (labels per pixel)."""
+        return "segmentation" if self.y_train.dim() == 3 else "classification"
 
     def batch(self, size: int, seed: int = 0, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
         """A deterministic random batch of ``size`` examples from a split."""
@@ -254,6 +263,12 @@ def _resolve(spec: str) -> tuple[str, Path | None]:
     kind, _, rest = spec.partition(":")
     if kind == "digits" and not rest:
         return "digits", None
+    if kind == "scenes":
+        source = _resolve(rest or "digits")
+        if source[0] not in ("digits", "fashion-mnist"):
+            raise DataError(f"dataset {spec!r}: scenes are composed from digits or fashion-mnist[:DIR], "
+                            f"not {source[0]}")
+        return "scenes", source[1]
     if kind == "fashion-mnist":
         folder = Path(rest or FASHION_MNIST_DIR)
         if not any(folder.glob("train-images-idx3-ubyte*")):
@@ -298,8 +313,40 @@ def load_dataset(spec: str = "digits", *, resolution: int | None = None, channel
     if kind == "npz":
         x, y = _npz(path)
         return _split(path.name, x, y, **split)
+    if kind == "scenes":
+        return _scenes(spec, path, resolution or 64, channels, seed, val_fraction, test_fraction)
     x, y = _imagefolder(path, resolution or 32)
     return _split(path.name, x, y, **split)
+
+
+def _scenes(spec: str, path: Path | None, canvas: int, channels: int | None, seed: int, val_fraction: float,
+            test_fraction: float) -> Dataset:
+    """Scenes from the source's training items (train and validation) and, separately, from its
+    test items (the official test set, or a held-out ``test_fraction`` of digits)."""
+    from edgenas.data.scenes import MAX_SCENES, compose_scenes
+
+    if path is None:
+        x, y = _digits()
+        order = np.random.default_rng(seed).permutation(len(x))
+        n_test = max(1, round(test_fraction * len(x)))
+        x, y, test = x[order[n_test:]], y[order[n_test:]], (x[order[:n_test]], y[order[:n_test]])
+    else:
+        x, y, test = _fashion_mnist(path)
+    n_train, n_test = min(len(x), MAX_SCENES), min(len(test[0]), MAX_SCENES // 6)
+    n_val = round(val_fraction * n_train)
+    if canvas < 8 or n_val < 1 or n_train - n_val < 1:
+        raise DataError(f"{spec}: {n_train} scenes of {canvas} px are too few or too small; "
+                        "use a resolution of 8 or more and more source images")
+    xs, ys = compose_scenes(x, y, n_train, canvas, seed)
+    xt, yt = compose_scenes(test[0], test[1], n_test, canvas, seed + 1)
+    xs, ys, xt, yt = (torch.as_tensor(a) for a in (xs, ys, xt, yt))
+    mean, std = xs[n_val:].mean(), xs[n_val:].std() + 1e-6
+
+    def prep(t: torch.Tensor) -> torch.Tensor:
+        return _resize((t - mean) / std, None, channels)
+
+    classes = int(max(y.max(), test[1].max())) + 2  # items' classes + 1, and background 0
+    return Dataset(spec, prep(xs[n_val:]), ys[n_val:], prep(xs[:n_val]), ys[:n_val], prep(xt), yt, classes)
 
 
 def proxy_batch(source: str, size: int, shape: tuple[int, int, int], seed: int = 0,

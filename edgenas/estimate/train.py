@@ -60,19 +60,38 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
+    """Accuracies are shares of images (classification) or pixels (segmentation); the mIoU
+    fields are set for segmentation only."""
+
     history: list[dict[str, float]] = field(default_factory=list)
     val_accuracy: float = 0.0
     test_accuracy: float = 0.0
     seconds: float = 0.0
+    val_miou: float | None = None
+    test_miou: float | None = None
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
+    """Share of correct labels: of images, or of pixels when ``y`` has one label per pixel."""
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
             correct += int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
-    return correct / max(1, len(x))
+    return correct / max(1, y.numel())
+
+
+def segmentation_iou(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
+                     batch_size: int = 256) -> float:
+    """Mean intersection-over-union of the per-pixel predictions over the whole split."""
+    from edgenas.data.scenes import confusion, mean_iou
+
+    model.eval()
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            matrix += confusion(model(x[i:i + batch_size]).argmax(1), y[i:i + batch_size], num_classes)
+    return mean_iou(matrix)
 
 
 class Trainer:
@@ -126,8 +145,8 @@ class Trainer:
                 loss = F.cross_entropy(logits, y, label_smoothing=c.label_smoothing)
                 if teacher is not None and c.kd_weight > 0:
                     with torch.no_grad():
-                        soft = F.softmax(teacher(x) / c.kd_temperature, -1)
-                    kd = F.kl_div(F.log_softmax(logits / c.kd_temperature, -1), soft, reduction="batchmean")
+                        soft = F.softmax(teacher(x) / c.kd_temperature, 1)  # classes are dim 1, pixels or not
+                    kd = F.kl_div(F.log_softmax(logits / c.kd_temperature, 1), soft, reduction="sum") / y.numel()
                     loss = (1 - c.kd_weight) * loss + c.kd_weight * kd * c.kd_temperature**2
                 if not torch.isfinite(loss):
                     raise TrainingDiverged(f"loss became {loss.item()} at epoch {epoch + 1}, step {i + 1}; "
@@ -139,6 +158,8 @@ class Trainer:
                 seen += len(idx)
             row = {"epoch": epoch + 1, "loss": running / seen, "val_accuracy": accuracy(model, data.x_val, data.y_val),
                    "lr": optimizer.param_groups[0]["lr"]}
+            if data.task == "segmentation":
+                row["val_miou"] = segmentation_iou(model, data.x_val, data.y_val, data.num_classes)
             result.history.append(row)
             if self.checkpoint:
                 state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -149,12 +170,17 @@ class Trainer:
         result.seconds = time.perf_counter() - begin
         result.val_accuracy = accuracy(model, data.x_val, data.y_val)
         result.test_accuracy = accuracy(model, data.x_test, data.y_test)
+        if data.task == "segmentation":
+            result.val_miou = segmentation_iou(model, data.x_val, data.y_val, data.num_classes)
+            result.test_miou = segmentation_iou(model, data.x_test, data.y_test, data.num_classes)
         return result
 
 
 @register_evaluator
 class TrainEvaluator(Evaluator):
-    """Trains each architecture from scratch (seeded) and reports validation accuracy (%)."""
+    """Trains each architecture from scratch (seeded) and reports validation accuracy (%); on a
+    segmentation dataset ``accuracy`` and ``test_accuracy`` are mean IoU (%), the score that
+    decides there."""
 
     metrics = ("accuracy", "test_accuracy", "train_seconds")
 
@@ -192,5 +218,7 @@ class TrainEvaluator(Evaluator):
 
             checkpoint = self.checkpoint_dir / f"{hashlib.sha1(arch.to_json().encode()).hexdigest()[:16]}.pt"
         result = Trainer(self.train_config, checkpoint).fit(model, data)
-        return {"accuracy": 100 * result.val_accuracy, "test_accuracy": 100 * result.test_accuracy,
+        segmentation = result.val_miou is not None
+        return {"accuracy": 100 * (result.val_miou if segmentation else result.val_accuracy),
+                "test_accuracy": 100 * (result.test_miou if segmentation else result.test_accuracy),
                 "train_seconds": result.seconds}

@@ -1,5 +1,5 @@
 """What the one-shot searches share: CPU copies of state for checkpoints (all of them) and, for
-the bilevel searches, the weight / architecture halves of the training set, per-epoch seeding,
+the bilevel searches, BatchNorm for a supernet, the weight / architecture halves of the training set, per-epoch seeding,
 and their checkpoint (weights, architecture parameters, both optimisers and the history,
 written atomically as CPU tensors)."""
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
@@ -25,6 +26,16 @@ def cpu_state(state: Any) -> Any:
     if isinstance(state, (list, tuple)):
         return type(state)(cpu_state(v) for v in state)
     return state
+
+
+def search_batchnorm(module: nn.Module, affine: bool) -> None:
+    """Batch statistics only (running averages over a changing mixture describe no network);
+    without ``affine``, no learnt scale that could grow an op's output instead of its weight."""
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.track_running_stats, m.running_mean, m.running_var, m.num_batches_tracked = False, None, None, None
+            if not affine:
+                m.affine, m.weight, m.bias = False, None, None
 
 
 def weight_half(data: Dataset, batch_size: int) -> int:

@@ -27,6 +27,8 @@ How a cell combines its edges' operations is the method:
 * ``rsps`` -- uniformly sampled single paths train the shared weights; at the end
   ``rsps_samples`` random cells are scored with those weights on the same validation images and
   the best is returned (Li & Talwalkar's baseline).
+* ``autodeeplab`` -- the network-level search of `edgenas.oneshot.autodeeplab` on a segmentation
+  dataset: first-order updates of the cell's alpha and the trellis's beta together.
 
 `derive` is the argmax operation of every edge as an `Arch` of the space, so a derived cell is
 looked up in a benchmark table, trained, profiled and measured like any other.
@@ -48,13 +50,13 @@ from torch.func import functional_call
 
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError
-from edgenas.oneshot._search import SearchCheckpoint, epoch_generator, weight_half
+from edgenas.oneshot._search import SearchCheckpoint, epoch_generator, search_batchnorm, weight_half
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.spaces._layers import get_op
 
 __all__ = ["CellSupernet", "MixedCell", "DartsConfig", "cell_search", "CELL_METHODS"]
 
-CELL_METHODS = ("darts", "darts2", "beta-darts", "gdas", "rsps")
+CELL_METHODS = ("darts", "darts2", "beta-darts", "gdas", "rsps", "autodeeplab")
 FORMAT = "edgenas-cell-search"
 
 
@@ -102,17 +104,19 @@ class CellSupernet(nn.Module):
         self.is_cell = ["ops" in layer.kwargs for layer in layers]
         self.layers = nn.ModuleList(MixedCell(self.ops, tuple(edges), int(layer.kwargs["channels"])) if cell
                                     else layer.build() for layer, cell in zip(layers, self.is_cell))
-        for layer in self.layers:
-            for module in layer.modules():
-                if isinstance(module, nn.BatchNorm2d):
-                    module.track_running_stats, module.running_mean, module.running_var = False, None, None
-                    module.num_batches_tracked = None
-                    if isinstance(layer, MixedCell) and not affine:  # no learnt scale to inflate an op's share
-                        module.affine, module.weight, module.bias = False, None, None
+        for layer, cell in zip(self.layers, self.is_cell):
+            search_batchnorm(layer, affine or not cell)
         self.alpha = nn.Parameter(1e-3 * torch.randn(len(edges), len(self.ops)))
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        return [self.alpha]
 
     def weight_parameters(self) -> list[nn.Parameter]:
         return [p for name, p in self.named_parameters() if name != "alpha"]
+
+    def arch_state(self) -> dict[str, Any]:
+        """What the history stores per epoch: softmax(alpha)."""
+        return {"alpha": torch.softmax(self.alpha.detach(), -1).cpu().tolist()}
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor | None = None,
                 chosen: list[int] | None = None) -> torch.Tensor:
@@ -148,7 +152,10 @@ class DartsConfig:
     """The published settings (DARTS on NAS-Bench-201): SGD 0.025 cosine to 0.001, momentum 0.9,
     weight decay 3e-4, gradient clip 5; architecture Adam 3e-4, betas (0.5, 0.999), weight decay
     1e-3; GDAS temperature 10 -> 0.1; cells without affine BatchNorm. Scaled to a CPU: 10 epochs,
-    a search network of 8 channels and 1 cell per stage (NAS-Bench-201 searches with 16 and 5)."""
+    a search network of 8 channels and 1 cell per stage (NAS-Bench-201 searches with 16 and 5).
+    ``autodeeplab`` (the trellis of `edgenas.oneshot.autodeeplab`, ``channels`` is its F = 8)
+    takes the paper's architecture optimiser instead: Adam 3e-3, betas (0.9, 0.999), and
+    architecture updates only from ``arch_start`` = half the epochs on (20 of 40 there)."""
 
     method: str = "gdas"
     epochs: int = 10
@@ -158,7 +165,7 @@ class DartsConfig:
     momentum: float = 0.9
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
-    arch_lr: float = 3e-4
+    arch_lr: float | None = None  # 3e-4; autodeeplab 3e-3
     arch_weight_decay: float = 1e-3
     tau_max: float = 10.0
     tau_min: float = 0.1
@@ -167,6 +174,7 @@ class DartsConfig:
     channels: int = 8
     cells: int = 1
     affine: bool = False
+    arch_start: int | None = None  # first epoch with architecture steps; 0, autodeeplab epochs // 2
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -176,6 +184,9 @@ class DartsConfig:
             raise ConfigError("epochs, batch_size, channels and cells must be positive")
         if self.rsps_samples < 1:
             raise ConfigError(f"rsps_samples must be positive, got {self.rsps_samples}")
+        trellis = self.method == "autodeeplab"
+        self.arch_lr = self.arch_lr if self.arch_lr is not None else 3e-3 if trellis else 3e-4
+        self.arch_start = self.arch_start if self.arch_start is not None else self.epochs // 2 if trellis else 0
 
 
 def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = None,
@@ -187,14 +198,25 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     cell, softmax(alpha)). Resumes from ``checkpoint`` (written atomically after every epoch, CPU
     tensors); ``device`` trains there (``cuda``)."""
     config = config or DartsConfig()
+    trellis = config.method == "autodeeplab"
+    if (data.task == "segmentation") != trellis:
+        raise ConfigError(f"--method {config.method} searches a {'segmentation' if trellis else 'classification'} "
+                          f"network, but {data.name} is a {data.task} dataset; give "
+                          f"{'scenes:fashion-mnist or scenes:digits' if trellis else 'fashion-mnist or digits'}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        net = CellSupernet(space, data.num_classes, config.affine, channels=config.channels, cells=config.cells)
+        if trellis:
+            from edgenas.oneshot.autodeeplab import TrellisSupernet
+
+            net: CellSupernet | TrellisSupernet = TrellisSupernet(space, data.num_classes, config.channels,
+                                                                  config.affine)
+        else:
+            net = CellSupernet(space, data.num_classes, config.affine, channels=config.channels, cells=config.cells)
     half = weight_half(data, config.batch_size)
     net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=config.momentum,
                               weight_decay=config.weight_decay)
-    arch_opt = torch.optim.Adam([net.alpha], lr=config.arch_lr, betas=(0.5, 0.999),
+    arch_opt = torch.optim.Adam(net.arch_parameters(), lr=config.arch_lr, betas=(0.9 if trellis else 0.5, 0.999),
                                 weight_decay=config.arch_weight_decay)
     store = SearchCheckpoint(checkpoint, FORMAT, "cell-search", {"space": space.name, "num_classes": data.num_classes,
                                                                  "train": len(data.x_train), "config": asdict(config)})
@@ -216,7 +238,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
             vidx = val_order[(step * config.batch_size) % len(val_order):][: config.batch_size]
             x, y, xv, yv = (t.to(device) for t in (data.x_train[idx], data.y_train[idx], data.x_train[vidx],
                                                     data.y_train[vidx]))
-            if config.method != "rsps":
+            if config.method != "rsps" and epoch >= config.arch_start:
                 arch_opt.zero_grad()
                 if config.method == "darts2":
                     arch_loss = _unrolled_step(net, x, y, xv, yv, lr, config.weight_decay)
@@ -226,7 +248,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                     if config.method == "beta-darts":  # the beta-decay regulariser, its weight rising 0 -> beta_max
                         weight = config.beta_max * (epoch * steps + step) / max(1, total - 1)
                         loss = loss + weight * torch.logsumexp(net.alpha, -1).mean()
-                    loss.backward(inputs=[net.alpha])
+                    loss.backward(inputs=net.arch_parameters())
                     arch_loss = float(loss.detach())
                 arch_opt.step()
                 running["arch_loss"] += arch_loss / steps
@@ -244,8 +266,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                 progress({"epoch": epoch + 1, "epochs": config.epochs, "step": step + 1, "steps": steps,
                           "loss": running["loss"] * steps / (step + 1)})
         derived = net.derive() if config.method != "rsps" else _best_random(net, data, half, config)
-        row = {"epoch": epoch + 1, **running, "arch": derived.to_json(),
-               "alpha": torch.softmax(net.alpha.detach(), -1).cpu().tolist(), "tau": tau}
+        row = {"epoch": epoch + 1, **running, "arch": derived.to_json(), **net.arch_state(), "tau": tau}
         history.append(row)
         store.save(epoch + 1, net, weights, arch_opt, history)
         if progress:

@@ -7,17 +7,19 @@ from typing import Any
 from edgenas.registry import Registry
 from edgenas.spaces._arch import Arch
 from edgenas.spaces._space import SearchSpace
+from edgenas.spaces.autodeeplab import AutoDeepLabSpace
 from edgenas.spaces.mbconv import MBConvSpace
 from edgenas.spaces.nasnet import NASNetSpace
 from edgenas.spaces.nb201 import NB201Space
 
-__all__ = ["Arch", "SearchSpace", "NB201Space", "NASNetSpace", "MBConvSpace", "SPACES",
+__all__ = ["Arch", "SearchSpace", "NB201Space", "NASNetSpace", "MBConvSpace", "AutoDeepLabSpace", "SPACES",
            "create_space", "list_spaces"]
 
 SPACES: Registry[SearchSpace] = Registry("search space")
 SPACES.register("nb201")(NB201Space)
 SPACES.register("nasnet")(NASNetSpace)
 SPACES.register("mbconv")(MBConvSpace)
+SPACES.register("autodeeplab")(AutoDeepLabSpace)
 
 
 def create_space(name: str, **kwargs: Any) -> SearchSpace:

@@ -49,11 +49,13 @@ def _sep_conv(k: int) -> Callable[..., nn.Module]:
     )
 
 
-# The NASNet list as registered operations (``nasnet_<name>``), beside the other spaces' ops.
+# The NASNet list as registered operations (``nasnet_<name>``), beside the other spaces' ops;
+# ``dil_conv_5x5`` is not NASNet's but Auto-DeepLab's.
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "identity": lambda channels: nn.Identity(),
     "conv_1x3_3x1": _convs((1, 3), (3, 1)), "conv_1x7_7x1": _convs((1, 7), (7, 1)),
-    "dil_conv_3x3": _convs((3, 3), dilation=2), "avg_pool_3x3": _pool(nn.AvgPool2d, 3),
+    "dil_conv_3x3": _convs((3, 3), dilation=2), "dil_conv_5x5": _convs((5, 5), dilation=2),
+    "avg_pool_3x3": _pool(nn.AvgPool2d, 3),
     "max_pool_3x3": _pool(nn.MaxPool2d, 3), "max_pool_5x5": _pool(nn.MaxPool2d, 5),
     "max_pool_7x7": _pool(nn.MaxPool2d, 7), "conv_1x1": _convs((1, 1)), "conv_3x3": _convs((3, 3)),
     "sep_conv_3x3": _sep_conv(3), "sep_conv_5x5": _sep_conv(5), "sep_conv_7x7": _sep_conv(7),

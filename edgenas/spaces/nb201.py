@@ -24,7 +24,7 @@ from edgenas.spaces._layers import Layer, LayerNetwork, WeightNode, get_op, regi
 from edgenas.spaces._ops import ReLUConvBN
 from edgenas.spaces._space import SearchSpace
 
-__all__ = ["NB201Space", "OPS", "EDGES"]
+__all__ = ["NB201Space", "OPS", "EDGES", "parse_cell", "format_cell"]
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
@@ -82,33 +82,10 @@ class NB201Space(SearchSpace):
         text = text.strip()
         if text.startswith("{"):
             return super().parse(text)
-        nodes = text.split("+")
-        if len(nodes) != 3 or not all(n.startswith("|") and n.endswith("|") for n in nodes):
-            raise ArchError(
-                f"nb201: {text!r} is not an arch string like "
-                "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|"
-            )
-        choices = {}
-        for node, part in enumerate(nodes, start=1):
-            edges = part.strip("|").split("|")
-            if len(edges) != node:
-                raise ArchError(f"nb201: node {node} needs {node} edge(s) in {part!r}")
-            for token in edges:
-                op, sep, src = token.partition("~")
-                if not sep or not src.isdigit() or int(src) >= node:
-                    raise ArchError(f"nb201: bad edge {token!r} in node {node}; write op~source")
-                if op not in OPS:
-                    raise ArchError(f"nb201: unknown op {op!r} in {token!r}; ops are {', '.join(OPS)}")
-                choices[f"{node}<-{src}"] = op
-        if len(choices) != 6:
-            raise ArchError(f"nb201: {text!r} repeats an edge; each node lists sources 0..node-1")
-        return self.validate(Arch(choices))
+        return self.validate(Arch(dict(zip(_KEYS, parse_cell(text, OPS, self.name)))))
 
     def format(self, arch: Arch) -> str:
-        parts = []
-        for node in (1, 2, 3):
-            parts.append("|" + "|".join(f"{arch[f'{node}<-{s}']}~{s}" for s in range(node)) + "|")
-        return "+".join(parts)
+        return format_cell(self.ops(arch))
 
     # -- structure --------------------------------------------------------------------
     def dead_edges(self, arch: Arch) -> list[str]:
@@ -179,6 +156,35 @@ class NB201Space(SearchSpace):
 
     def build(self, arch: Arch, num_classes: int = 10, channels: int = 16, cells: int = 5) -> nn.Module:
         return LayerNetwork(self.layers(arch, num_classes, channels, cells))
+
+
+def parse_cell(text: str, ops: tuple[str, ...], space: str) -> list[str]:
+    """The op of every edge (in `EDGES` order) of the benchmark's string form of a cell."""
+    nodes = text.strip().split("+")
+    if len(nodes) != 3 or not all(n.startswith("|") and n.endswith("|") for n in nodes):
+        raise ArchError(f"{space}: {text!r} is not a cell string like "
+                        f"|{ops[0]}~0|+|{ops[-1]}~0|{ops[1]}~1|+|{ops[-1]}~0|{ops[-1]}~1|{ops[0]}~2|")
+    choices = {}
+    for node, part in enumerate(nodes, start=1):
+        edges = part.strip("|").split("|")
+        if len(edges) != node:
+            raise ArchError(f"{space}: node {node} needs {node} edge(s) in {part!r}")
+        for token in edges:
+            op, sep, src = token.partition("~")
+            if not sep or not src.isdigit() or int(src) >= node:
+                raise ArchError(f"{space}: bad edge {token!r} in node {node}; write op~source")
+            if op not in ops:
+                raise ArchError(f"{space}: unknown op {op!r} in {token!r}; ops are {', '.join(ops)}")
+            choices[(node, int(src))] = op
+    if len(choices) != 6:
+        raise ArchError(f"{space}: {text!r} repeats an edge; each node lists sources 0..node-1")
+    return [choices[edge] for edge in EDGES]
+
+
+def format_cell(ops: list[str] | tuple[str, ...]) -> str:
+    """The benchmark's string of a cell whose edges (in `EDGES` order) hold ``ops``."""
+    by_edge = dict(zip(EDGES, ops))
+    return "+".join("|" + "|".join(f"{by_edge[(node, s)]}~{s}" for s in range(node)) + "|" for node in (1, 2, 3))
 
 
 class Cell(nn.Module):
