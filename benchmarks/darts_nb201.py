@@ -2,6 +2,7 @@
 
     python benchmarks/darts_nb201.py [--methods darts,darts2,gdas,rsps] [--seeds 3] [--epochs 10]
         [--train-size 5000] [--resolution 16] [--channels 8] [--cells 1] [--dataset fashion-mnist]
+        [--arch-start N] [--first-seed 0]
     python benchmarks/darts_nb201.py --memory
 
 Each method searches the NB201 cell on ``--dataset`` (weights on one half of the training images,
@@ -64,6 +65,9 @@ def main() -> None:
     parser.add_argument("--workdir", default="runs/darts-bench")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--affine", action="store_true", help="learnt BatchNorm scale and shift inside the cells")
+    parser.add_argument("--arch-start", type=int, default=None, help="first epoch with architecture steps "
+                        "(default: DartsConfig's)")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     args = parser.parse_args()
     if args.memory:
         memory(args)
@@ -77,13 +81,14 @@ def main() -> None:
     data = load_dataset(args.dataset, resolution=args.resolution, seed=0)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     setting = (f"{args.dataset} n{args.train_size} r{args.resolution} c{args.channels}x{args.cells} e{args.epochs}"
-               + (" affine" if args.affine else ""))
+               + (" affine" if args.affine else "") + (f" w{args.arch_start}" if args.arch_start is not None else ""))
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     for method in args.methods.split(","):
-        for seed in range(args.seeds):
+        for seed in seeds:
             key = f"{setting} {method} {seed}"
             if key not in results:
                 config = DartsConfig(method=method, epochs=args.epochs, channels=args.channels, cells=args.cells,
-                                     affine=args.affine, seed=seed)
+                                     affine=args.affine, arch_start=args.arch_start, seed=seed)
                 begin = time.perf_counter()
                 with torch_threads(1):
                     arch, _, history = cell_search(space, data, config, work / f"{key}.pt")
@@ -93,8 +98,8 @@ def main() -> None:
                 store.write_text(json.dumps(results, indent=1))
             r = results[key]
             print(f"{method:7s} seed {seed}: {r['test_accuracy']:.2f}%  {r['seconds']:.0f} s  {r['arch']}", flush=True)
-        accs = [results[f"{setting} {method} {s}"]["test_accuracy"] for s in range(args.seeds)]
-        secs = [results[f"{setting} {method} {s}"]["seconds"] for s in range(args.seeds)]
+        accs = [results[f"{setting} {method} {s}"]["test_accuracy"] for s in seeds]
+        secs = [results[f"{setting} {method} {s}"]["seconds"] for s in seeds]
         print(f"{method:7s} CIFAR-10 (table) {np.mean(accs):.2f} +- {np.std(accs):.2f}  search {np.mean(secs):.0f} s",
               flush=True)
 

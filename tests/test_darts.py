@@ -136,3 +136,50 @@ def test_beta_decay_keeps_the_architecture_logits_small():
         _, net, _ = cell_search(SPACE, data, config)
         spread[method] = float(torch.logsumexp(net.alpha.detach(), -1).mean())
     assert spread["beta-darts"] < spread["darts"]
+
+
+def _nasnet_net():
+    from edgenas.oneshot.nasnet_cell import NASNetSupernet
+    from edgenas.spaces import NASNetSpace
+
+    space = NASNetSpace(ops=("identity", "conv_3x3", "sep_conv_3x3", "avg_pool_3x3"), blocks=2)
+    torch.manual_seed(0)
+    return space, NASNetSupernet(space, 10, channels=4, cells=1)
+
+
+def test_a_nasnet_cell_of_the_mixture_computes_what_the_built_network_computes():
+    import numpy as np
+
+    space, net = _nasnet_net()
+    arch = space.sample(np.random.default_rng(3)).replace(b0_combine="concat", b1_combine="add", b1_in_a=1)
+    built = space.build(arch, num_classes=10, channels=4, cells_per_stage=1)
+    for part in ("stem", "reductions", "head"):  # the supernet's BatchNorms keep no running statistics
+        getattr(built, part).load_state_dict(getattr(net, part).state_dict(), strict=False)
+    for mixed, cell in zip((c for stage in net.stages for c in stage), (c for stage in built.stages for c in stage)):
+        for b in range(space.blocks):
+            for s, name in enumerate("ab"):
+                src = mixed.blocks[b][s][int(arch[f"b{b}_in_{name}"])][space.ops_.index(arch[f"b{b}_op_{name}"])]
+                cell.ops[2 * b + s].load_state_dict(src.state_dict(), strict=False)
+            if arch[f"b{b}_combine"] == "concat":
+                cell.merge[b].load_state_dict(mixed.merge[b].state_dict())
+        cell.project.load_state_dict(mixed.project.state_dict())
+    x = torch.randn(4, 3, 8, 8)
+    built.train()
+    torch.testing.assert_close(net(x, *net.one_hot(arch)), built(x))
+    with torch.no_grad():
+        slot, combine = net.one_hot(arch)
+        net.alpha_slot.copy_(slot)
+        net.alpha_combine.copy_(combine)
+    assert net.derive() == arch  # the strongest (input, op) per slot and the stronger combiner
+
+
+def test_nasnet_second_order_search_derives_a_cell_of_the_space():
+    from _factories import tiny_digits
+
+    space, _ = _nasnet_net()
+    arch, net, history = cell_search(space, tiny_digits(64, resolution=8),
+                                     DartsConfig(method="darts2", epochs=1, batch_size=32, channels=2))
+    assert space.validate(arch) == arch and "alpha_slot" in history[0]
+    assert net.alpha_slot.grad is not None and net.alpha_combine.grad is not None
+    with pytest.raises(ConfigError, match="on nasnet use darts"):
+        cell_search(space, tiny_digits(64, resolution=8), DartsConfig(method="gdas", channels=2))

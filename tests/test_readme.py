@@ -78,6 +78,12 @@ SMALL = {
     "oneshot search --method gdas --space nb201 --dataset fashion-mnist --benchmark nb201-cifar10 --plot alpha.png":
         "oneshot search --method gdas --space nb201 --dataset digits --benchmark nb201-cifar10 --plot {t}/alpha.png "
         "--epochs 2 --channels 2 --resolution 8 --batch-size 32 --train-size 64 --checkpoint {t}/g.pt",
+    "oneshot search --method autodeeplab --dataset scenes:fashion-mnist --epochs 8":
+        "oneshot search --method autodeeplab --dataset scenes:digits --epochs 2 --channels 2 --resolution 32 "
+        "--space-config '{\"layers\": 2}' --batch-size 32 --train-size 64 --checkpoint {t}/adl.pt",
+    "train --space autodeeplab --arch random:0 --dataset scenes:fashion-mnist":
+        "train --space autodeeplab --arch random:0 --dataset scenes:digits --epochs 1 "
+        "--space-config '{\"layers\": 1, \"resolution\": 32}'",
     "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
         f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }

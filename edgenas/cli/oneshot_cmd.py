@@ -83,7 +83,7 @@ def search(
         if space_config is not None and not trellis:
             raise ConfigError(f"--space-config applies to proxyless and autodeeplab, not {method}")
         _cell(method, space or ("autodeeplab" if trellis else "nb201"), dataset, epochs or 10, batch_size, train_size,
-              checkpoint, seed, json, benchmark, channels, cells, resolution or (64 if trellis else 16), plot,
+              checkpoint, seed, json, benchmark, channels, cells, resolution, plot,
               train_device, space_config)
 
 
@@ -147,13 +147,16 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
 
 
 def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path,
-          seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int,
+          seed: int, json: bool, benchmark: str | None, channels: int, cells: int, resolution: int | None,
           plot: Path | None, train_device: str, space_config: str | None) -> None:
     from edgenas.oneshot.darts import DartsConfig, cell_search
     from edgenas.spaces import create_space
 
     options = parse_json_object(space_config or "{}", "--space-config")
-    sp = create_space(space, **(options | {"resolution": resolution} if space == "autodeeplab" else options))
+    if space == "autodeeplab" and resolution is not None:
+        options["resolution"] = resolution
+    sp = create_space(space, **options)
+    resolution = getattr(sp, "resolution", None) or resolution or 16
     config = DartsConfig(method=method, epochs=epochs, batch_size=batch_size, channels=channels, cells=cells,
                          seed=seed)
     check_output(checkpoint, "--checkpoint")

@@ -31,7 +31,9 @@ How a cell combines its edges' operations is the method:
   dataset: first-order updates of the cell's alpha and the trellis's beta together.
 
 `derive` is the argmax operation of every edge as an `Arch` of the space, so a derived cell is
-looked up in a benchmark table, trained, profiled and measured like any other.
+looked up in a benchmark table, trained, profiled and measured like any other. The ``nasnet``
+space (two inputs per block) is searched by `edgenas.oneshot.nasnet_cell.NASNetSupernet` with
+darts, darts2 or beta-darts.
 """
 
 from __future__ import annotations
@@ -205,13 +207,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                           f"{'scenes:fashion-mnist or scenes:digits' if trellis else 'fashion-mnist or digits'}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        if trellis:
-            from edgenas.oneshot.autodeeplab import TrellisSupernet
-
-            net: CellSupernet | TrellisSupernet = TrellisSupernet(space, data.num_classes, config.channels,
-                                                                  config.affine)
-        else:
-            net = CellSupernet(space, data.num_classes, config.affine, channels=config.channels, cells=config.cells)
+        net = _supernet(space, data.num_classes, config)
     half = weight_half(data, config.batch_size)
     net.to(device)
     weights = torch.optim.SGD(net.weight_parameters(), lr=config.lr, momentum=config.momentum,
@@ -247,7 +243,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                     loss = F.cross_entropy(out, yv)
                     if config.method == "beta-darts":  # the beta-decay regulariser, its weight rising 0 -> beta_max
                         weight = config.beta_max * (epoch * steps + step) / max(1, total - 1)
-                        loss = loss + weight * torch.logsumexp(net.alpha, -1).mean()
+                        loss = loss + weight * sum(torch.logsumexp(a, -1).mean() for a in net.arch_parameters())
                     loss.backward(inputs=net.arch_parameters())
                     arch_loss = float(loss.detach())
                 arch_opt.step()
@@ -274,24 +270,48 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     return space.parse(history[-1]["arch"]), net, history
 
 
-def _unrolled_step(net: CellSupernet, x: torch.Tensor, y: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor,
+def _supernet(space: SearchSpace, num_classes: int, config: DartsConfig) -> nn.Module:
+    """The mixed network the method searches: the trellis (autodeeplab), NASNet's two-input
+    cells, or the cell of a space that declares its edges."""
+    from edgenas.spaces import NASNetSpace
+
+    if config.method == "autodeeplab":
+        from edgenas.oneshot.autodeeplab import TrellisSupernet
+
+        return TrellisSupernet(space, num_classes, config.channels, config.affine)
+    if isinstance(space, NASNetSpace):
+        if config.method in ("gdas", "rsps"):
+            raise ConfigError(f"--method {config.method} samples one op per edge of nb201-style cells; on nasnet "
+                              "use darts, darts2 or beta-darts")
+        from edgenas.oneshot.nasnet_cell import NASNetSupernet
+
+        return NASNetSupernet(space, num_classes, config.affine, channels=config.channels, cells=config.cells)
+    return CellSupernet(space, num_classes, config.affine, channels=config.channels, cells=config.cells)
+
+
+def _unrolled_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor, xv: torch.Tensor, yv: torch.Tensor,
                    xi: float, weight_decay: float, radius: float = 0.01) -> float:
     """DARTS second order: grad_alpha L_val(w - xi grad_w L_train(w, alpha), alpha), with the
     Hessian-vector product by central finite differences (epsilon = radius / |grad_w' L_val|,
-    the paper's 0.01)."""
-    names = [n for n, _ in net.named_parameters() if n != "alpha"]
-    params = [p for n, p in net.named_parameters() if n != "alpha"]
+    the paper's 0.01). ``alpha`` is every architecture parameter of ``net``."""
+    arch = net.arch_parameters()
+    ids = {id(a) for a in arch}
+    alphas = {n: p for n, p in net.named_parameters() if id(p) in ids}
+    names = [n for n, p in net.named_parameters() if id(p) not in ids]
+    params = [p for p in net.parameters() if id(p) not in ids]
     grads = torch.autograd.grad(F.cross_entropy(net(x), y), params)
     unrolled = {n: (p - xi * (g + weight_decay * p)).detach().requires_grad_() for n, p, g in zip(names, params, grads)}
-    val_loss = F.cross_entropy(functional_call(net, unrolled | {"alpha": net.alpha}, (xv,)), yv)
-    direct, *v = torch.autograd.grad(val_loss, [net.alpha, *unrolled.values()])
+    val_loss = F.cross_entropy(functional_call(net, unrolled | alphas, (xv,)), yv)
+    found = torch.autograd.grad(val_loss, [*alphas.values(), *unrolled.values()])
+    direct, v = found[:len(alphas)], found[len(alphas):]
     eps = radius / torch.sqrt(sum((g * g).sum() for g in v)).clamp_min(1e-12)
     hessian = []
     for sign in (1.0, -1.0):
         moved = {n: (p + sign * eps * g).detach() for n, p, g in zip(names, params, v)}
-        loss = F.cross_entropy(functional_call(net, moved | {"alpha": net.alpha}, (x,)), y)
-        hessian.append(torch.autograd.grad(loss, net.alpha)[0])
-    net.alpha.grad = direct - xi * (hessian[0] - hessian[1]) / (2 * eps)
+        loss = F.cross_entropy(functional_call(net, moved | alphas, (x,)), y)
+        hessian.append(torch.autograd.grad(loss, list(alphas.values())))
+    for a, d, plus, minus in zip(alphas.values(), direct, *hessian):
+        a.grad = d - xi * (plus - minus) / (2 * eps)
     return float(val_loss.detach())
 
 
