@@ -35,8 +35,8 @@ def search(
     method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, "
                                "darts2 (second order), beta-darts, gdas or rsps (random search with weight sharing) "
                                "on a cell space; autodeeplab (the network-level trellis, segmentation)"),
-    space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201; autodeeplab: "
-                              "autodeeplab)"),
+    space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201, or nasnet with darts, "
+                              "darts2, beta-darts; autodeeplab: autodeeplab)"),
     dataset: str = typer.Option(None, help=f"{DATASET_HELP}, scenes[:SOURCE] (default: fashion-mnist; autodeeplab: "
                                 "scenes:fashion-mnist, a segmentation task)"),
     epochs: int = typer.Option(None, min=1, help="search epochs (default: proxyless 8, the cell methods 10)"),
