@@ -11,6 +11,10 @@ Two deployment facts are modelled, because a runtime for a microcontroller does 
   input of the same size instead of a new buffer;
 * optionally (``inplace_depthwise``) a depthwise convolution overwrites its input, as
   TinyEngine does, so it needs no second buffer.
+
+An operator may also need ``scratch`` elements only while it runs: attention's score matrix
+(batch x heads x queries x keys), which a fused kernel hides from the graph but a runtime
+without one materialises, counts at the attention call.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class OpEvent:
     makes: tuple[tuple[int, int], ...]  # (buffer key, elements)
     elementwise: bool
     depthwise: bool
+    scratch: int = 0
 
 
 def peak_activation(
@@ -86,8 +91,8 @@ def peak_activation(
             else:
                 owner[key] = target
                 schedule(target, last_use.get(key, i))
-        if total > peak:
-            peak, peak_at = total, i
+        if total + event.scratch > peak:
+            peak, peak_at = total + event.scratch, i
         for buf in frees.pop(i, []):
             if buf in live and free_after[buf] == i:
                 total -= live.pop(buf)

@@ -27,11 +27,13 @@ from edgenas.errors import ProfileError
 from edgenas.profile._fast import FAST_LAYERS, FastResult
 from edgenas.profile._memory import OpEvent, peak_activation
 from edgenas.profile._rules import (
+    ATTENTION,
     BATCH_NORM,
     CONVOLUTION,
     ELEMENTWISE,
     FIRST_OUTPUT_ONLY,
     SAME_SHAPE,
+    attention_scores,
     cost_of,
     is_depthwise_conv,
 )
@@ -249,6 +251,7 @@ class _Recorder(TorchDispatchMode):
                 tuple(makes),
                 func.overloadpacket in ELEMENTWISE,
                 is_depthwise_conv(func, args),
+                attention_scores(args) if func.overloadpacket in ATTENTION else 0,
             )
         )
         return out

@@ -27,7 +27,7 @@ import torch
 
 __all__ = [
     "OpCost", "cost_of", "ELEMENTWISE", "BATCH_NORM", "CONVOLUTION", "FIRST_OUTPUT_ONLY",
-    "is_depthwise_conv",
+    "is_depthwise_conv", "ATTENTION", "attention_scores",
 ]
 
 aten = torch.ops.aten
@@ -149,13 +149,21 @@ _register(_addmm, "addmm")
 _register(_linear, "linear")
 _register(_bmm, "bmm")
 _register(_baddbmm, "baddbmm")
-_register(
-    _sdpa,
+ATTENTION = frozenset(_ops(
     "_scaled_dot_product_flash_attention_for_cpu",
     "_scaled_dot_product_flash_attention",
     "_scaled_dot_product_efficient_attention",
     "_scaled_dot_product_cudnn_attention",
-)
+))
+for _packet in ATTENTION:
+    _RULES[_packet] = _sdpa
+
+
+def attention_scores(args: Sequence[Any]) -> int:
+    """Elements of the score matrix of a scaled-dot-product attention call (batch x heads x
+    queries x keys)."""
+    q, k = args[0], args[1]
+    return _numel(q.shape[:-1]) * k.shape[-2]
 _register(
     _per_in(2),
     "native_batch_norm",

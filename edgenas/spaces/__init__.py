@@ -11,8 +11,9 @@ from edgenas.spaces.autodeeplab import AutoDeepLabSpace
 from edgenas.spaces.mbconv import MBConvSpace
 from edgenas.spaces.nasnet import NASNetSpace
 from edgenas.spaces.nb201 import NB201Space
+from edgenas.spaces.vit import ViTSpace
 
-__all__ = ["Arch", "SearchSpace", "NB201Space", "NASNetSpace", "MBConvSpace", "AutoDeepLabSpace", "SPACES",
+__all__ = ["Arch", "SearchSpace", "NB201Space", "NASNetSpace", "MBConvSpace", "AutoDeepLabSpace", "ViTSpace", "SPACES",
            "create_space", "list_spaces"]
 
 SPACES: Registry[SearchSpace] = Registry("search space")
@@ -20,6 +21,7 @@ SPACES.register("nb201")(NB201Space)
 SPACES.register("nasnet")(NASNetSpace)
 SPACES.register("mbconv")(MBConvSpace)
 SPACES.register("autodeeplab")(AutoDeepLabSpace)
+SPACES.register("vit")(ViTSpace)
 
 
 def create_space(name: str, **kwargs: Any) -> SearchSpace:

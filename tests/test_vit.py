@@ -1,0 +1,83 @@
+"""The vision-transformer space: exact cost counts, inactive layers, decoupled attention width,
+the attention matrix in peak memory, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from edgenas.errors import ArchError
+from edgenas.profile import profile
+from edgenas.spaces import ViTSpace, create_space
+
+
+def _macs(space: ViTSpace, arch, classes: int = 10) -> int:
+    """Patchify conv, per block q/k/v, QK^T and AV, output projection and MLP, classifier."""
+    p, e, t = int(arch["patch"]), int(arch["embed"]), space.tokens(arch)
+    total = t * e * 3 * p * p + e * classes
+    for i in range(int(arch["depth"])):
+        q = int(arch[f"l{i}_qkv"]) if space.qkv_dims else e
+        hidden = round(e * float(arch[f"l{i}_mlp"]))
+        total += 3 * t * e * q + 2 * t * t * q + t * q * e + 2 * t * e * hidden
+    return total
+
+
+@pytest.mark.parametrize("qkv_dims", [None, (32, 64)])
+def test_profile_counts_every_vit_exactly_in_every_grad_mode(qkv_dims):
+    space = ViTSpace(embeds=(48, 64), depths=(1, 3), heads=(2, 4), qkv_dims=qkv_dims, resolution=16)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        arch = space.sample(rng)
+        with torch.device("meta"):
+            model = space.build(arch)
+        want = _macs(space, arch)
+        assert profile(model, (1, 3, 16, 16)).macs == want
+        with torch.no_grad():
+            assert profile(model, (1, 3, 16, 16)).macs == want
+        with torch.inference_mode():
+            assert profile(model, (1, 3, 16, 16)).macs == want
+
+
+def test_layer_norm_is_counted_as_other_ops_and_attention_is_in_peak_memory():
+    space = ViTSpace(embeds=(64,), depths=(1,), heads=(4,), mlp_ratios=(2,), patches=(2,), resolution=16)
+    arch = space.largest()
+    t, e = space.tokens(arch), 64
+    p = profile(space.build(arch), (1, 3, 16, 16))
+    norms = [layer for layer in p.layers if layer.name.endswith("norm1")]
+    assert norms and norms[0].other_ops == 5 * t * e
+    assert p.peak_memory_bytes >= 4 * t * t + t * e  # the 4 heads' score matrices beside the tokens
+
+
+def test_inactive_layers_are_canonical_and_size_counts_distinct_networks():
+    space = ViTSpace(patches=(4,), embeds=(32,), depths=(1, 2), heads=(2, 4), mlp_ratios=(2, 4), resolution=16)
+    assert space.size() == len(set(space.grid())) == 4 + 16
+    shallow = space.validate({"patch": 4, "embed": 32, "depth": 1, "l0_heads": 4, "l0_mlp": 4.0, "l1_heads": 4,
+                              "l1_mlp": 4.0})
+    assert shallow["l1_heads"] == 2 and shallow["l1_mlp"] == 2.0 and "l1_heads" not in space.active(shallow)
+    model = space.build(shallow)
+    assert model(torch.randn(2, 3, 16, 16)).shape == (2, 10) and len(model.features) == 2
+
+
+def test_bad_input_is_one_clear_line():
+    with pytest.raises(ArchError, match="3 heads do not divide the attention width 64"):
+        ViTSpace(embeds=(64,), heads=(3,))
+    with pytest.raises(ArchError, match="does not divide the resolution"):
+        ViTSpace(patches=(5,), resolution=32)
+    space = create_space("vit")
+    with pytest.raises(ArchError, match="embed=100 is not allowed"):
+        space.validate(space.largest().replace(embed=100))
+    model = space.build(space.largest())
+    with pytest.raises(ArchError, match="expected tokens"):
+        model.features[1](torch.randn(2, 64))
+    with pytest.raises(ArchError, match="give images of the space's resolution"):
+        model(torch.randn(1, 3, 48, 48))
+
+
+def test_a_fused_attention_call_counts_its_score_matrix_as_scratch():
+    """PyTorch decomposes attention on meta tensors today (the scores are a real tensor); a fused
+    kernel hides them, so its call carries them as scratch memory instead."""
+    from edgenas.profile._memory import OpEvent, peak_activation
+
+    events = [OpEvent(0, (0,), ((1, 10),), False, False, scratch=100), OpEvent(1, (1,), ((2, 10),), False, False)]
+    assert peak_activation({0: 10}, events, {2}) == (120, 0)
