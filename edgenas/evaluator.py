@@ -88,6 +88,7 @@ def evaluator_from_params(params: dict[str, Any], space: SearchSpace) -> Evaluat
     import edgenas.estimate.proxies  # noqa: F401
     import edgenas.estimate.train  # noqa: F401
     import edgenas.hardware  # noqa: F401
+    import edgenas.oneshot.entangled  # noqa: F401
 
     cls = EVALUATORS.get(kind)
     try:

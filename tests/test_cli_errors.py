@@ -43,6 +43,9 @@ BASE = {
                        "--warmup-epochs", "1", "--train-size", "128", "--batch-size", "32", "--checkpoint", "{t}/px.pt",
                        "--device", "torch-cpu", "--workdir", "{t}"],
     "ofa export": [OFA_ARCH, "--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "-o", "{t}/m.onnx"],
+    "oneshot train": ["--dataset", "digits", "--epochs", "1", "--train-size", "64", "-o", "{t}/v.pt", "--space-config",
+                      '{"embeds": [16], "depths": [1], "heads": [2], "mlp_ratios": [2], "patches": [8], '
+                      '"resolution": 16}'],
 }
 
 # (command, option) -> (malformed value, words the one-line error must contain)
@@ -215,6 +218,15 @@ BAD = {
     ("oneshot search", "--cells"): ("0", "cells"),
     ("oneshot search", "--resolution"): ("4", "resolution"),
     ("oneshot search", "--train-device"): ("tpu", "cpu or cuda"),
+    ("oneshot train", "--space"): ("mbconv", "vit"),
+    ("oneshot train", "-o"): ("/proc/x/v.pt", "cannot write"),
+    ("oneshot train", "--dataset"): ("bogus:", "dataset"),
+    ("oneshot train", "--space-config"): ('{"foo": 1}', "foo"),
+    ("oneshot train", "--epochs"): ("0", "epochs"),
+    ("oneshot train", "--batch-size"): ("0", "batch"),
+    ("oneshot train", "--lr"): ("0", "lr"),
+    ("oneshot train", "--train-size"): ("100000", "train-size"),
+    ("oneshot train", "--seed"): ("-1", "seed"),
 }
 
 

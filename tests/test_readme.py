@@ -84,6 +84,12 @@ SMALL = {
     "train --space autodeeplab --arch random:0 --dataset scenes:fashion-mnist":
         "train --space autodeeplab --arch random:0 --dataset scenes:digits --epochs 1 "
         "--space-config '{\"layers\": 1, \"resolution\": 32}'",
+    "oneshot train --space vit -o runs/vit.pt":
+        "oneshot train --space vit -o {t}/vit.pt --dataset digits --epochs 1 --train-size 64 "
+        "--space-config '{\"embeds\": [16, 24], \"depths\": [1, 2], \"heads\": [2], \"patches\": [8], \"resolution\": 16}'",
+    "search --space vit --evaluator supernet:runs/vit.pt --device torch-cpu --max-latency-ms 2":
+        "search --space vit --evaluator supernet:{t}/vit.pt --device torch-cpu --max-latency-ms 50 --dataset digits "
+        "--budget 3 --space-config '{\"embeds\": [16, 24], \"depths\": [1, 2], \"heads\": [2], \"patches\": [8], \"resolution\": 16}' --storage sqlite:///{t}/v.db",
     "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
         f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }
@@ -129,7 +135,8 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
                         {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
                          ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
-                         ("ofa.pt", "ofa train -o runs/ofa.pt")):
+                         ("ofa.pt", "ofa train -o runs/ofa.pt"),
+                         ("vit.pt", "oneshot train --space vit -o runs/vit.pt")):
         if f"{{t}}/{needs}" in SMALL[command] and SMALL[command] != SMALL[first] and not (folder / needs).exists():
             assert cli(*shlex.split(SMALL[first].replace("{t}", str(folder))))[0] == 0  # what a reader ran first
     if command.startswith("runs"):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgenas.errors import ArchError
+from edgenas.errors import ArchError, ConfigError, DataError
 from edgenas.profile import profile
 from edgenas.spaces import ViTSpace, create_space
 
@@ -81,3 +81,63 @@ def test_a_fused_attention_call_counts_its_score_matrix_as_scratch():
 
     events = [OpEvent(0, (0,), ((1, 10),), False, False, scratch=100), OpEvent(1, (1,), ((2, 10),), False, False)]
     assert peak_activation({0: 10}, events, {2}) == (120, 0)
+
+
+SMALL = {"embeds": [32, 48], "depths": [1, 2], "heads": [2, 4], "qkv_dims": [16, 32], "resolution": 16}
+
+
+def test_a_sub_network_extracted_from_the_supernet_computes_what_the_supernet_computes():
+    from edgenas.oneshot.entangled import ViTSupernet
+
+    space = ViTSpace(**SMALL)
+    torch.manual_seed(0)
+    supernet = ViTSupernet(space, 10).eval()
+    x = torch.randn(3, 3, 16, 16)
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(6)] + [space.largest(8)]
+    assert {int(a["patch"]) for a in archs} == {4, 8}
+    for arch in archs:
+        torch.testing.assert_close(supernet.extract(arch).eval()(x), supernet(x, arch))
+    small = space.validate({**space.largest(), "embed": 32, "depth": 1, "l0_qkv": 16})
+    supernet(x, small).sum().backward()
+    grad = supernet.network.features[1].q.weight.grad  # layer 0's q projection, 32 x 48 in the largest
+    assert grad[:16, :32].abs().sum() > 0 and grad[16:].abs().sum() == 0 and grad[:, 32:].abs().sum() == 0
+
+
+def test_supernet_training_resumes_and_serves_a_search(tmp_path):
+    from dataclasses import replace
+
+    from _factories import tiny_digits
+
+    from edgenas.evaluator import evaluator_from_params
+    from edgenas.experiment import make_evaluator
+    from edgenas.oneshot.entangled import EntangledConfig, train_entangled
+
+    space = ViTSpace(**SMALL)
+    data = tiny_digits(64, resolution=16)
+    data = replace(data, x_val=data.x_val[:40], y_val=data.y_val[:40])
+    config = EntangledConfig(epochs=2, batch_size=32)
+    _, full = train_entangled(space, data, config)
+
+    class Crash(Exception):
+        pass
+
+    def crash(row):
+        if row.get("end_of_epoch"):
+            raise Crash
+
+    with pytest.raises(Crash):
+        train_entangled(space, data, config, tmp_path / "s.pt", crash)
+    _, resumed = train_entangled(space, data, config, tmp_path / "s.pt")
+    assert resumed == full
+    evaluator = make_evaluator(f"supernet:{tmp_path / 's.pt'}", space, dataset="digits")
+    score = evaluator.evaluate(space.largest())["accuracy"]
+    assert 0 <= score <= 100
+    assert evaluator_from_params(evaluator.get_params(), space).get_params() == evaluator.get_params()
+    with pytest.raises(ConfigError, match="was trained on the vit space"):
+        make_evaluator(f"supernet:{tmp_path / 's.pt'}", ViTSpace(), dataset="digits")
+    with pytest.raises(DataError, match="not found; train one with"):
+        make_evaluator(f"supernet:{tmp_path / 'none.pt'}", space)
+    (tmp_path / "bad.pt").write_text("junk")
+    with pytest.raises(DataError, match="not a readable vit supernet checkpoint"):
+        make_evaluator(f"supernet:{tmp_path / 'bad.pt'}", space)

@@ -219,3 +219,48 @@ def _plot_alpha(history: list[dict], space, path: Path) -> None:
     axes[0][-1].legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+@oneshot_app.command("train")
+def train(
+    space: str = typer.Option("vit", help="the space of the weight-entangled supernet (vit)"),
+    output: Path = typer.Option(Path("runs/vit.pt"), "-o", "--output", help="checkpoint, written every epoch; an "
+                                "existing one is resumed"),
+    dataset: str = typer.Option("fashion-mnist", help=DATASET_HELP),
+    space_config: str = typer.Option(None, help='vit options as JSON, e.g. \'{"embeds": [64, 96], "depths": [2, 4]}\''),
+    epochs: int = typer.Option(10, min=1),
+    batch_size: int = typer.Option(64, min=1),
+    lr: float = typer.Option(1e-3),
+    train_size: int = typer.Option(0, min=0, help="use the first N training images (0: all)"),
+    seed: int = typer.Option(0, min=0),
+    json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Train a weight-entangled supernet (AutoFormer): one random sub-network per step; then
+    `edgenas search --space vit --evaluator supernet:OUTPUT` ranks ViTs by inherited accuracy."""
+    from edgenas.oneshot.entangled import EntangledConfig, train_entangled
+    from edgenas.spaces import create_space
+
+    if space != "vit":
+        raise ConfigError(f"weight-entangled supernets are built for the vit space, not {space!r}")
+    sp = create_space(space, **parse_json_object(space_config or "{}", "--space-config"))
+    config = EntangledConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    check_output(output, "-o")
+    data = load_space_data(dataset, sp, 0, train_size, sp.resolution)  # split seed 0: the evaluator's split
+    interrupt_hint.append(f"interrupted; the same command resumes from {output}")
+    with progress("supernet", json, "loss") as bar:
+        task = bar.add_task("t", total=None, loss="")
+
+        def show(row: dict) -> None:
+            if row.get("end_of_epoch"):
+                if not json:
+                    console.print(f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  largest ViT "
+                                  f"{row['largest_accuracy']:.2f}% (validation, inherited)")
+            else:
+                bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
+
+        _, history = train_entangled(sp, data, config, output, show)
+    if json:
+        print_json({"checkpoint": str(output), "history": history})
+        return
+    console.print(f"supernet saved to {output}; search it with: edgenas search --space vit --evaluator "
+                  f"supernet:{output}")

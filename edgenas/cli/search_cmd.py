@@ -45,6 +45,10 @@ def build_experiment(
     if evaluator_spec == "train":  # the dataset is checked when the evaluator is made
         if not lr > 0:
             raise ConfigError(f"--lr must be positive, got {lr}")
+    elif evaluator_spec.startswith("supernet:"):  # the supernet's validation images come from --dataset
+        if (epochs, lr) != (6, 0.05):
+            raise ConfigError(f"--epochs and --lr configure --evaluator train; they do nothing with --evaluator "
+                              f"{evaluator_spec}")
     elif (dataset, epochs, lr) != ("fashion-mnist", 6, 0.05):
         raise ConfigError("--dataset, --epochs and --lr configure --evaluator train; "
                           f"they do nothing with --evaluator {evaluator_spec}")
@@ -148,10 +152,12 @@ def search(
     max_peak_kb: float = typer.Option(None, min=0, help="SRAM: hard int8 peak-activation limit in kB (profiled)"),
     max_flash_kb: float = typer.Option(None, min=0, help="flash: hard int8 weight-size limit in kB (profiled)"),
     latency_predictor: str = typer.Option(None, help="a saved latency predictor (edgenas latency fit)"),
-    evaluator: str = typer.Option("table", help="table (--benchmark accuracies), train (from scratch on --dataset) "
-                                  "or proxy:NAME[,NAME...] (zero-shot)"),
+    evaluator: str = typer.Option("table", help="table (--benchmark accuracies), train (from scratch on --dataset), "
+                                  "proxy:NAME[,NAME...] (zero-shot) or supernet:CHECKPOINT (inherited accuracy "
+                                  "from `edgenas oneshot train`)"),
     device: str = typer.Option(None, help="measure latency on torch-cpu / onnxruntime-cpu / microcontroller"),
-    dataset: str = typer.Option("fashion-mnist", help="--evaluator train: fashion-mnist[:DIR], digits, cifar10:PATH, npz:PATH, PATH"),
+    dataset: str = typer.Option("fashion-mnist", help="--evaluator train (and supernet: its validation images): "
+                                "fashion-mnist[:DIR], digits, cifar10:PATH, npz:PATH, PATH"),
     epochs: int = typer.Option(6, min=1, help="--evaluator train: epochs per candidate"),
     lr: float = typer.Option(0.05, help="--evaluator train: peak learning rate"),
     space_config: str = typer.Option("{}", help='space options as JSON, e.g. \'{"resolutions": [32]}\''),

@@ -5,7 +5,8 @@ Optuna's ``create_study`` / ``load_study``). Evaluators and costs may be objects
 
 * evaluator: ``"table"`` (the space's shipped accuracy table), ``"table:ID_OR_PATH"``,
   ``"train"`` (from scratch on ``dataset``), ``"proxy:NAME[,NAME...]"`` (zero-shot; several
-  names add their rank ensemble as the metric ``ensemble``);
+  names add their rank ensemble as the metric ``ensemble``), ``"supernet:CHECKPOINT"``
+  (inherited accuracy from a trained vit supernet);
 * cost: ``"latency-table:ID_OR_PATH"``, ``"latency-predictor:PATH"``, ``"device:NAME"``
   (measured here), ``"profile"`` (MACs, params, int8 peak memory, weight bytes);
 * constraint: ``"latency_ms<=4"``.
@@ -73,7 +74,14 @@ def make_evaluator(spec: str | Evaluator, space: SearchSpace, *, dataset: str = 
         if len(names) > 1:
             return ProxyEvaluator(space, [*names, "ensemble"], ensemble=tuple(names), seed=seed)
         return ProxyEvaluator(space, names, seed=seed)
-    raise ConfigError(f"unknown evaluator {spec!r}; use table, table:FILE, train or proxy:NAME[,NAME...]")
+    if kind == "supernet":
+        if not arg:
+            raise ConfigError("--evaluator supernet:CHECKPOINT needs the trained supernet's file, e.g. supernet:runs/vit.pt")
+        from edgenas.oneshot.entangled import SupernetEvaluator
+
+        return SupernetEvaluator(space, arg, dataset)
+    raise ConfigError(f"unknown evaluator {spec!r}; use table, table:FILE, train, proxy:NAME[,NAME...] or "
+                      "supernet:CHECKPOINT")
 
 
 def make_cost(spec: str | Evaluator, space: SearchSpace) -> Evaluator:

@@ -15,7 +15,9 @@ the supernet weights cut to its shape:
 
 The architecture is an argument of ``forward`` (``supernet(x, arch)``), never a mutable
 "active sub-network"; `extract` returns the standalone network `space.build(arch)` with the cut
-weights, which computes the same function.
+weights, which computes the same function. The space-independent part (largest layer per slot,
+leading slices, forward, extract) is `SlicedSupernet`, which the vision-transformer supernet
+shares.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from torch import nn
 from torch.func import functional_call
 
 from edgenas.errors import ConfigError
-from edgenas.spaces import Arch, MBConvSpace
+from edgenas.spaces import Arch, MBConvSpace, SearchSpace
 from edgenas.spaces._layers import Layer, LayerNetwork
 
-__all__ = ["ElasticSupernet", "describe", "largest", "smallest", "recalibrate_bn", "resize", "sample_subnet", "ELASTIC"]
+__all__ = ["SlicedSupernet", "ElasticSupernet", "describe", "largest", "smallest", "recalibrate_bn", "resize", "sample_subnet", "ELASTIC"]
 
 # the elastic dimensions, each a family of the space's choices
 ELASTIC = ("kernel", "expand", "depth", "width", "resolution")
@@ -99,27 +101,29 @@ def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch_size: int = 200
     return model.eval()
 
 
-class ElasticSupernet(nn.Module):
-    """Weights of ``space``'s largest network; ``forward(x, arch)`` runs any sub-network."""
+class SlicedSupernet(nn.Module):
+    """Weights of the largest layer at every slot of a space's layer description;
+    ``forward(x, arch)`` runs any architecture with every tensor cut to its layer's shape
+    (leading slices), and `extract` returns ``space.build(arch)`` with the cut weights.
 
-    def __init__(self, space: MBConvSpace, num_classes: int = 10, dropout: float = 0.0) -> None:
+    ``covering`` lists architectures that together hold the largest layer of every slot (the
+    first one's layers are ``network``; slots only the others have, such as the patch embedding
+    of another patch size, are in ``extra``). This is the weight sharing of Once-for-All's
+    elastic width and depth and of AutoFormer's weight entanglement alike."""
+
+    def __init__(self, space: SearchSpace, covering: Sequence[Arch], **layer_args: object) -> None:
         super().__init__()
-        if not isinstance(space, MBConvSpace):
-            raise ConfigError(f"the elastic supernet needs an mbconv space, not {getattr(space, 'name', space)!r}")
-        if min(space.expands) <= 1:
-            raise ConfigError("the elastic supernet needs expand ratios above 1 (an expand ratio of 1 has no "
-                              f"expand conv to share); got {list(space.expands)}")
-        self.space, self.num_classes, self.dropout = space, num_classes, dropout
-        self.max_arch = largest(space)
-        layers = space.layers(self.max_arch, num_classes, dropout)
-        self.network = LayerNetwork(layers)
+        self.space, self.layer_args = space, layer_args
+        self.max_arch = covering[0]
+        first = space.layers(self.max_arch, **layer_args)
+        self.network = LayerNetwork(first)
         self._by_slot = dict(zip(self.network.slots, self.network.layer_modules()))  # shared, not copied
-        self.block_slots = [layer.slot for layer in layers if layer.slot.startswith("s") and layer.op == "mbconv"]
-        kernels = sorted(space.kernels, reverse=True)
-        self.kernel_steps = list(zip(kernels, kernels[1:]))
-        self.transforms = nn.ParameterDict({
-            f"{slot}__{a}to{b}": nn.Parameter(torch.eye(b * b)) for slot in self.block_slots for a, b in self.kernel_steps
-        })
+        self.extra = nn.ModuleDict()
+        for arch in covering[1:]:
+            for layer in space.layers(arch, **layer_args):
+                if layer.slot not in self._by_slot:
+                    self.extra[layer.slot] = layer.build()
+                    self._by_slot[layer.slot] = self.extra[layer.slot]
         self._skeletons: dict[tuple, nn.Module] = {}
 
     # -- the cut weights ------------------------------------------------------------
@@ -134,17 +138,9 @@ class ElasticSupernet(nn.Module):
                 self._skeletons[key] = layer.build()
         return self._skeletons[key]
 
-    def _shrink_kernel(self, slot: str, weight: torch.Tensor, kernel: int) -> torch.Tensor:
-        for big, small in self.kernel_steps:
-            if weight.shape[-1] <= kernel:
-                break
-            if big != weight.shape[-1]:
-                continue
-            crop = (big - small) // 2
-            centre = weight[..., crop:crop + small, crop:crop + small]
-            matrix = self.transforms[f"{slot}__{big}to{small}"]
-            weight = (centre.reshape(-1, small * small) @ matrix).reshape(centre.shape)
-        return weight
+    def _cut(self, slot: str, tensor: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+        """``tensor`` cut to ``shape``: its leading slices."""
+        return tensor[tuple(slice(0, n) for n in shape)]
 
     def layer_state(self, layer: Layer) -> dict[str, torch.Tensor]:
         """The supernet's tensors cut to ``layer``'s shapes (differentiable views and products)."""
@@ -152,21 +148,21 @@ class ElasticSupernet(nn.Module):
         out = {}
         for name, target in self._skeleton(layer).state_dict(keep_vars=True).items():
             tensor = source[name]
-            if tensor.shape != target.shape:
-                if tensor.dim() == 4 and tensor.shape[-1] != target.shape[-1]:
-                    tensor = self._shrink_kernel(layer.slot, tensor, target.shape[-1])
-                tensor = tensor[tuple(slice(0, n) for n in target.shape)]
-            out[name] = tensor
+            out[name] = self._cut(layer.slot, tensor, target.shape) if tensor.shape != target.shape else tensor
         return out
 
     def layers(self, arch: Arch | Mapping) -> list[Layer]:
-        return self.space.layers(arch, self.num_classes, self.dropout)
+        return self.space.layers(arch, **self.layer_args)
+
+    def _input(self, x: torch.Tensor, layers: list[Layer]) -> torch.Tensor:
+        """The batch as the architecture's first layer takes it (unchanged by default)."""
+        return x
 
     # -- running and extracting ------------------------------------------------------
     def forward(self, x: torch.Tensor, arch: Arch | Mapping | None = None) -> torch.Tensor:
         arch = self.max_arch if arch is None else arch
         layers = self.layers(arch)
-        x = resize(x, layers[0].input_shape[-1])
+        x = self._input(x, layers)
         for layer in layers:
             skeleton = self._skeleton(layer).train(self.training)  # BN and dropout follow the supernet's mode
             x = functional_call(skeleton, self.layer_state(layer), (x,))
@@ -183,8 +179,48 @@ class ElasticSupernet(nn.Module):
             for module, layer in zip(net.layer_modules(), layers):
                 module.load_state_dict({k: v.detach().clone() for k, v in self.layer_state(layer).items()})
         if calibrate is not None:
-            return recalibrate_bn(net, resize(calibrate.to(next(self.parameters()).device), layers[0].input_shape[-1]))
+            return recalibrate_bn(net, self._input(calibrate.to(next(self.parameters()).device), layers))
         return net.train(self.training)
+
+
+class ElasticSupernet(SlicedSupernet):
+    """Weights of ``space``'s largest network; ``forward(x, arch)`` runs any sub-network."""
+
+    def __init__(self, space: MBConvSpace, num_classes: int = 10, dropout: float = 0.0) -> None:
+        if not isinstance(space, MBConvSpace):
+            raise ConfigError(f"the elastic supernet needs an mbconv space, not {getattr(space, 'name', space)!r}")
+        if min(space.expands) <= 1:
+            raise ConfigError("the elastic supernet needs expand ratios above 1 (an expand ratio of 1 has no "
+                              f"expand conv to share); got {list(space.expands)}")
+        super().__init__(space, [largest(space)], num_classes=num_classes, dropout=dropout)
+        self.num_classes, self.dropout = num_classes, dropout
+        self.block_slots = [layer.slot for layer in self.layers(self.max_arch)
+                            if layer.slot.startswith("s") and layer.op == "mbconv"]
+        kernels = sorted(space.kernels, reverse=True)
+        self.kernel_steps = list(zip(kernels, kernels[1:]))
+        self.transforms = nn.ParameterDict({
+            f"{slot}__{a}to{b}": nn.Parameter(torch.eye(b * b)) for slot in self.block_slots for a, b in self.kernel_steps
+        })
+
+    def _shrink_kernel(self, slot: str, weight: torch.Tensor, kernel: int) -> torch.Tensor:
+        for big, small in self.kernel_steps:
+            if weight.shape[-1] <= kernel:
+                break
+            if big != weight.shape[-1]:
+                continue
+            crop = (big - small) // 2
+            centre = weight[..., crop:crop + small, crop:crop + small]
+            matrix = self.transforms[f"{slot}__{big}to{small}"]
+            weight = (centre.reshape(-1, small * small) @ matrix).reshape(centre.shape)
+        return weight
+
+    def _cut(self, slot: str, tensor: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+        if tensor.dim() == 4 and tensor.shape[-1] != shape[-1]:
+            tensor = self._shrink_kernel(slot, tensor, shape[-1])
+        return super()._cut(slot, tensor, shape)
+
+    def _input(self, x: torch.Tensor, layers: list[Layer]) -> torch.Tensor:
+        return resize(x, layers[0].input_shape[-1])
 
     # -- importance order before the expand ratio becomes elastic -------------------------
     @torch.no_grad()
