@@ -174,3 +174,10 @@ def test_trainer_learns_segmentation_and_reports_miou(scenes):
     assert result.history[-1]["loss"] < result.history[0]["loss"]
     assert result.val_accuracy > 0.5  # background alone is most pixels
     assert RATES[0] == 4
+
+
+def test_a_checkpoint_of_another_trellis_is_refused(tmp_path, scenes):
+    config = DartsConfig(method="autodeeplab", epochs=1, batch_size=32, channels=2)
+    cell_search(AutoDeepLabSpace(layers=1, resolution=32), scenes, config, tmp_path / "c.pt")
+    with pytest.raises(ConfigError, match="other settings"):
+        cell_search(AutoDeepLabSpace(layers=2, resolution=32), scenes, config, tmp_path / "c.pt")

@@ -194,7 +194,7 @@ class DartsConfig:
 def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = None,
                 checkpoint: str | Path | None = None,
                 progress: Callable[[dict[str, Any]], None] | None = None,
-                device: str = "cpu") -> tuple[Arch, CellSupernet, list[dict]]:
+                device: str = "cpu") -> tuple[Arch, nn.Module, list[dict]]:
     """Search ``space`` on ``data`` (weights on one half of the training set, architecture on the
     other); returns the derived cell, the supernet and the per-epoch history (losses, derived
     cell, softmax(alpha)). Resumes from ``checkpoint`` (written atomically after every epoch, CPU
@@ -214,7 +214,8 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                               weight_decay=config.weight_decay)
     arch_opt = torch.optim.Adam(net.arch_parameters(), lr=config.arch_lr, betas=(0.9 if trellis else 0.5, 0.999),
                                 weight_decay=config.arch_weight_decay)
-    store = SearchCheckpoint(checkpoint, FORMAT, "cell-search", {"space": space.name, "num_classes": data.num_classes,
+    store = SearchCheckpoint(checkpoint, FORMAT, "cell-search", {"space": space.name, "options": space.get_params(),
+                                                                 "num_classes": data.num_classes,
                                                                  "train": len(data.x_train), "config": asdict(config)})
     start, history = store.resume(net, weights, arch_opt)
     steps = half // config.batch_size
