@@ -81,7 +81,8 @@ def main() -> None:
     data = load_dataset(args.dataset, resolution=args.resolution, seed=0)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     setting = (f"{args.dataset} n{args.train_size} r{args.resolution} c{args.channels}x{args.cells} e{args.epochs}"
-               + (" affine" if args.affine else "") + (f" w{args.arch_start}" if args.arch_start is not None else ""))
+               + (" affine" if args.affine else "")
+               + f" w{DartsConfig(epochs=args.epochs, arch_start=args.arch_start).arch_start}")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     for method in args.methods.split(","):
         for seed in seeds:
