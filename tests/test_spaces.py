@@ -51,7 +51,7 @@ def test_nb201_strings_round_trip_for_every_cell(nb201_rows):
         ("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|", "unknown op 'conv'"),
         ("|none~0|+|none~0|+|none~0|none~1|none~2|", r"node 2 needs 2 edge\(s\)"),
         ("|none~1|+|none~0|none~1|+|none~0|none~1|none~2|", "bad edge 'none~1'"),
-        ("not an arch", "is not an arch string"),
+        ("not an arch", "is not a cell string"),
     ],
 )
 def test_nb201_parse_errors_point_at_the_token(text, message):
