@@ -7,7 +7,8 @@ Measures ``--n`` sampled ViTs of the default ``vit`` space on each device with
 `edgenas latency measure` (one thread, resumable: a rerun measures only what is missing) into
 ``OUT/vit-DEVICE.csv``. Then, per device, groups the measured networks whose MACs lie within
 5% of each other and prints how far latency spreads inside a group (max / min), with the group
-members' depth, width and heads: MACs do not decide latency for transformers either. The
+members' depth, width and heads: MACs do not decide latency for transformers either (only
+measurements the device marked reliable, repeat spread under 10%, enter the groups). The
 plot shows latency against MACs, coloured by depth. The predictors are benchmarked on the same
 tables with ``python benchmarks/latency_predictors.py --space vit --table OUT/vit-DEVICE.csv``.
 """
@@ -95,8 +96,10 @@ def main() -> None:
     fig, axes = plt.subplots(1, len(tables), figsize=(5.2 * len(tables), 4), squeeze=False)
     for ax, (device, path) in zip(axes[0], tables.items()):
         archs, latency, reliable = read(path, space)
+        count, share = len(archs), reliable.mean()
+        archs, latency = [a for a, r in zip(archs, reliable) if r], latency[reliable]  # spread under 10%
         macs = macs_of(space, archs)
-        print(f"{device}: {len(archs)} measured ViTs ({reliable.mean():.0%} reliable), {macs.min() / 1e6:.1f}-"
+        print(f"{device}: {count} measured ViTs, {share:.0%} reliable and used here, {macs.min() / 1e6:.1f}-"
               f"{macs.max() / 1e6:.1f} M MACs, {latency.min():.3f}-{latency.max():.3f} ms; Spearman(MACs, latency) "
               f"{_spearman(macs, latency):.3f}")
         spread_at_equal_macs(space, archs, latency, macs)

@@ -99,14 +99,13 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
             n: int = typer.Option(50, min=1), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
             resolution: int = typer.Option(None, min=1, help="mbconv input resolution"),
             output: Path = typer.Option(..., "-o", "--output")) -> None:
-    """Measure N random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
+    """Measure N distinct random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
 
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
     dev = _device(device, sp, threads)
-    rng = np.random.default_rng(seed)
-    archs = [sp.sample(rng) for _ in range(n)]
+    archs = _distinct_sample(sp, n, seed)
     done = _measured_rows(output) if output.exists() else set()
     if not output.exists():
         output.write_text("arch,latency_ms,spread,reliable\n")
@@ -127,6 +126,18 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
             f.flush()  # every measurement is on disk before the next starts
             bar.update(task, advance=1)
     console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
+
+
+def _distinct_sample(space: Any, n: int, seed: int) -> list:
+    """``n`` distinct random architectures (all of them when the space has fewer), seeded: a
+    table never lists one network twice."""
+    rng = np.random.default_rng(seed)
+    n = min(n, space.size())
+    seen: dict[str, Any] = {}
+    while len(seen) < n:
+        arch = space.sample(rng)
+        seen.setdefault(space.format(arch), arch)
+    return list(seen.values())
 
 
 _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
