@@ -222,3 +222,33 @@ def test_latency_measure_resumes(cli, tmp_path):
     first = out.read_text()
     assert cli(*args)[0] == 0
     assert out.read_text() == first and len(first.splitlines()) == 6
+
+
+def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
+    """A machine twice as slow now as when calibration began: the reference says so, and the
+    network's latency comes back in the units of the start."""
+    from edgenas.hardware.devices import DriftCalibration, Measurement
+
+    class Slowing:
+        def __init__(self):
+            self.factor = 1.0
+
+        def measure(self, model, shape):
+            base = 2.0 if model == "reference" else 3.0
+            return Measurement(base * self.factor, 0.01, 20, 1, True)
+
+    device = Slowing()
+    calibration = DriftCalibration(device, "reference", (1,))
+    device.factor = 2.0
+    assert calibration.reference_ms == 2.0 and calibration.measure("net", (1,)).median_ms == pytest.approx(3.0)
+    # the CLI keeps the reference beside the table, so a resumed file stays on one scale
+    out = tmp_path / "m.csv"
+    args = ("latency", "measure", "--space", "nb201", "--device", "torch-cpu", "--calibrate", "-o", str(out))
+    assert cli(*args, "--n", "2")[0] == 0
+    reference = json.loads((tmp_path / "m.csv.reference.json").read_text())
+    assert reference["device"] == "torch-cpu" and reference["reference_ms"] > 0
+    assert cli(*args, "--n", "3")[0] == 0
+    assert json.loads((tmp_path / "m.csv.reference.json").read_text()) == reference and len(out.read_text().splitlines()) == 4
+    code, _, err = cli("latency", "measure", "--space", "nb201", "--device", "microcontroller", "--calibrate", "-o",
+                       str(tmp_path / "x.csv"))
+    assert code != 0 and "does not run networks" in err

@@ -98,6 +98,10 @@ def _space(name: str, resolution: int | None) -> Any:
 def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("torch-cpu"),
             n: int = typer.Option(50, min=1), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
             resolution: int = typer.Option(None, min=1, help="mbconv input resolution"),
+            calibrate: bool = typer.Option(False, "--calibrate", help="measure a fixed reference network before "
+                                           "each one and rescale to the machine's speed when the file began "
+                                           "(a shared or throttling machine); the reference is kept in "
+                                           "OUTPUT.reference.json"),
             output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Measure N distinct random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
@@ -105,6 +109,8 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
     dev = _device(device, sp, threads)
+    if calibrate:
+        dev = _calibration(dev, sp, output, device)
     archs = _distinct_sample(sp, n, seed)
     done = _measured_rows(output) if output.exists() else set()
     if not output.exists():
@@ -126,6 +132,30 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
             f.flush()  # every measurement is on disk before the next starts
             bar.update(task, advance=1)
     console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
+
+
+def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:
+    """The device behind a drift calibration whose reference (a fixed network of the space, and
+    its latency when the file began) lives beside ``output``; a resumed file keeps its scale."""
+    import json as jsonlib
+
+    import torch
+
+    from edgenas.hardware.devices import DriftCalibration
+
+    if not hasattr(dev, "measure"):
+        raise ConfigError(f"--calibrate times a reference network; {name} does not run networks")
+    sidecar = output.with_name(output.name + ".reference.json")
+    state = jsonlib.loads(sidecar.read_text()) if sidecar.exists() else {}
+    arch = space.parse(state["arch"]) if state else space.sample(np.random.default_rng(2**31 - 1))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        reference = space.build(arch)
+    calibration = DriftCalibration(dev, reference, space.input_shape(arch), state.get("reference_ms"))
+    if not state:
+        text = jsonlib.dumps({"arch": space.format(arch), "reference_ms": calibration.reference_ms, "device": name})
+        atomic_write(sidecar, lambda tmp: Path(tmp).write_text(text))
+    return calibration
 
 
 def _distinct_sample(space: Any, n: int, seed: int) -> list:

@@ -22,7 +22,7 @@ from edgenas.spaces import Arch, SearchSpace
 from edgenas.threads import torch_threads
 
 __all__ = ["Measurement", "Device", "LatencyEvaluator", "DeviceLatency", "TorchCPU", "OnnxRuntimeCPU", "TableDevice",
-           "Microcontroller", "DEVICES", "create_device"]
+           "Microcontroller", "DEVICES", "create_device", "DriftCalibration"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,30 @@ class _Timed(Device):
             torch.manual_seed(0)
             model = space.build(arch)
         return self.measure(model, space.input_shape(arch)).median_ms
+
+
+class DriftCalibration:
+    """Latency in the units of the machine as it was when calibration began.
+
+    A shared host changes speed: here the same ViTs ran 2.4x faster half an hour after they were
+    first measured, and by different factors within one table. A fixed reference network is
+    measured right before every network; the network's latency is scaled by ``reference_ms /
+    reference now``, so a table measured across speed changes (or over several sessions, with the
+    same ``reference_ms``) is on one scale."""
+
+    def __init__(self, device: _Timed, reference: nn.Module, input_shape: tuple[int, ...],
+                 reference_ms: float | None = None) -> None:
+        self.device, self.reference, self.input_shape = device, reference, input_shape
+        self.reference_ms = reference_ms if reference_ms is not None else self.now()
+
+    def now(self) -> float:
+        """The reference network's latency at this moment."""
+        return self.device.measure(self.reference, self.input_shape).median_ms
+
+    def measure(self, model: nn.Module, input_shape: tuple[int, ...]) -> Measurement:
+        factor = self.reference_ms / self.now()
+        m = self.device.measure(model, input_shape)
+        return replace(m, median_ms=m.median_ms * factor)
 
 
 class TorchCPU(_Timed):
