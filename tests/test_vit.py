@@ -144,10 +144,8 @@ def test_supernet_training_resumes_and_serves_a_search(tmp_path):
 
 
 def test_latency_tables_never_list_a_network_twice():
-    from edgenas.cli.latency_cmd import _distinct_sample
-
     space = ViTSpace(patches=(4,), embeds=(32,), depths=(1, 2), heads=(2, 4), mlp_ratios=(2, 4), resolution=16)
-    archs = _distinct_sample(space, 15, seed=0)  # uniform sampling repeats itself in a 20-network space
+    archs = space.sample_distinct(15, seed=0)  # uniform sampling repeats itself in a 20-network space
     assert len(archs) == len({a.to_json() for a in archs}) == 15
-    assert len(_distinct_sample(space, 50, seed=0)) == space.size() == 20
-    assert _distinct_sample(space, 15, seed=0) == archs
+    assert len(space.sample_distinct(50, seed=0)) == space.size() == 20
+    assert space.sample_distinct(15, seed=0) == archs

@@ -111,7 +111,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     dev = _device(device, sp, threads)
     if calibrate:
         dev = _calibration(dev, sp, output, device)
-    archs = _distinct_sample(sp, n, seed)
+    archs = sp.sample_distinct(n, seed)
     done = _measured_rows(output) if output.exists() else set()
     if not output.exists():
         output.write_text("arch,latency_ms,spread,reliable\n")
@@ -156,18 +156,6 @@ def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:
         text = jsonlib.dumps({"arch": space.format(arch), "reference_ms": calibration.reference_ms, "device": name})
         atomic_write(sidecar, lambda tmp: Path(tmp).write_text(text))
     return calibration
-
-
-def _distinct_sample(space: Any, n: int, seed: int) -> list:
-    """``n`` distinct random architectures (all of them when the space has fewer), seeded: a
-    table never lists one network twice."""
-    rng = np.random.default_rng(seed)
-    n = min(n, space.size())
-    seen: dict[str, Any] = {}
-    while len(seen) < n:
-        arch = space.sample(rng)
-        seen.setdefault(space.format(arch), arch)
-    return list(seen.values())
 
 
 _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]

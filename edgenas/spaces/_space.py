@@ -86,6 +86,17 @@ class SearchSpace:
         arch = Arch({k: vals[int(rng.integers(len(vals)))] for k, vals in self.choices.items()})
         return self.canonical(arch)
 
+    def sample_distinct(self, n: int, seed: int = 0) -> list[Arch]:
+        """``n`` distinct random architectures in sampling order (all of them when the space
+        has fewer), seeded: a measured table never lists one network twice."""
+        rng = np.random.default_rng(seed)
+        n = min(n, self.size())
+        seen: dict[str, Arch] = {}
+        while len(seen) < n:
+            arch = self.sample(rng)
+            seen.setdefault(arch.to_json(), arch)
+        return list(seen.values())
+
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
         """Change one active choice to another value (the result differs from ``arch``)."""
         keys = [k for k in self.active(arch) if len(self.choices[k]) > 1]
