@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json as jsonlib
+from collections.abc import Callable
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 import typer
 
@@ -171,16 +173,8 @@ def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, t
     interrupt_hint.append(f"interrupted; the same command resumes from {checkpoint}")
     show_cell = getattr(sp, "format", None) or (lambda a: a.to_json())
     with progress(method, json, "loss") as bar:
-        task = bar.add_task("t", total=None, loss="")
-
-        def show(row: dict) -> None:
-            if row.get("end_of_epoch"):
-                if not json:
-                    console.print(f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  architecture loss "
-                                  f"{row['arch_loss']:.4f}  {show_cell(sp.parse(row['arch']))}")
-            else:
-                bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
-
+        show = _epochs(bar, json, lambda row: f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  architecture "
+                       f"loss {row['arch_loss']:.4f}  {show_cell(sp.parse(row['arch']))}")
         arch, _, history = cell_search(sp, data, config, checkpoint, show, train_device)
     out: dict = {"arch": show_cell(arch), "method": method, "checkpoint": str(checkpoint), "history": history}
     if table is not None:
@@ -195,6 +189,21 @@ def _cell(method: str, space: str, dataset: str, epochs: int, batch_size: int, t
         console.print(", ".join(f"{k} {v:.4g}" for k, v in out["benchmark"].items()) + f" ({benchmark})")
     if plot is not None:
         console.print(f"plot written to {plot}")
+
+
+def _epochs(bar: Any, json: bool, line: Callable[[dict], str]) -> Callable[[dict], None]:
+    """A progress callback: the bar follows the steps and the running loss, and each epoch's end
+    prints ``line(row)`` (not with --json)."""
+    task = bar.add_task("t", total=None, loss="")
+
+    def show(row: dict) -> None:
+        if row.get("end_of_epoch"):
+            if not json:
+                console.print(line(row))
+        else:
+            bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
+
+    return show
 
 
 def _plot_alpha(history: list[dict], space, path: Path) -> None:
@@ -248,16 +257,8 @@ def train(
     data = load_space_data(dataset, sp, 0, train_size, sp.resolution)  # split seed 0: the evaluator's split
     interrupt_hint.append(f"interrupted; the same command resumes from {output}")
     with progress("supernet", json, "loss") as bar:
-        task = bar.add_task("t", total=None, loss="")
-
-        def show(row: dict) -> None:
-            if row.get("end_of_epoch"):
-                if not json:
-                    console.print(f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  largest ViT "
-                                  f"{row['largest_accuracy']:.2f}% (validation, inherited)")
-            else:
-                bar.update(task, completed=row["step"], total=row["steps"], loss=f"{row['loss']:.3f}")
-
+        show = _epochs(bar, json, lambda row: f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}  largest ViT "
+                       f"{row['largest_accuracy']:.2f}% (validation, inherited)")
         _, history = train_entangled(sp, data, config, output, show)
     if json:
         print_json({"checkpoint": str(output), "history": history})

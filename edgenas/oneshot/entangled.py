@@ -42,7 +42,6 @@ class ViTSupernet(SlicedSupernet):
         if not isinstance(space, ViTSpace):
             raise ConfigError(f"weight entanglement is built for the vit space, not {space.name!r}")
         super().__init__(space, [space.largest(p) for p in space.patches], num_classes=num_classes)
-        self.num_classes = num_classes
 
 
 @dataclass
@@ -167,25 +166,19 @@ class SupernetEvaluator(Evaluator):
 
         self.space, self.checkpoint, self.limit = space, Path(checkpoint), limit
         self.dataset_spec = check_dataset(dataset)
-        state = _read(self.checkpoint)
+        self.supernet, state = load_entangled(self.checkpoint)  # read once: checked here, used by evaluate
         trained = state["identity"]["space"]
         if trained != space.get_params():
             raise ConfigError(f"{checkpoint} was trained on the vit space {trained}; search that space "
                               "(--space-config) or train a supernet for this one")
-        self._loaded: tuple[ViTSupernet, Dataset] | None = None
-
-    def _load(self) -> tuple[ViTSupernet, Dataset]:
-        if self._loaded is None:
-            from edgenas.data import load_dataset
-
-            supernet, _ = load_entangled(self.checkpoint)
-            data = load_dataset(self.dataset_spec, resolution=self.space.input_shape(self.space.largest())[-1], seed=0)
-            self._loaded = supernet, data
-        return self._loaded
+        self._data: Dataset | None = None
 
     def evaluate(self, arch: Arch) -> dict[str, float]:
-        supernet, data = self._load()
-        return {"accuracy": inherited_accuracy(supernet, arch, data, limit=self.limit)}
+        if self._data is None:
+            from edgenas.data import load_dataset
+
+            self._data = load_dataset(self.dataset_spec, resolution=self.space.input_shape(arch)[-1], seed=0)
+        return {"accuracy": inherited_accuracy(self.supernet, arch, self._data, limit=self.limit)}
 
     def get_params(self) -> dict[str, Any]:
         return {"type": "SupernetEvaluator", "checkpoint": str(self.checkpoint), "dataset": self.dataset_spec,

@@ -57,20 +57,17 @@ class MixedNASNetCell(nn.Module):
         return self.project(torch.cat(outs, 1))
 
 
-class NASNetSupernet(nn.Module):
+class NASNetSupernet(NASNetNetwork):
     """The space's network with mixed cells; ``alpha_slot`` (blocks x 2 x 2M) and
     ``alpha_combine`` (blocks x 2) are shared by all cells."""
 
     def __init__(self, space: NASNetSpace, num_classes: int = 10, affine: bool = False, channels: int = 16,
                  cells: int = 2) -> None:
-        super().__init__()
         if tuple(space.combiners) != ("add", "concat"):
             raise ConfigError("differentiable nasnet search mixes both combiners; build the space with "
                               "combiners add and concat")
+        super().__init__(space, space.sample(np.random.default_rng(0)), num_classes, channels, cells)
         self.space = space
-        frame = NASNetNetwork(space, space.sample(np.random.default_rng(0)), num_classes,
-                              channels, cells)
-        self.stem, self.reductions, self.head = frame.stem, frame.reductions, frame.head
         widths = [channels * 2 ** stage for stage in range(3)]
         self.stages = nn.ModuleList(nn.ModuleList(MixedNASNetCell(space.ops_, space.blocks, c) for _ in range(cells))
                                     for c in widths)
@@ -92,14 +89,7 @@ class NASNetSupernet(nn.Module):
         """The softmax mixture, or given (one-hot) weights for one cell of the space."""
         slot = torch.softmax(self.alpha_slot, -1) if slot is None else slot
         combine = torch.softmax(self.alpha_combine, -1) if combine is None else combine
-        x = self.stem(x)
-        for stage, cells in enumerate(self.stages):
-            if stage:
-                x = self.reductions[stage - 1](x)
-            prev_prev = x
-            for cell in cells:
-                x, prev_prev = cell(x, prev_prev, slot, combine), x
-        return self.head(x)
+        return super().forward(x, slot, combine)
 
     def one_hot(self, arch: Arch) -> tuple[torch.Tensor, torch.Tensor]:
         """The weights under which the mixture computes ``arch``'s cell."""

@@ -151,12 +151,13 @@ class NASNetNetwork(nn.Module):
             self.stages.append(nn.ModuleList(NASNetCell(space, arch, c) for _ in range(cells_per_stage)))
         self.head = nn.Sequential(nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *cell_args: torch.Tensor) -> torch.Tensor:
+        """``cell_args`` go to every cell (a mixed cell's architecture weights)."""
         x = self.stem(x)
         for stage, cells in enumerate(self.stages):
             if stage:
                 x = self.reductions[stage - 1](x)
             prev_prev = x
             for cell in cells:
-                x, prev_prev = cell(x, prev_prev), x
+                x, prev_prev = cell(x, prev_prev, *cell_args), x
         return self.head(x)
