@@ -6,6 +6,7 @@ import sys
 
 from edgenas.cli import (  # noqa: F401 - registers the commands
     demo,
+    export_cmd,
     latency_cmd,
     ofa_cmd,
     oneshot_cmd,

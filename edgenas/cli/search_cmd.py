@@ -285,23 +285,9 @@ def runs_list(storage: str = typer.Option(None, help="a store URL (default: ever
 def runs_show(name: str, storage: str = typer.Option(None, help="store URL (default runs/NAME.db)"),
               json: bool = typer.Option(False, "--json")) -> None:
     """Best candidate and Pareto front of a stored experiment."""
-    from edgenas.experiment import Objective, SearchResult, Store, default_storage
-    from edgenas.spaces import create_space
+    from edgenas.experiment import load_result
 
-    store = Store(storage or default_storage(name), create=False)
-    config = store.experiment_config(name)
-    if config is None:
-        known = ", ".join(n for n, *_ in store.experiments()) or "none"
-        raise ConfigError(f"no experiment {name!r} in {store.url} (stored: {known})")
-    trials = store.trials(name)
-    store.close()
-    space_cfg = dict(config["space"])
-    space = create_space(space_cfg.pop("name"), **space_cfg)
-    objective = Objective(**config["objective"])
-    cost = next((c.split()[0] for c in config["constraints"]), None)
-    if cost is None:
-        cost = next((m for m in ("latency_ms", "macs") if any(m in t.metrics for t in trials)), None)
-    result = SearchResult(name, space, objective, trials, cost)
+    result, config = load_result(name, storage)
     if json:
         print_json(result.to_dict() | {"config": config})
         return

@@ -32,6 +32,8 @@ def train(
     space_config: str = typer.Option(None, help='space options as JSON (mbconv default: '
                                      '\'{"resolutions": [32], "widths": [0.5]}\', sized for 28-32 px images)'),
     checkpoint: Path = typer.Option(None, help="checkpoint every epoch here; an existing one is resumed"),
+    save_weights: Path = typer.Option(None, help="write the trained network (weights, space, arch) here, for "
+                                      "`edgenas export --weights`"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Train ARCH on DATASET with the cosine schedule; checkpointed and resumable."""
@@ -46,6 +48,8 @@ def train(
     kwargs = parse_json_object(space_config, "--space-config")
     if checkpoint is not None:
         check_output(checkpoint, "--checkpoint")
+    if save_weights is not None:
+        check_output(save_weights, "--save-weights", (".pt",))
     config = TrainConfig(epochs=epochs, lr=lr, optimizer=optimizer, batch_size=batch_size,
                          label_smoothing=label_smoothing, seed=seed)
     check_dataset(dataset)
@@ -67,6 +71,12 @@ def train(
         task = bar.add_task("t", total=epochs)
         result = Trainer(config, checkpoint).fit(
             model, data, progress=lambda e, t, row: bar.update(task, completed=e))
+    if save_weights is not None:
+        from edgenas.atomic import atomic_write
+
+        saved = {"space": sp.name, "space_config": kwargs, "arch": sp.format(a), "num_classes": data.num_classes,
+                 "dataset": dataset, "state_dict": model.state_dict()}
+        atomic_write(save_weights, lambda tmp: torch.save(saved, tmp))
     out = {"arch": sp.format(a), "val_accuracy": 100 * result.val_accuracy,
            "test_accuracy": 100 * result.test_accuracy, "seconds": result.seconds, "history": result.history}
     if result.val_miou is not None:

@@ -23,7 +23,7 @@ from edgenas.experiment._store import Store, TrialRecord, default_storage, store
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies import SpaceExhausted, Strategy, create_strategy
 
-__all__ = ["Experiment", "SearchResult", "Trial", "check_name"]
+__all__ = ["Experiment", "SearchResult", "Trial", "check_name", "load_result"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+-]{0,127}$")
 
@@ -83,6 +83,29 @@ class SearchResult:
             "pareto": [self._row(t) for t in self.pareto],
             "exhausted": self.exhausted,
         }
+
+
+def load_result(name: str, storage: str | None = None, *, read_only: bool = False) -> tuple[SearchResult, dict[str, Any]]:
+    """The stored experiment ``name`` as a `SearchResult` and its config (no evaluator is built:
+    reading a run needs none of its data). The Pareto cost is the first constraint's metric, else
+    latency or MACs when the trials carry them."""
+    from edgenas.spaces import create_space
+
+    store = Store(storage or default_storage(name), create=False, read_only=read_only)
+    try:
+        config = store.experiment_config(name)
+        if config is None:
+            known = ", ".join(n for n, *_ in store.experiments()) or "none"
+            raise ConfigError(f"no experiment {name!r} in {store.url} (stored: {known})")
+        trials = store.trials(name)
+    finally:
+        store.close()
+    space_cfg = dict(config["space"])
+    space = create_space(space_cfg.pop("name"), **space_cfg)
+    cost = next((c.split()[0] for c in config["constraints"]), None)
+    if cost is None:
+        cost = next((m for m in ("latency_ms", "macs") if any(m in t.metrics for t in trials)), None)
+    return SearchResult(name, space, Objective(**config["objective"]), trials, cost), config
 
 
 class Experiment:

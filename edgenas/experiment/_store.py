@@ -97,32 +97,49 @@ class _Lock:
 class Store:
     """SQLite-backed store of experiments and their trials."""
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False) -> None:
+        """``read_only`` opens an existing store through SQLite's read-only mode (a dashboard
+        beside a running search): nothing is created, migrated or written, even on a writable file."""
         self.url = url
         path = store_path(url)
         if path != ":memory:":
             file = Path(path)
-            if not file.exists() and not create:
+            if not file.exists() and (not create or read_only):
                 raise StoreError(f"no store at {path}; run a search first or check --storage")
-            file.parent.mkdir(parents=True, exist_ok=True)
+            if not read_only:
+                file.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if read_only:
+                self.conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30,
+                                            isolation_level=None)
+                self._check_schema(path)
+                return
             self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(_SCHEMA)
-            row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
+            if self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() is None:
                 self.conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise StoreError(f"{path} has store schema {row[0]}, this edgenas reads {SCHEMA_VERSION}")
-            check = self.conn.execute("PRAGMA quick_check").fetchone()
-            if check is None or check[0] != "ok":
-                raise StoreError(f"{path} fails SQLite's integrity check ({check[0] if check else 'no answer'}); "
-                                 "move it away or choose another --storage")
+            self._check_schema(path)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path} is not a readable edgenas store ({exc}); move it away or choose another --storage"
             ) from None
+
+    def _check_schema(self, path: str) -> None:
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or int(row[0]) != SCHEMA_VERSION:
+                found = "no schema" if row is None else f"store schema {row[0]}"
+                raise StoreError(f"{path} has {found}, this edgenas reads {SCHEMA_VERSION}")
+            check = self.conn.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path} is not a readable edgenas store ({exc}); move it away or choose another --storage"
+            ) from None
+        if check is None or check[0] != "ok":
+            raise StoreError(f"{path} fails SQLite's integrity check ({check[0] if check else 'no answer'}); "
+                             "move it away or choose another --storage")
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> None:
         try:
