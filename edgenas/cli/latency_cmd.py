@@ -21,7 +21,7 @@ from edgenas.cli._common import (
     print_json,
     progress,
 )
-from edgenas.errors import ConfigError, DataError
+from edgenas.errors import ArchError, ConfigError, DataError
 
 __all__ = ["latency_app"]
 
@@ -132,6 +132,39 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
             f.flush()  # every measurement is on disk before the next starts
             bar.update(task, advance=1)
     console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
+
+
+@latency_app.command("kit")
+def kit(space: str = typer.Option("nb201"), n: int = typer.Option(100, min=1, help="distinct sampled networks"),
+        seed: int = typer.Option(0, min=0),
+        archs: Path = typer.Option(None, help="a text file of architectures (one per line) instead of sampling"),
+        resolution: int = typer.Option(None, min=1, help="mbconv input resolution"),
+        opset: int = typer.Option(17, min=7, help="ONNX opset"),
+        output: Path = typer.Option(..., "-o", "--output", help="a new folder for the kit")) -> None:
+    """Write a measurement kit for your own board: N networks as ONNX, a manifest and run.py
+    (needs only Python, numpy and onnxruntime), whose CSV `edgenas latency fit` reads."""
+    from edgenas.hardware.kit import write_kit
+
+    sp = _space(space, resolution)
+    if archs is not None:
+        if not archs.is_file():
+            raise DataError(f"no architecture file {archs}; give a text file with one architecture per line")
+        lines = [line.strip() for line in archs.read_text().splitlines() if line.strip()]
+        chosen = []
+        for number, line in enumerate(lines, 1):
+            try:
+                chosen.append(sp.parse(line))
+            except ArchError as exc:
+                raise DataError(f"{archs}:{number}: {exc}") from None
+        if not chosen:
+            raise DataError(f"{archs} lists no architectures")
+    else:
+        chosen = sp.sample_distinct(n, seed)
+    with progress("exporting") as bar:
+        task = bar.add_task("k", total=len(chosen))
+        write_kit(sp, chosen, output, opset, progress=lambda done: bar.update(task, completed=done))
+    console.print(f"wrote {len(chosen)} networks to {output}/; on the board: python3 run.py (numpy + onnxruntime), "
+                  f"then edgenas latency fit --space {space} --table {output}/latency.csv -o board.npz")
 
 
 def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:

@@ -1,0 +1,94 @@
+"""The latency kit end to end: kit -> run.py in an environment with only numpy and onnxruntime
+-> `edgenas latency fit` -> `edgenas latency eval`; resume; one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from edgenas.hardware.kit import runner_only_environment
+
+pytest.importorskip("onnxruntime")
+
+FAST = ["--warmup-s", "0.01", "--round-s", "0.005", "--max-s", "0.2"]
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    return runner_only_environment(tmp_path_factory.mktemp("site"))
+
+
+def _runner(kit, env, *args):
+    return subprocess.run([sys.executable, "-S", str(kit / "run.py"), *FAST, *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _rows(path):
+    return list(csv.DictReader(path.open()))
+
+
+def test_bare_environment_has_no_torch(bare):
+    probe = "import numpy, onnxruntime\ntry:\n    import torch\nexcept ImportError:\n    print('bare')"
+    out = subprocess.run([sys.executable, "-S", "-c", probe], env=bare, capture_output=True, text=True)
+    assert out.stdout.strip() == "bare", out.stderr
+    out = subprocess.run([sys.executable, "-S", "-c", "import edgenas"], env=bare, capture_output=True, text=True,
+                         cwd="/")
+    assert out.returncode != 0
+
+
+@pytest.mark.slow
+def test_kit_runner_fit_eval(cli, tmp_path, bare):
+    kit = tmp_path / "kit"
+    code, _, err = cli("latency", "kit", "--space", "nb201", "--n", "24", "-o", str(kit))
+    assert code == 0, err
+    manifest = json.loads((kit / "manifest.json").read_text())
+    assert len(manifest["networks"]) == 24 and (kit / "run.py").exists()
+    # stopped after 10 networks and a half-written row, then resumed: every network once
+    out = _runner(kit, bare, "--limit", "10")
+    assert out.returncode == 0, out.stderr
+    table = kit / "latency.csv"
+    first = _rows(table)
+    assert len(first) == 10
+    with table.open("a") as f:
+        f.write(first[0]["arch"][:20])  # a crash mid-row
+    out = _runner(kit, bare)
+    assert out.returncode == 0, out.stderr
+    rows = _rows(table)
+    assert [r["arch"] for r in rows[:10]] == [r["arch"] for r in first]
+    assert sorted(r["arch"] for r in rows) == sorted(n["arch"] for n in manifest["networks"])
+    assert all(float(r["latency_ms"]) > 0 for r in rows)
+    board = json.loads((kit / "latency.csv.board.json").read_text())
+    assert board["threads"] == 1 and board["onnxruntime"] and board["cpu"]
+    # what `latency fit` reads directly
+    predictor = tmp_path / "board.npz"
+    code, out, err = cli("latency", "fit", "--space", "nb201", "--table", str(table), "--model", "linear",
+                         "-o", str(predictor))
+    assert code == 0, err
+    code, out, err = cli("latency", "eval", "--predictor", str(predictor), "--table", str(table), "--json")
+    assert code == 0, err
+    assert json.loads(out)["spearman"] > 0.5
+
+
+def test_kit_bad_inputs(cli, tmp_path, bare):
+    kit = tmp_path / "kit"
+    assert cli("latency", "kit", "--space", "nb201", "--n", "2", "-o", str(kit))[0] == 0
+    code, _, err = cli("latency", "kit", "--space", "nb201", "--n", "2", "-o", str(kit))
+    assert code == 1 and "not empty" in err and len(err.strip().splitlines()) == 1
+    (kit / "models" / "notes.txt").write_text("mine")
+    (kit / "models" / "0001.onnx").write_text("not a model")
+    out = _runner(kit, bare)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "ignoring models/notes.txt" in out.stderr
+    assert lines[-1].startswith("error: models/0001.onnx is not an ONNX model")
+    (kit / "manifest.json").write_text("{")
+    out = _runner(kit, bare)
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: ") and "manifest.json" in out.stderr
+    archs = tmp_path / "archs.txt"
+    archs.write_text("|nor_conv_3x3~0|+|bogus~0|\n")
+    code, _, err = cli("latency", "kit", "--archs", str(archs), "-o", str(tmp_path / "k2"))
+    assert code == 1 and f"{archs}:1" in err
