@@ -8,11 +8,9 @@ spread is too large; one that stays noisy is returned flagged ``reliable=False``
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -27,10 +25,10 @@ __all__ = ["Measurement", "Device", "LatencyEvaluator", "DeviceLatency", "TorchC
 
 @dataclass(frozen=True)
 class Measurement:
-    median_ms: float
-    spread: float  # (p75 - p25) / median
+    median_ms: float  # the lowest round median
+    spread: float  # (highest - lowest) / lowest among the ``rounds`` lowest round medians
     runs: int
-    attempts: int  # timing rounds made (repeated while the spread was too large)
+    rounds: int
     reliable: bool
 
 
@@ -45,42 +43,41 @@ class Device:
 
 
 class _Timed(Device):
-    """Shared timing loop for devices that execute a model."""
+    """Shared timing loop for devices that execute a model: the latency kit's protocol
+    (`kit_runner.measure`, one implementation here and on the user's board): warm up for
+    ``warmup_s``, time rounds of at least ``round_s``, keep the lowest round median once the
+    ``rounds`` lowest agree within ``target_spread`` (or after ``max_s``, flagged unreliable).
+    A busy machine only ever adds time, so the lowest median is the repeatable number."""
 
-    def __init__(self, threads: int = 1, warmup: int = 5, repeats: int = 20, max_spread: float = 0.1,
-                 attempts: int = 3) -> None:
-        self.threads, self.warmup, self.repeats = threads, warmup, repeats
-        self.max_spread, self.attempts = max_spread, attempts
+    LAYER_PROTOCOL = {"warmup_s": 0.02, "round_s": 0.005, "max_s": 0.5}  # one layer of a lookup table
+
+    def __init__(self, threads: int = 1, warmup_s: float = 0.2, round_s: float = 0.05, rounds: int = 3,
+                 target_spread: float = 0.02, max_s: float = 3.0) -> None:
+        self.threads, self.warmup_s, self.round_s, self.rounds = threads, warmup_s, round_s, rounds
+        self.target_spread, self.max_s = target_spread, max_s
 
     def get_params(self) -> dict[str, Any]:
-        return {"device": self.name, "threads": self.threads, "warmup": self.warmup, "repeats": self.repeats,
-                "max_spread": self.max_spread, "attempts": self.attempts}
+        return {"device": self.name, "threads": self.threads, "warmup_s": self.warmup_s, "round_s": self.round_s,
+                "rounds": self.rounds, "target_spread": self.target_spread, "max_s": self.max_s}
+
+    def for_layers(self) -> _Timed:
+        """The same device timing single layers (a lookup table's thousands of entries): shorter
+        warm-up, rounds and budget."""
+        params = self.get_params() | self.LAYER_PROTOCOL
+        params.pop("device")
+        return type(self)(**params)
 
     def _runner(self, model: nn.Module, x: torch.Tensor) -> Any:
         raise NotImplementedError
 
     def measure(self, model: nn.Module, input_shape: tuple[int, ...]) -> Measurement:
+        from edgenas.hardware.kit_runner import measure
+
         with torch_threads(self.threads):
             x = torch.randn(*input_shape, generator=torch.Generator().manual_seed(0))
             run = self._runner(model.eval(), x)
-            best: Measurement | None = None
-            for attempt in range(1, self.attempts + 1):
-                for _ in range(self.warmup):
-                    run()
-                times = []
-                for _ in range(self.repeats):
-                    start = time.perf_counter()
-                    run()
-                    times.append((time.perf_counter() - start) * 1e3)
-                q25, median, q75 = np.percentile(times, [25, 50, 75])
-                m = Measurement(float(median), float((q75 - q25) / median), len(times), attempt,
-                                (q75 - q25) / median <= self.max_spread)
-                if best is None or m.spread < best.spread:
-                    best = m
-                if m.reliable:
-                    break
-            assert best is not None
-            return replace(best, attempts=attempt)
+            m = measure(run, self.warmup_s, self.round_s, self.rounds, self.target_spread, self.max_s)
+        return Measurement(m["latency_ms"], m["spread"], m["runs"], m["rounds"], bool(m["reliable"]))
 
     def latency(self, space: SearchSpace, arch: Arch) -> float:
         with torch.random.fork_rng(devices=[]):

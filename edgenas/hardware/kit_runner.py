@@ -145,7 +145,7 @@ def main(argv=None) -> int:
     parser.add_argument("--round-s", type=float, default=0.05)
     parser.add_argument("--rounds", type=int, default=3, help="lowest round medians that must agree")
     parser.add_argument("--target-spread", type=float, default=0.02)
-    parser.add_argument("--max-s", type=float, default=5.0, help="timing budget of one network")
+    parser.add_argument("--max-s", type=float, default=3.0, help="timing budget of one network")
     parser.add_argument("--limit", type=int, default=None, help="measure at most this many networks now")
     args = parser.parse_args(argv)
     try:

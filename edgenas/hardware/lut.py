@@ -90,6 +90,7 @@ def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = Non
         for layer in _layers(space, arch, layer_args):
             layers.setdefault(layer.key, layer)
     entries = {}
+    device = device.for_layers() if hasattr(device, "for_layers") else device
     for i, (key, layer) in enumerate(sorted(layers.items())):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
