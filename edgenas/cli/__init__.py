@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from edgenas.cli import (  # noqa: F401 - registers the commands
+    dashboard_cmd,
     demo,
     export_cmd,
     latency_cmd,

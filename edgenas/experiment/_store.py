@@ -182,6 +182,12 @@ class Store:
         )
         return [(name, json.loads(cfg), count, created) for name, cfg, created, count in rows]
 
+    def stamps(self) -> dict[str, list[float]]:
+        """Per experiment: rows and the latest start or finish time; moves with every write."""
+        rows = self._read("SELECT experiment, COUNT(*), MAX(MAX(COALESCE(finished, 0), COALESCE(started, 0))) "
+                          "FROM trials GROUP BY experiment")
+        return {name: [count, latest or 0] for name, count, latest in rows}
+
     # -- trials -----------------------------------------------------------------------
     def add_trial(self, experiment: str, number: int, arch: str, ask_seq: int) -> None:
         self._write(
