@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
-.PHONY: demo test lint bench clean data
+.PHONY: demo test lint bench clean data browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,12 +25,21 @@ data:
 		echo "installed Fashion-MNIST (dataset-fashion-mnist)"; \
 	else echo "Fashion-MNIST is not installed: run 'sudo apt-get install dataset-fashion-mnist' (or pass fashion-mnist:DIR)"; fi
 
+# Chromium and its WebDriver (Debian's chromium, chromium-driver): the dashboard's browser test.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)) && \
+		echo "installed Chromium (chromium, chromium-driver)"; \
+	else echo "Chromium is not installed: the dashboard's browser test is skipped (sudo apt-get install chromium chromium-driver)"; fi
+
 demo: $(STAMP) data
 	$(BIN)/edgenas demo
 
 # Two workers, one thread each: the suite in about half the time on two cores, without two
 # multi-threaded PyTorch processes fighting over them (the tests never time anything).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check edgenas tests benchmarks
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -n 2 tests
 

@@ -87,8 +87,8 @@ class SearchResult:
 
 def load_result(name: str, storage: str | None = None, *, read_only: bool = False) -> tuple[SearchResult, dict[str, Any]]:
     """The stored experiment ``name`` as a `SearchResult` and its config (no evaluator is built:
-    reading a run needs none of its data). The Pareto cost is the first constraint's metric, else
-    latency or MACs when the trials carry them."""
+    reading a run needs none of its data). The Pareto cost is the first constrained metric other than
+    the objective, else latency or MACs when the trials carry them."""
     from edgenas.spaces import create_space
 
     store = Store(storage or default_storage(name), create=False, read_only=read_only)
@@ -102,10 +102,11 @@ def load_result(name: str, storage: str | None = None, *, read_only: bool = Fals
         store.close()
     space_cfg = dict(config["space"])
     space = create_space(space_cfg.pop("name"), **space_cfg)
-    cost = next((c.split()[0] for c in config["constraints"]), None)
+    objective = Objective(**config["objective"])
+    cost = next((c.metric for c in map(Constraint.parse, config["constraints"]) if c.metric != objective.metric), None)
     if cost is None:
         cost = next((m for m in ("latency_ms", "macs") if any(m in t.metrics for t in trials)), None)
-    return SearchResult(name, space, Objective(**config["objective"]), trials, cost), config
+    return SearchResult(name, space, objective, trials, cost), config
 
 
 class Experiment:
