@@ -15,6 +15,8 @@ OFA_ARCH = largest(MBConvSpace(**TINY_CLI)).to_json()
 OFA_QUERY = ["--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "--samples", "5", "--population", "4",
              "--generations", "2", "--workdir", "{t}"]
 
+NB201_ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+
 # command -> a minimal valid invocation (options it requires), with {t} for the test folder
 BASE = {
     "search": ["--budget", "2", "--storage", "sqlite:///{t}/s.db"],
@@ -43,6 +45,10 @@ BASE = {
                        "--warmup-epochs", "1", "--train-size", "128", "--batch-size", "32", "--checkpoint", "{t}/px.pt",
                        "--device", "torch-cpu", "--workdir", "{t}"],
     "ofa export": [OFA_ARCH, "--checkpoint", "{t}/ofa.pt", "--dataset", "digits", "-o", "{t}/m.onnx"],
+    "export": ["--space", "nb201", "--arch", NB201_ARCH, "-o", "{t}/e.onnx"],
+    "latency kit": ["--n", "2", "-o", "{t}/kit-new"],
+    "dashboard": ["--storage", "sqlite:///{t}/dash.db", "--port", "0"],
+    "runs report": ["x", "--storage", "sqlite:///{t}/dash.db", "-o", "{t}/r.html"],
     "oneshot train": ["--dataset", "digits", "--epochs", "1", "--train-size", "64", "-o", "{t}/v.pt", "--space-config",
                       '{"embeds": [16], "depths": [1], "heads": [2], "mlp_ratios": [2], "patches": [8], '
                       '"resolution": 16}'],
@@ -218,6 +224,32 @@ BAD = {
     ("oneshot search", "--cells"): ("0", "cells"),
     ("oneshot search", "--resolution"): ("4", "resolution"),
     ("oneshot search", "--train-device"): ("tpu", "cpu or cuda"),
+    ("export", "-o"): ("{t}/m.txt", "must end in one of"),
+    ("export", "--space"): ("bogus", "unknown search space"),
+    ("export", "--arch"): ("|bogus~0|", "not a cell string"),
+    ("export", "--space-config"): ('{"foo": 1}', "foo"),
+    ("export", "--model"): ("bogus", "exactly one network"),
+    ("export", "--run"): ("x", "exactly one network"),
+    ("export", "--storage"): ("sqlite:///{t}/dash.db", "--storage goes with --run"),
+    ("export", "--weights"): ("{t}/none.pt", "no weights file"),
+    ("export", "--resolution"): ("4", "resolution"),
+    ("export", "--opset"): ("3", "opset"),
+    ("export", "--quantize"): ("int4", "dynamic or static"),
+    ("export", "--dataset"): ("bogus:", "dataset"),
+    ("export", "--eval-images"): ("0", "eval-images"),
+    ("train", "--save-weights"): ("{t}/w.txt", "must end in one of"),
+    ("latency kit", "--space"): ("bogus", "unknown search space"),
+    ("latency kit", "--n"): ("0", "n"),
+    ("latency kit", "--seed"): ("-1", "seed"),
+    ("latency kit", "--archs"): ("{t}/none.txt", "no architecture file"),
+    ("latency kit", "--resolution"): ("0", "resolution"),
+    ("latency kit", "--opset"): ("3", "opset"),
+    ("latency kit", "-o"): ("{t}", "not empty"),
+    ("dashboard", "--storage"): ("sqlite:///{t}/missing.db", "no store"),
+    ("dashboard", "--host"): ("256.0.0.1", "cannot listen"),
+    ("dashboard", "--port"): ("70000", "port"),
+    ("runs report", "-o"): ("{t}/r.txt", "must end in one of"),
+    ("runs report", "--storage"): ("sqlite:///{t}/missing.db", "no store"),
     ("oneshot train", "--space"): ("mbconv", "vit"),
     ("oneshot train", "-o"): ("/proc/x/v.pt", "cannot write"),
     ("oneshot train", "--dataset"): ("bogus:", "dataset"),
@@ -265,6 +297,9 @@ def folder(tmp_path_factory):
     t = tmp_path_factory.mktemp("sweep")
     small_table("nb201-pi5-onnx", t / "lat.csv", slice(0, 40))
     small_table("nb201-cifar10", t / "acc.csv", slice(0, 40))
+    from edgenas.experiment import create_experiment
+
+    create_experiment(name="x", storage=f"sqlite:///{t}/dash.db").run(3)
     tiny_supernet(t / "ofa.pt", n=64, space=TINY_CLI, depth_epochs=0, expand_epochs=0, width_epochs=0)
     return t
 

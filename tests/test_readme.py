@@ -90,6 +90,15 @@ SMALL = {
     "search --space vit --evaluator supernet:runs/vit.pt --device torch-cpu --max-latency-ms 2":
         "search --space vit --evaluator supernet:{t}/vit.pt --device torch-cpu --max-latency-ms 50 --dataset digits "
         "--budget 3 --space-config '{\"embeds\": [16, 24], \"depths\": [1, 2], \"heads\": [2], \"patches\": [8], \"resolution\": 16}' --storage sqlite:///{t}/v.db",
+    "train --space nb201 --arch random:0 --dataset fashion-mnist --save-weights net.pt":
+        "train --space nb201 --arch random:0 --dataset fashion-mnist:{t}/fm --epochs 1 --save-weights {t}/net.pt",
+    "export --weights net.pt -o net.onnx --quantize static --dataset fashion-mnist":
+        "export --weights {t}/net.pt -o {t}/net.onnx --quantize static --dataset fashion-mnist:{t}/fm --eval-images 20",
+    "export --run pi5 --best -o pi5.onnx": "export --run pi5 --best -o {t}/pi5.onnx",
+    "latency kit --space nb201 --n 300 -o kit": "latency kit --space nb201 --n 3 -o {t}/kit",
+    "latency fit --table kit/latency.csv -o board.pt": None,  # tests/test_kit.py: kit -> run.py -> fit -> eval
+    "dashboard --storage sqlite:///runs/pi5.db": None,  # tests/test_dashboard.py serves it to headless Chromium
+    "runs report pi5 -o pi5.html": "runs report pi5 -o {t}/pi5.html",
     "ofa export '{\"width\": 1.0, ...}' -o model.onnx":
         f"ofa export '{OFA_ARCH}' --checkpoint {{t}}/ofa.pt --dataset digits -o {{t}}/model.onnx",
 }
@@ -136,10 +145,11 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
                          ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
                          ("ofa.pt", "ofa train -o runs/ofa.pt"),
-                         ("vit.pt", "oneshot train --space vit -o runs/vit.pt")):
+                         ("vit.pt", "oneshot train --space vit -o runs/vit.pt"),
+                         ("net.pt", "train --space nb201 --arch random:0 --dataset fashion-mnist --save-weights net.pt")):
         if f"{{t}}/{needs}" in SMALL[command] and SMALL[command] != SMALL[first] and not (folder / needs).exists():
             assert cli(*shlex.split(SMALL[first].replace("{t}", str(folder))))[0] == 0  # what a reader ran first
-    if command.startswith("runs"):
+    if command.startswith(("runs", "export --run")):
         pi5 = next(c for c in SMALL if "--name pi5" in c)
         assert cli(*shlex.split(SMALL[pi5].replace("{t}", str(folder))))[0] == 0
     code, out, err = cli(*shlex.split(SMALL[command].replace("{t}", str(folder))))

@@ -121,6 +121,8 @@ def export(
     from edgenas.hardware.export import export_onnx, onnx_predict, quantize_onnx
 
     check_output(output, "-o", (".onnx",))
+    if storage is not None and run is None:
+        raise ConfigError("--storage goes with --run: it names the store of the run to export")
     if quantize is not None and quantize not in QUANTIZE_MODES:
         raise ConfigError(f"--quantize {quantize!r}: use {' or '.join(QUANTIZE_MODES)}")
     saved = load_weights(weights) if weights is not None else None
