@@ -108,13 +108,23 @@ class ArchPredictor:
         return self._predict_kind(self.kind_, self.parts_, archs)
 
     # -- persistence ------------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
+    def state(self) -> dict[str, Any]:
+        """Plain values and tensors only: what `save` writes and `from_state` reads."""
         self._check_fitted()
         parts = {name: part if not isinstance(part, Regressor) else {"type": part.kind, "state": part.state()}
                  for name, part in self.parts_.items()}
-        state = {"format": self.FORMAT, "version": 1, "space": self.space.name,
-                 "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
-                 "n_train": self.n_train_, "parts": parts}
+        return {"format": self.FORMAT, "version": 1, "space": self.space.name,
+                "space_config": self.space.get_params(), "kind": self.kind_, "seed": self.seed,
+                "n_train": self.n_train_, "parts": parts, **self._extra_state()}
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra(self, data: dict[str, Any]) -> None:
+        pass
+
+    def save(self, path: str | Path) -> Path:
+        state = self.state()
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
 
     @classmethod
@@ -128,20 +138,27 @@ class ArchPredictor:
             raise DataError(f"{path} is not a saved edgenas predictor ({type(exc).__name__})") from None
         if not isinstance(data, dict) or data.get("format") != cls.FORMAT:
             raise DataError(f"{path} is not a saved {cls.__name__}")
+        return cls.from_state(data, space, str(path))
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any], space: SearchSpace | None = None, where: str = "the predictor"
+                   ) -> ArchPredictor:
         if space is None:
             space = create_space(data["space"], **data["space_config"])
         elif space.name != data["space"] or space.get_params() != data["space_config"]:
             if space.name != data["space"]:
-                raise ConfigError(f"{path} was fitted on space {data['space']}, not {space.name}; "
+                raise ConfigError(f"{where} was fitted on space {data['space']}, not {space.name}; "
                                   "fit a predictor for this space")
-            raise ConfigError(f"{path} was fitted on another configuration of space {space.name}; "
+            raise ConfigError(f"{where} was fitted on another configuration of space {space.name}; "
                               "fit a predictor for this one")
-        predictor = cls(space, data["kind"], data["seed"])
-        predictor.kind_, predictor.n_train_ = data["kind"], data["n_train"]
+        predictor = cls(space, "auto", data["seed"])
+        predictor.model = predictor.kind_ = data["kind"]
+        predictor.n_train_ = data["n_train"]
         predictor.parts_ = {
             name: REGRESSORS[p["type"]].from_state(p["state"]) if isinstance(p, dict) and "type" in p else p
             for name, p in data["parts"].items()
         }
+        predictor._load_extra(data)
         return predictor
 
     def __repr__(self) -> str:

@@ -52,18 +52,25 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
 
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
-        model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, graph, paths (cell spaces)"),
+        model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, "
+                                  "graph, paths (cell spaces); with --from also transfer, transfer-ops, transfer-gbm"),
+        source: str = typer.Option(None, "--from", help="other devices' latency, comma-separated: shipped table ids "
+                                   "(nb201-pi5-onnx), latency CSVs or saved predictors; a new board then needs "
+                                   "fewer measured networks"),
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
+    from edgenas.hardware.latency_predictor import LatencySource
 
     check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
-    predictor = LatencyPredictor(sp, model, seed=seed).fit(archs, y)
+    sources = [LatencySource.from_spec(spec.strip(), sp) for spec in (source or "").split(",") if spec.strip()]
+    predictor = LatencyPredictor(sp, model, seed=seed, sources=sources).fit(archs, y)
     predictor.save(output)
-    console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks -> {output}")
+    via = f" (sources: {', '.join(s.name for s in sources)})" if sources else ""
+    console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks{via} -> {output}")
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
-        console.print(f"  held out {kind:>6}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
+        console.print(f"  held out {kind:>12}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
 
 
 @latency_app.command("eval")

@@ -18,6 +18,15 @@ Models:
   a small head. A few dozen parameters: for small training sets.
 * ``auto`` (default) — holds out 20% of the training set (5-fold cross-validation under 300
   networks), keeps the model with most predictions within +-10% there, refits it on everything.
+
+Transfer (``sources``: other devices' latency, `LatencySource`): a new board measured on a few
+networks borrows what other devices know. A network's latency on a source device is a feature:
+* ``transfer`` — ridge of log latency on the sources' log latency (a power law per source: one
+  slope and one scale; enough from 10-20 networks when the devices differ by speed alone).
+* ``transfer-ops`` — ridge of milliseconds on the sources' milliseconds and the structure
+  features (op counts...): per-op corrections where the new board's operators cost differently.
+* ``transfer-gbm`` — boosted trees on the log ratio between the measurement and ``transfer-ops``.
+With sources, ``auto`` chooses among these and the models above by the same held-out rule.
 """
 
 from __future__ import annotations
@@ -28,16 +37,18 @@ from typing import Any
 
 import numpy as np
 
-from edgenas.errors import DataError
+from edgenas.errors import ConfigError, DataError
 from edgenas.evaluator import register_evaluator
 from edgenas.hardware.devices import LatencyEvaluator
 from edgenas.learn import MLP, DagRegressor, GradientBoosting, PathRegressor, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["LatencyPredictor", "LATENCY_MODELS", "PredictedLatency", "measured_networks"]
+__all__ = ["LatencyPredictor", "LATENCY_MODELS", "TRANSFER_MODELS", "LatencySource", "PredictedLatency",
+           "measured_networks"]
 
 LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
+TRANSFER_MODELS = ("transfer", "transfer-ops", "transfer-gbm")  # need sources
 FORMAT = "edgenas-latency-predictor"
 GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
 NEURAL = ("mlp", *GRAPH_MODELS)  # PyTorch regressors: cross-validation folds train together
@@ -63,11 +74,107 @@ def measured_networks(table: Any) -> tuple[list[Arch], np.ndarray]:
     return archs, np.array([v for _, v in ran.values()])
 
 
+class LatencySource:
+    """Another device's latency for any network of the space: its table's value where the table
+    has the network, elsewhere a predictor fitted on that table (or a saved predictor)."""
+
+    FALLBACK_ROWS = 2000  # networks the fallback predictor of a partial table learns from
+
+    def __init__(self, name: str, lookup: dict[Arch, float], fallback: LatencyPredictor | None) -> None:
+        self.name, self.lookup, self.fallback = name, lookup, fallback
+
+    @classmethod
+    def from_spec(cls, spec: str, space: SearchSpace) -> LatencySource:
+        """A shipped table's id, a latency CSV, or a saved latency predictor."""
+        from edgenas.estimate import TabularBenchmark
+        from edgenas.estimate.tabular import SHIPPED_TABLES
+
+        if spec in SHIPPED_TABLES or str(spec).endswith((".csv", ".csv.gz")):
+            table = TabularBenchmark(spec, space, metrics=["latency_ms"])
+            lookup = {a: row["latency_ms"] for a, row in table.rows.items()}
+            fallback = None
+            if len(lookup) < space.size():
+                archs, y = measured_networks(table)
+                pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
+                fallback = LatencyPredictor(space, "hybrid").fit([archs[i] for i in pick], y[pick])
+            return cls(str(spec), lookup, fallback)
+        return cls(str(spec), {}, LatencyPredictor.load(spec, space))
+
+    def __call__(self, archs: list[Arch]) -> np.ndarray:
+        out = np.array([self.lookup.get(a, np.nan) for a in archs], dtype=np.float64)
+        missing = np.flatnonzero(np.isnan(out))
+        if len(missing):
+            if self.fallback is None:
+                raise DataError(f"source {self.name} has no latency for {len(missing)} network(s)")
+            out[missing] = self.fallback.predict([archs[i] for i in missing])
+        return np.maximum(out, 1e-6)
+
+    def state(self, space: SearchSpace) -> dict[str, Any]:
+        import torch
+
+        return {"name": self.name, "archs": [space.format(a) for a in self.lookup],
+                "ms": torch.tensor(list(self.lookup.values()), dtype=torch.float64),
+                "fallback": self.fallback.state() if self.fallback is not None else None}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], space: SearchSpace) -> LatencySource:
+        lookup = dict(zip((space.parse(a) for a in state["archs"]), state["ms"].tolist()))
+        fallback = state["fallback"]
+        return cls(state["name"], lookup,
+                   LatencyPredictor.from_state(fallback, space) if fallback is not None else None)
+
+
 class LatencyPredictor(ArchPredictor):
-    """Predicts latency in ms from an architecture of ``space``."""
+    """Predicts latency in ms from an architecture of ``space`` (optionally from other devices'
+    latency, ``sources``)."""
 
     MODELS = LATENCY_MODELS
     FORMAT = FORMAT
+
+    def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0,
+                 sources: list[LatencySource] | tuple[LatencySource, ...] = ()) -> None:
+        self.sources = list(sources)
+        if model in TRANSFER_MODELS and not self.sources:
+            raise ConfigError(f"model {model!r} learns from other devices: give a source (--from TABLE_OR_PREDICTOR)")
+        super().__init__(space, model, seed)
+
+    def models(self) -> tuple[str, ...]:
+        return super().models() + (TRANSFER_MODELS if self.sources else ())
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"sources": [source.state(self.space) for source in self.sources]}
+
+    def _load_extra(self, data: dict[str, Any]) -> None:
+        self.sources = [LatencySource.from_state(s, self.space) for s in data.get("sources", [])]
+
+    def _source_ms(self, archs: list[Arch]) -> np.ndarray:
+        return np.stack([source(archs) for source in self.sources], axis=1)
+
+    def _fit_transfer(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
+        S = self._source_ms(archs)
+        if kind == "transfer":
+            return {"ridge": Ridge(alpha=1e-2).fit(np.log(S), np.log(y))}
+        X = self._ops_features(archs, S)
+        ridge = Ridge().fit(X, y)
+        if kind == "transfer-ops":
+            return {"ridge": ridge}
+        base = np.maximum(ridge.predict(X), 1e-3 * y.min())
+        trees = np.hstack([self.features(archs), np.log(S)])
+        return {"ridge": ridge, "gbm": GradientBoosting(n_estimators=300, seed=self.seed).fit(trees, np.log(y / base))}
+
+    def _ops_features(self, archs: list[Arch], S: np.ndarray) -> np.ndarray:
+        """Sources' milliseconds and the structure features (NB201: op counts, live ops, depth):
+        few columns, so per-op corrections are learnt from a few dozen networks."""
+        return np.hstack([S, self.features(archs)[:, self.space.encoding_size:]])
+
+    def _predict_transfer(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
+        S = self._source_ms(archs)
+        if kind == "transfer":
+            return np.exp(parts["ridge"].predict(np.log(S)))
+        base = np.maximum(parts["ridge"].predict(self._ops_features(archs, S)), 1e-3 * S.min())
+        if kind == "transfer-ops":
+            return base
+        return base * np.exp(parts["gbm"].predict(np.hstack([self.features(archs), np.log(S)])))
 
     def _check_targets(self, y: np.ndarray) -> None:
         if not np.all(np.isfinite(y)) or np.any(y <= 0):
@@ -78,6 +185,8 @@ class LatencyPredictor(ArchPredictor):
         return (scores["within_10pct"], -scores["mape"])
 
     def _fit_kind(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
+        if kind in TRANSFER_MODELS:
+            return self._fit_transfer(kind, archs, y)
         if kind == "linear":
             return {"ridge": Ridge().fit(self.features(archs, True), y)}
         X = self.features(archs)
@@ -113,6 +222,8 @@ class LatencyPredictor(ArchPredictor):
         return pred
 
     def _predict_kind(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
+        if kind in TRANSFER_MODELS:
+            return self._predict_transfer(kind, parts, archs)
         if kind == "linear":
             return parts["ridge"].predict(self.features(archs, True))
         X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)

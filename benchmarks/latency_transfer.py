@@ -1,0 +1,78 @@
+"""Latency predictors on a device they have not seen, from N measured networks: without and with
+other devices' latency as sources (`edgenas latency fit --from`).
+
+    python benchmarks/latency_transfer.py --tables A.csv,B.csv,... [--from SOURCES] [--space nb201]
+        [--sizes 10,20,100,1000] [--seeds 3]
+
+Each table of ``--tables`` is the unseen device in turn. Its sources are ``--from`` (comma-
+separated table ids, CSVs or saved predictors) when given, else every *other* table of
+``--tables`` (leave one out). For each N smaller than the target's measured networks minus 50,
+and each seed: fit on N measured networks of the target, score on all its other measured
+networks. Prints, per target and N, the share within 10% (and 5%) of `auto` without sources,
+`auto` with sources (and the models it chose), and the bare power-law map `transfer`; the mean
+over seeds. Shipped table ids (nb201-pi5-onnx) work wherever a path does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from edgenas.estimate import TabularBenchmark
+from edgenas.hardware import LatencyPredictor, measured_networks
+from edgenas.hardware.latency_predictor import LatencySource
+from edgenas.spaces import create_space
+
+
+def _cell(runs: list[dict]) -> str:
+    return (f"{100 * np.mean([r['within_10pct'] for r in runs]):.1f}% "
+            f"({100 * np.mean([r['within_5pct'] for r in runs]):.1f}%)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", required=True)
+    parser.add_argument("--from", dest="sources", default=None)
+    parser.add_argument("--space", default="nb201")
+    parser.add_argument("--sizes", default="10,20,100,1000")
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    space = create_space(args.space)
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()]
+    given = [s.strip() for s in args.sources.split(",")] if args.sources else None
+    cache: dict[str, LatencySource] = {}
+
+    def source(spec: str) -> LatencySource:
+        if spec not in cache:
+            cache[spec] = LatencySource.from_spec(spec, space)
+        return cache[spec]
+
+    print("| unseen device | sources | N | auto | auto + sources (chose) | transfer alone |")
+    print("|---|---|---|---|---|---|")
+    for target in tables:
+        archs, y = measured_networks(TabularBenchmark(target, space, metrics=["latency_ms"]))
+        specs = given if given is not None else [t for t in tables if t != target]
+        sources = [source(s) for s in specs]
+        names = ", ".join(Path(s).stem for s in specs)
+        for n in (int(v) for v in args.sizes.split(",")):
+            if n > len(archs) - 50:
+                continue
+            plain, transfer, alone, chose = [], [], [], []
+            for seed in range(args.seeds):
+                order = np.random.default_rng(seed).permutation(len(archs))
+                train, test = order[:n], order[n:]
+                tr, te = [archs[i] for i in train], [archs[i] for i in test]
+                plain.append(LatencyPredictor(space, seed=seed).fit(tr, y[train]).score(te, y[test]))
+                fitted = LatencyPredictor(space, seed=seed, sources=sources).fit(tr, y[train])
+                transfer.append(fitted.score(te, y[test]))
+                chose.append(fitted.kind_)
+                alone.append(LatencyPredictor(space, "transfer", seed=seed, sources=sources).fit(tr, y[train])
+                             .score(te, y[test]))
+            print(f"| {Path(target).stem} | {names} | {n} | {_cell(plain)} | {_cell(transfer)} ({','.join(chose)}) "
+                  f"| {_cell(alone)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Latency predictors that transfer: another device's latency as a feature (`--from`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgenas.errors import ConfigError
+from edgenas.estimate import TabularBenchmark
+from edgenas.hardware import LatencyPredictor, measured_networks
+from edgenas.hardware.latency_predictor import LatencySource
+from edgenas.spaces import NB201Space
+
+SPACE = NB201Space()
+
+
+@pytest.fixture(scope="module")
+def pi5():
+    archs, y = measured_networks(TabularBenchmark("nb201-pi5-onnx", SPACE, metrics=["latency_ms"]))
+    return archs, y, LatencySource.from_spec("nb201-pi5-onnx", SPACE)
+
+
+def _count(archs, op):
+    return np.array([sum(v == op for v in a.values()) for a in archs], dtype=float)
+
+
+def _split(archs, y, n, seed=0):
+    order = np.random.default_rng(seed).permutation(len(archs))
+    tr, te = order[:n], order[n:2000]
+    return [archs[i] for i in tr], y[tr], [archs[i] for i in te], y[te]
+
+
+def test_a_faster_board_is_learnt_from_ten_networks(pi5):
+    archs, y, source = pi5
+    noise = np.exp(np.random.default_rng(1).normal(0, 0.01, len(y)))
+    board = 0.4 * y ** 0.9 * noise  # the same operators, a faster chip: a power law
+    tr, ytr, te, yte = _split(archs, board, 10)
+    alone = LatencyPredictor(SPACE, seed=0).fit(tr, ytr).score(te, yte)["within_10pct"]
+    moved = LatencyPredictor(SPACE, seed=0, sources=[source]).fit(tr, ytr)
+    assert moved.kind_.startswith("transfer")
+    assert moved.score(te, yte)["within_10pct"] >= 0.95 > alone
+
+
+def test_operators_that_cost_differently_need_per_op_corrections(pi5):
+    archs, y, source = pi5
+    board = 0.3 * y + 1.2 * _count(archs, "avg_pool_3x3")  # pooling is slow on this board
+    tr, ytr, te, yte = _split(archs, board, 60)
+    scores = {m: LatencyPredictor(SPACE, m, seed=0, sources=[source]).fit(tr, ytr).score(te, yte)["within_10pct"]
+              for m in ("transfer", "transfer-ops")}
+    assert scores["transfer-ops"] >= 0.95 and scores["transfer-ops"] > scores["transfer"] + 0.1
+
+
+def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
+    archs, y, source = pi5
+    partial = tmp_path / "partial.csv"  # a source table that measured only some networks
+    partial.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{v}\n" for a, v in zip(archs[:300], y[:300])))
+    sources = [source, LatencySource.from_spec(str(partial), SPACE)]
+    assert sources[1].fallback is not None  # the networks it lacks are predicted
+    board = 0.3 * y
+    predictor = LatencyPredictor(SPACE, "transfer-gbm", seed=0, sources=sources).fit(archs[:40], board[:40])
+    predictor.save(tmp_path / "p.pt")
+    loaded = LatencyPredictor.load(tmp_path / "p.pt")
+    assert [s.name for s in loaded.sources] == [s.name for s in sources]
+    np.testing.assert_allclose(loaded.predict(archs[:500]), predictor.predict(archs[:500]))
+    # a saved predictor is a source too
+    via_file = LatencySource.from_spec(str(tmp_path / "p.pt"), SPACE)
+    np.testing.assert_allclose(via_file(archs[:50]), predictor.predict(archs[:50]))
+
+
+def test_transfer_models_need_a_source():
+    with pytest.raises(ConfigError, match="give a source"):
+        LatencyPredictor(SPACE, "transfer")
+    assert "transfer" not in LatencyPredictor(SPACE).models()
+
+
+def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
+    archs, y, _ = pi5
+    table = tmp_path / "board.csv"
+    table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{0.5 * v}\n" for a, v in zip(archs[:30], y[:30])))
+    code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "-o", str(tmp_path / "b.pt"))
+    assert code == 0, err
+    assert "sources: nb201-pi5-onnx" in out and "transfer" in out
+    code, _, err = cli("latency", "fit", "--table", str(table), "--from", str(tmp_path / "none.csv"), "-o",
+                       str(tmp_path / "c.pt"))
+    assert code == 1 and "not found" in err
