@@ -7,7 +7,8 @@ with `edgenas latency measure --device onnxruntime-cpu`?
 1. `edgenas latency kit --n N`; 2. run.py in a fresh virtual environment holding only numpy and
 onnxruntime (pip; ``--bare`` links them from this installation instead, offline); 3. `latency fit`
 (model auto) on the first ``--fit`` networks of the kit's table, `latency eval` on the rest;
-4. `latency measure --device onnxruntime-cpu` on the kit's first ``--compare`` networks (the
+4. `latency measure --device onnxruntime-cpu --calibrate` (paired with the same reference network
+as the kit) on the kit's first ``--compare`` networks (the
 same seed samples the same networks), measured right before run.py times those same networks
 (a shared machine drifts over minutes), and for them the share of kit latencies within 10% / 5%
 of measure's and the median ratio kit / measure; beside it the same figures for run.py timing
@@ -67,8 +68,8 @@ def main() -> None:
     python, env = _python(args)
     measured = args.workdir / "measure.csv"
     start = time.time()
-    _run(EDGENAS + ["latency", "measure", "--space", args.space, "--device", "onnxruntime-cpu", "--n",
-                    str(args.compare), "-o", str(measured)])
+    _run(EDGENAS + ["latency", "measure", "--space", args.space, "--device", "onnxruntime-cpu", "--calibrate",
+                    "--n", str(args.compare), "-o", str(measured)])
     _run(python + [str(kit / "run.py"), "--limit", str(args.compare)], env=env)
     repeat = args.workdir / "repeat.csv"
     _run(python + [str(kit / "run.py"), "--limit", str(args.compare), "--out", str(repeat)], env=env)

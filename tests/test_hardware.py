@@ -228,20 +228,24 @@ def test_latency_measure_resumes(cli, tmp_path):
 def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
     """A machine twice as slow now as when calibration began: the reference says so, and the
     network's latency comes back in the units of the start."""
-    from edgenas.hardware.devices import DriftCalibration, Measurement
+    from edgenas.hardware.devices import DriftCalibration
 
-    class Slowing:
-        def __init__(self):
-            self.factor = 1.0
+    speed = [1.0]
 
-        def measure(self, model, shape):
-            base = 2.0 if model == "reference" else 3.0
-            return Measurement(base * self.factor, 0.01, 20, 1, True)
+    class Sleeper(nn.Module):
+        def __init__(self, ms):
+            super().__init__()
+            self.ms = ms
 
-    device = Slowing()
-    calibration = DriftCalibration(device, "reference", (1,))
-    device.factor = 2.0
-    assert calibration.reference_ms == 2.0 and calibration.measure("net", (1,)).median_ms == pytest.approx(3.0)
+        def forward(self, x):
+            time.sleep(self.ms * speed[0] / 1e3)
+            return x
+
+    device = TorchCPU(warmup_s=0.0, round_s=0.02, rounds=3, target_spread=0.1, max_s=2.0)
+    calibration = DriftCalibration(device, Sleeper(2.0), (1,))
+    speed[0] = 2.0  # the machine is twice as slow now
+    assert calibration.reference_ms == pytest.approx(2.0, rel=0.25)
+    assert calibration.measure(Sleeper(3.0), (1,)).median_ms == pytest.approx(calibration.reference_ms * 1.5, rel=0.1)
     # the CLI keeps the reference beside the table, so a resumed file stays on one scale
     out = tmp_path / "m.csv"
     args = ("latency", "measure", "--space", "nb201", "--device", "torch-cpu", "--calibrate", "-o", str(out))

@@ -182,12 +182,13 @@ def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:
     import torch
 
     from edgenas.hardware.devices import DriftCalibration
+    from edgenas.hardware.kit import reference_arch
 
     if not hasattr(dev, "measure"):
         raise ConfigError(f"--calibrate times a reference network; {name} does not run networks")
     sidecar = output.with_name(output.name + ".reference.json")
     state = jsonlib.loads(sidecar.read_text()) if sidecar.exists() else {}
-    arch = space.parse(state["arch"]) if state else space.sample(np.random.default_rng(2**31 - 1))
+    arch = space.parse(state["arch"]) if state else reference_arch(space)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         reference = space.build(arch)

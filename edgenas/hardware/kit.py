@@ -18,7 +18,7 @@ from edgenas.errors import ConfigError
 from edgenas.hardware.export import ONNX_OPSET, export_onnx
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["write_kit", "RUNNER", "RUNNER_PACKAGES", "runner_only_environment"]
+__all__ = ["write_kit", "reference_arch", "RUNNER", "RUNNER_PACKAGES", "runner_only_environment"]
 
 RUNNER = Path(__file__).with_name("kit_runner.py")
 RUNNER_PACKAGES = ("numpy", "onnxruntime")  # what run.py may import besides the standard library
@@ -35,29 +35,41 @@ Back with edgenas:
 """
 
 
+def reference_arch(space: SearchSpace) -> Arch:
+    """The fixed network every measurement is paired with (the same for every kit of a space)."""
+    import numpy as np
+
+    return space.sample(np.random.default_rng(2**31 - 1))
+
+
 def write_kit(space: SearchSpace, archs: list[Arch], folder: Path, opset: int = ONNX_OPSET,
               progress: Any = None) -> dict[str, Any]:
     """Write ``archs`` (seed-0 weights; latency does not depend on their values) into ``folder``:
     ``models/NNNN.onnx`` (each checked against PyTorch through ONNX Runtime), ``manifest.json``
-    (space, arch strings, input shapes, checksums), ``run.py`` and ``README.txt``."""
+    (space, arch strings, input shapes, checksums, the reference network that every measurement is
+    paired with), ``run.py`` and ``README.txt``."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise ConfigError(f"{folder} exists and is not empty; give a new folder to -o")
     (folder / "models").mkdir(parents=True, exist_ok=True)
-    networks = []
-    for i, arch in enumerate(archs):
+
+    def write(arch: Arch, file: str) -> dict[str, Any]:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             model = space.build(arch)
-        file = f"models/{i:04d}.onnx"
         shape = space.input_shape(arch)
         export_onnx(model, shape, folder / file, opset=opset, checks=1)
-        networks.append({"file": file, "arch": space.format(arch), "input_shape": list(shape),
-                         "sha256": hashlib.sha256((folder / file).read_bytes()).hexdigest()})
+        return {"file": file, "arch": space.format(arch), "input_shape": list(shape),
+                "sha256": hashlib.sha256((folder / file).read_bytes()).hexdigest()}
+
+    networks = []
+    for i, arch in enumerate(archs):
+        networks.append(write(arch, f"models/{i:04d}.onnx"))
         if progress is not None:
             progress(i + 1)
     manifest = {"space": space.name, "space_config": space.get_params(), "opset": opset,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "networks": networks}
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "networks": networks,
+                "reference": write(reference_arch(space), "models/reference.onnx")}
     shutil.copyfile(RUNNER, folder / "run.py")
     (folder / "README.txt").write_text(_README.format(n=len(archs), space=space.name, opset=opset))
     atomic_write(folder / "manifest.json", lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
