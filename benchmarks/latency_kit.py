@@ -58,7 +58,10 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=100)
     parser.add_argument("--workdir", type=Path, default=Path("runs/kit-bench"))
     parser.add_argument("--bare", action="store_true")
+    parser.add_argument("--analyse", action="store_true", help="only print the figures of an existing --workdir")
     args = parser.parse_args()
+    if args.analyse:
+        return analyse(args)
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     kit = args.workdir / "kit"
@@ -74,10 +77,32 @@ def main() -> None:
     repeat = args.workdir / "repeat.csv"
     _run(python + [str(kit / "run.py"), "--limit", str(args.compare), "--out", str(repeat)], env=env)
     _run(python + [str(kit / "run.py")], env=env)
+    print(f"run.py measured {args.n} networks in {time.time() - start:.0f} s")
+    analyse(args)
+
+
+def _ratios(path: Path) -> dict[str, float]:
+    """Latency over the reference network's, paired in the same rounds: the drift-free number
+    (a table's latency_ms also carries the machine's speed at the moment its reference was timed)."""
+    rows = list(csv.DictReader(path.open()))
+    if "ratio" in rows[0]:
+        return {r["arch"]: float(r["ratio"]) for r in rows}
+    reference = json.loads(path.with_name(path.name + ".reference.json").read_text())["reference_ms"]
+    return {r["arch"]: float(r["latency_ms"]) / reference for r in rows}
+
+
+def _agreement(label: str, ours: dict[str, float], theirs: dict[str, float]) -> None:
+    ratio = np.array([ours[a] / theirs[a] for a in theirs])
+    print(f"{label} on {len(ratio)} networks: {100 * np.mean(np.abs(ratio - 1) <= 0.10):.1f}% within 10%, "
+          f"{100 * np.mean(np.abs(ratio - 1) <= 0.05):.1f}% within 5%, median ratio {np.median(ratio):.3f}")
+
+
+def analyse(args: argparse.Namespace) -> None:
+    kit = args.workdir / "kit"
     table = kit / "latency.csv"
     rows = list(csv.DictReader(table.open()))
     reliable = np.mean([int(r["reliable"]) for r in rows])
-    print(f"run.py measured {len(rows)} networks in {time.time() - start:.0f} s ({100 * reliable:.1f}% reliable)")
+    print(f"{len(rows)} networks in {table} ({100 * reliable:.1f}% reliable)")
     header = list(rows[0])
     for name, part in (("fit.csv", rows[: args.fit]), ("heldout.csv", rows[args.fit:])):
         with (args.workdir / name).open("w", newline="") as f:
@@ -92,12 +117,12 @@ def main() -> None:
                                         str(args.workdir / "heldout.csv"), "--json"]).stdout)
     print(f"held out ({len(rows) - args.fit} networks): {100 * scores['within_10pct']:.1f}% within 10%, "
           f"{100 * scores['within_5pct']:.1f}% within 5%, MAPE {100 * scores['mape']:.2f}%")
+    measured, repeat = args.workdir / "measure.csv", args.workdir / "repeat.csv"
     ours = {r["arch"]: float(r["latency_ms"]) for r in rows}
     for label, other in (("kit vs latency measure", measured), ("kit vs kit repeated", repeat)):
-        theirs = {r["arch"]: float(r["latency_ms"]) for r in csv.DictReader(other.open())}
-        ratio = np.array([ours[a] / theirs[a] for a in theirs])
-        print(f"{label} on {len(ratio)} networks: {100 * np.mean(np.abs(ratio - 1) <= 0.10):.1f}% within 10%, "
-              f"{100 * np.mean(np.abs(ratio - 1) <= 0.05):.1f}% within 5%, median ratio {np.median(ratio):.3f}")
+        _agreement(f"{label}, latency_ms", ours, {r["arch"]: float(r["latency_ms"]) for r in csv.DictReader(other.open())})
+        _agreement(f"{label}, ratio to the reference", _ratios(table), _ratios(other))
+
 
 if __name__ == "__main__":
     main()
