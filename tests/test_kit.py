@@ -47,6 +47,7 @@ def test_kit_runner_fit_eval(cli, tmp_path, bare):
     assert code == 0, err
     manifest = json.loads((kit / "manifest.json").read_text())
     assert len(manifest["networks"]) == 24 and (kit / "run.py").exists()
+    assert (kit / manifest["reference"]["file"]).exists()  # every network is timed paired with it
     # stopped after 10 networks and a half-written row, then resumed: every network once
     out = _runner(kit, bare, "--limit", "10")
     assert out.returncode == 0, out.stderr
@@ -62,7 +63,11 @@ def test_kit_runner_fit_eval(cli, tmp_path, bare):
     assert sorted(r["arch"] for r in rows) == sorted(n["arch"] for n in manifest["networks"])
     assert all(float(r["latency_ms"]) > 0 for r in rows)
     board = json.loads((kit / "latency.csv.board.json").read_text())
-    assert board["threads"] == 1 and board["onnxruntime"] and board["cpu"]
+    assert board["threads"] == 1 and board["onnxruntime"] and board["cpu"] and board["reference_ms"] > 0
+    for r in rows:  # on the scale of the reference's latency, kept for the resumed part too
+        assert float(r["latency_ms"]) == pytest.approx(float(r["ratio"]) * board["reference_ms"], rel=1e-4)
+    out = _runner(kit, bare, "--no-reference")
+    assert out.returncode == 2 and "drop --no-reference" in out.stderr
     # what `latency fit` reads directly
     predictor = tmp_path / "board.npz"
     code, out, err = cli("latency", "fit", "--space", "nb201", "--table", str(table), "--model", "linear",
