@@ -1,9 +1,10 @@
 """Devices that give a latency: measured (PyTorch, ONNX Runtime), tabulated, or estimated.
 
 Every device answers ``latency(space, arch)``; devices that run models also answer
-``measure(model, input_shape) -> Measurement``. A measurement warms up, times repeated runs,
-reports the median and the spread (inter-quartile range / median) and is repeated while the
-spread is too large; one that stays noisy is returned flagged ``reliable=False``.
+``measure(model, input_shape) -> Measurement``: the latency kit's protocol
+(`kit_runner.measure`): warm up, time rounds until the lowest round medians agree, keep the
+lowest; one that stays noisy past the time budget is returned flagged ``reliable=False``.
+`DriftCalibration` times each network paired with a reference network instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["Measurement", "Device", "LatencyEvaluator", "DeviceLatency", "TorchC
 
 @dataclass(frozen=True)
 class Measurement:
-    median_ms: float  # the lowest round median
+    median_ms: float  # the lowest round median (paired: the ratio to the reference, see _measure)
     spread: float  # (highest - lowest) / lowest among the ``rounds`` lowest round medians
     runs: int
     rounds: int
@@ -248,6 +249,8 @@ class DeviceLatency(LatencyEvaluator):
         name = params.pop("device")
         if name == "table":
             return cls(create_device(f"table:{params['table']}", space=space), space)
+        for legacy in ("warmup", "repeats", "max_spread", "attempts"):  # the timing loop before the kit's
+            params.pop(legacy, None)
         return cls(create_device(name, **params), space)
 
     def _latency(self, arch: Arch) -> float:
