@@ -41,7 +41,7 @@ def test_every_space_exports_equal(name, tmp_path):
 @pytest.mark.parametrize("name", list_models())
 def test_every_zoo_network_exports_equal(name, tmp_path):
     torch.manual_seed(0)
-    size = 64
+    size = 32
     model = create_model(name, **({"image_size": size} if name.startswith("deit") else {}))
     _check_equal(model, (1, 3, size, size), tmp_path / "m.onnx")
 

@@ -52,8 +52,8 @@ class _Timed(Device):
 
     LAYER_PROTOCOL = {"warmup_s": 0.02, "round_s": 0.005, "max_s": 0.5}  # one layer of a lookup table
 
-    def __init__(self, threads: int = 1, warmup_s: float = 0.2, round_s: float = 0.05, rounds: int = 3,
-                 target_spread: float = 0.02, max_s: float = 3.0) -> None:
+    def __init__(self, threads: int = 1, warmup_s: float = 0.1, round_s: float = 0.05, rounds: int = 3,
+                 target_spread: float = 0.02, max_s: float = 2.0) -> None:
         self.threads, self.warmup_s, self.round_s, self.rounds = threads, warmup_s, round_s, rounds
         self.target_spread, self.max_s = target_spread, max_s
 
