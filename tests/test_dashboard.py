@@ -177,10 +177,12 @@ def test_browser_follows_a_running_search(tmp_path):
 
 
 def _count(url):
-    store = Store(url, create=False, read_only=True)
+    """Finished trials of the live search; 0 while its store is still being created."""
     try:
-        return sum(t.state != "running" for t in store.trials("live"))
+        store = Store(url, create=False, read_only=True)
     except StoreError:
         return 0
+    try:
+        return sum(t.state != "running" for t in store.trials("live"))
     finally:
         store.close()
