@@ -77,9 +77,10 @@ def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
     archs, y, _ = pi5
     table = tmp_path / "board.csv"
     table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{0.5 * v}\n" for a, v in zip(archs[:30], y[:30])))
-    code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "-o", str(tmp_path / "b.pt"))
+    code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "--model", "transfer",
+                         "-o", str(tmp_path / "b.pt"))
     assert code == 0, err
-    assert "sources: nb201-pi5-onnx" in out and "transfer" in out
+    assert "fitted transfer on 30 measured networks (sources: nb201-pi5-onnx)" in out
     code, _, err = cli("latency", "fit", "--table", str(table), "--from", str(tmp_path / "none.csv"), "-o",
                        str(tmp_path / "c.pt"))
     assert code == 1 and "not found" in err
