@@ -112,7 +112,7 @@ class Store:
             if read_only:
                 self.conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30,
                                             isolation_level=None)
-                self._check_schema(path)
+                self._check_schema(path, integrity=False)
                 return
             self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -126,12 +126,17 @@ class Store:
                 f"{path} is not a readable edgenas store ({exc}); move it away or choose another --storage"
             ) from None
 
-    def _check_schema(self, path: str) -> None:
+    def _check_schema(self, path: str, integrity: bool = True) -> None:
+        """The schema version, and (before anything writes) SQLite's integrity check. A read-only
+        opener (the dashboard, once a second) skips the latter: it reads the whole file, and a
+        damaged page fails the read that reaches it anyway, as a StoreError."""
         try:
             row = self.conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or int(row[0]) != SCHEMA_VERSION:
                 found = "no schema" if row is None else f"store schema {row[0]}"
                 raise StoreError(f"{path} has {found}, this edgenas reads {SCHEMA_VERSION}")
+            if not integrity:
+                return
             check = self.conn.execute("PRAGMA quick_check").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
