@@ -1,7 +1,12 @@
-"""Regret of every strategy on a NAS-Bench-201 table, side by side with Optuna, in one run.
+"""Regret of every strategy on NAS-Bench-201 tables, side by side with Optuna, in one run.
 
-    python benchmarks/search_nb201.py [--table FILE.csv] [--metric COL] [--seeds 20]
-        [--budgets 50,100,300] [--strategies grid,random,evolution,reinforce,local]
+    python benchmarks/search_nb201.py [--tables FILE.csv[:COL],...] [--seeds 20]
+        [--budgets 50,100,300] [--strategies grid,random,evolution,reinforce,local,guided]
+
+``--tables`` takes any tables of the 15,625 cells (``index,arch,METRIC...``; a shipped table's
+name or a path, ``:COL`` naming the column to maximise, default the first *acc* column, else
+the first metric). The summary at the end sets every strategy's mean regret against Optuna
+TPE's on each table (the ratio: below 0.5 is half of TPE's regret).
 
 For each strategy and seed one search runs to the largest budget (counted in *distinct*
 table queries); the best accuracy found after 50 / 100 / 300 distinct queries gives the regret
@@ -67,21 +72,11 @@ def run_optuna(sampler_name: str, seed: int, space: NB201Space, table: TabularBe
     return order
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default="nb201-cifar10", help="CSV path or shipped table name")
-    parser.add_argument("--metric", default=None, help="column to maximise (default: first *acc* column)")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--budgets", default="50,100,300")
-    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local,warm-local,bananas")
-    parser.add_argument("--warm-proxy", default="params", help="zero-cost proxy ranking warm-local's pool")
-    parser.add_argument("--warm-pool", type=int, default=200)
-    parser.add_argument("--no-optuna", action="store_true")
-    args = parser.parse_args()
-    budgets = [int(b) for b in args.budgets.split(",")]
-    space = NB201Space()
-    table = TabularBenchmark(args.table, space)
-    metric = args.metric or next((m for m in table.metrics if "acc" in m), table.metrics[0])
+def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: list[int]) -> dict[str, list[float]]:
+    """Print one table's regrets; return each runner's mean regret per budget."""
+    path, _, metric = spec.partition(":")
+    table = TabularBenchmark(path, space)
+    metric = metric or next((m for m in table.metrics if "acc" in m), table.metrics[0])
     _, optimum = table.best(metric)
     print(f"table {table.path} ({len(table.rows):,} cells), metric {metric}, optimum {optimum:.3f}; "
           f"{args.seeds} seeds; budgets {budgets} distinct queries\n")
@@ -100,6 +95,7 @@ def main() -> None:
         except ImportError:
             print("optuna not installed: pip install optuna to add the TPE / random baselines\n")
 
+    means: dict[str, list[float]] = {}
     header = "| strategy | " + " | ".join(f"mean regret @{b} | median @{b}" for b in budgets) + " | s/run |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
@@ -112,6 +108,38 @@ def main() -> None:
         seconds = (time.perf_counter() - start) / args.seeds
         cells = " | ".join(f"{statistics.mean(r):.3f} | {statistics.median(r):.3f}" for r in regrets)
         print(f"| {name} | {cells} | {seconds:.2f} |", flush=True)
+        means[name] = [statistics.mean(r) for r in regrets]
+    print()
+    return means
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", default="nb201-cifar10", help="CSV paths or shipped table names, ':COL' to pick the metric")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--budgets", default="50,100,300")
+    parser.add_argument("--strategies", default="grid,random,evolution,reinforce,local,guided,warm-local,bananas")
+    parser.add_argument("--warm-proxy", default="params", help="zero-cost proxy ranking warm-local's pool")
+    parser.add_argument("--warm-pool", type=int, default=200)
+    parser.add_argument("--no-optuna", action="store_true")
+    args = parser.parse_args()
+    budgets = [int(b) for b in args.budgets.split(",")]
+    space = NB201Space()
+    results = {spec: compare(space, spec, args, budgets) for spec in args.tables.split(",")}
+    if "optuna-tpe" not in next(iter(results.values())):
+        return
+    print("Mean regret against Optuna TPE's (ratio < 0.5: half of TPE's regret)\n")
+    header = "| table | strategy | " + " | ".join(f"@{b} | TPE @{b} | ratio @{b}" for b in budgets) + " |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for spec, means in results.items():
+        tpe = means["optuna-tpe"]
+        for name, mine in means.items():
+            if name.startswith("optuna"):
+                continue
+            cells = " | ".join(f"{m:.3f} | {t:.3f} | {m / t if t > 0 else float('inf'):.2f}"
+                               for m, t in zip(mine, tpe))
+            print(f"| {spec} | {name} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ RESUME_CASES: Registry[ResumeCase] = Registry("resume case")
 STRATEGY_PARAMS: dict[str, dict[str, Any]] = {
     "evolution": {"population_size": 6, "sample_size": 3},
     "local": {"initial": 3},
+    "guided": {"initial": 3},
     "warm-local": {"pool": 16, "top": 3},
     "bananas": {"initial": 5, "pool": 24, "parents": 3, "batch": 3},
 }

@@ -8,6 +8,7 @@ from edgenas.registry import Registry
 from edgenas.spaces import SearchSpace
 from edgenas.strategies._base import Feasible, SpaceExhausted, Strategy
 from edgenas.strategies.evolution import RegularizedEvolution
+from edgenas.strategies.guided import GuidedLocalSearch
 from edgenas.strategies.local import LocalSearch
 from edgenas.strategies.predictor_guided import PredictorGuided
 from edgenas.strategies.reinforce import Reinforce
@@ -15,12 +16,12 @@ from edgenas.strategies.simple import GridSearch, RandomSearch
 from edgenas.strategies.warmstart import ProxyWarmStart
 
 __all__ = ["STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
-           "RegularizedEvolution", "LocalSearch", "Reinforce", "ProxyWarmStart", "PredictorGuided", "create_strategy",
+           "RegularizedEvolution", "LocalSearch", "GuidedLocalSearch", "Reinforce", "ProxyWarmStart", "PredictorGuided", "create_strategy",
            "list_strategies"]
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
-for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, ProxyWarmStart,
-             PredictorGuided):
+for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, GuidedLocalSearch,
+             ProxyWarmStart, PredictorGuided):
     STRATEGIES.register(_cls.name)(_cls)
 
 
