@@ -110,7 +110,7 @@ class GuidedLocalSearch(Strategy):
         keep = scale > 1e-9
         x_all = (x_all[:, keep] - x_all[:, keep].mean(axis=0)) / scale[keep]
         x, x_cand = x_all[: len(told)], x_all[len(told):]
-        fitness = np.array([f if math.isfinite(f) else -np.inf for _, f in told])
+        fitness = np.array([f for _, f in told])
         fitness[~np.isfinite(fitness)] = np.min(fitness[np.isfinite(fitness)], initial=0.0) - 1.0
         y = normal_scores(fitness)
         if self.model == "gp":
