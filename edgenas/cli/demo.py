@@ -29,11 +29,11 @@ def demo(
     experiment = create_experiment(
         name=f"demo-{max_latency_ms:g}ms-seed{seed}", space="nb201", evaluator="table:nb201-cifar10",
         objective="test_accuracy", costs=["latency-table:nb201-pi5-onnx"],
-        constraints=[f"latency_ms<={max_latency_ms!r}"], strategy="evolution", seed=seed,
+        constraints=[f"latency_ms<={max_latency_ms!r}"], seed=seed,
         storage="sqlite:///runs/demo.db",
     )
     console.print(f"[bold]Searching NAS-Bench-201[/bold] for the most accurate CIFAR-10 cell under "
-                  f"{max_latency_ms:g} ms on a Raspberry Pi 5 (ONNX Runtime), regularized evolution, "
+                  f"{max_latency_ms:g} ms on a Raspberry Pi 5 (ONNX Runtime), guided local search, "
                   f"{budget} table queries, seed {seed}")
     result = experiment.run(budget)
     show_result(result)

@@ -142,7 +142,8 @@ def _arch(text: str) -> Any:
 def search(
     space: str = typer.Option("nb201", help="search space: nb201, nasnet, mbconv"),
     benchmark: str = typer.Option(None, help="accuracy table CSV (default: shipped NB201 CIFAR-10)"),
-    strategy: str = typer.Option("evolution", help="grid, random, evolution, reinforce, local"),
+    strategy: str = typer.Option("guided", help="guided (local moves a GP picks), local, evolution, reinforce, "
+                                 "random, grid, warm-local, bananas"),
     budget: int = typer.Option(100, min=1, help="distinct candidates to evaluate (earlier runs count)"),
     seed: int = typer.Option(0, min=0),
     latency_table: str = typer.Option(None, help="CSV of measured latencies (arch, latency_ms)"),

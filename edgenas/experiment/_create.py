@@ -23,6 +23,7 @@ from edgenas.experiment._experiment import Experiment
 from edgenas.experiment._objective import Constraint, Objective
 from edgenas.experiment._store import Store, default_storage
 from edgenas.spaces import SearchSpace, create_space
+from edgenas.strategies import DEFAULT_STRATEGY
 
 __all__ = ["create_experiment", "load_experiment", "make_space", "make_evaluator", "make_cost", "default_metric",
            "SHIPPED_ACCURACY"]
@@ -117,7 +118,7 @@ def create_experiment(
     objective: str | Objective | None = None,
     costs: Sequence[str | Evaluator] = (),
     constraints: Sequence[str | Constraint] = (),
-    strategy: str = "evolution",
+    strategy: str = DEFAULT_STRATEGY,
     strategy_params: dict[str, Any] | None = None,
     seed: int = 0,
     storage: str | None = None,

@@ -21,7 +21,7 @@ from edgenas.experiment._executors import create_executor
 from edgenas.experiment._objective import Constraint, Objective, pareto_front
 from edgenas.experiment._store import Store, TrialRecord, default_storage, store_path
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies import SpaceExhausted, Strategy, create_strategy
+from edgenas.strategies import DEFAULT_STRATEGY, SpaceExhausted, Strategy, create_strategy
 
 __all__ = ["Experiment", "SearchResult", "Trial", "check_name", "load_result"]
 
@@ -126,7 +126,7 @@ class Experiment:
         space: SearchSpace,
         evaluator: Evaluator,
         objective: Objective,
-        strategy: str = "evolution",
+        strategy: str = DEFAULT_STRATEGY,
         strategy_params: dict[str, Any] | None = None,
         seed: int = 0,
         costs: Sequence[Evaluator] = (),

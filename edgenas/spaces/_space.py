@@ -27,10 +27,15 @@ class SearchSpace:
     A cell space whose every choice is the op of one edge of a fixed DAG sets ``cell_edges``
     (``(dst, src)`` per choice, in order, nodes numbered topologically): graph predictors
     then read ``encode`` as one one-hot block per edge.
+
+    A space whose ``structure_features`` are computed from the choices, not by profiling a
+    built network, sets ``cheap_structure_features``: strategies then use them on every
+    candidate they weigh (hundreds per ask).
     """
 
     name = "space"
     cell_edges: tuple[tuple[int, int], ...] | None = None
+    cheap_structure_features = False
 
     def __init__(self, choices: dict[str, Sequence[Value]]) -> None:
         self.choices: dict[str, tuple[Value, ...]] = {k: tuple(v) for k, v in choices.items()}

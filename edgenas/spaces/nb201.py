@@ -69,6 +69,7 @@ class NB201Space(SearchSpace):
 
     name = "nb201"
     cell_edges = EDGES
+    cheap_structure_features = True
 
     def __init__(self) -> None:
         super().__init__({key: OPS for key in _KEYS})

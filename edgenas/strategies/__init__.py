@@ -15,11 +15,14 @@ from edgenas.strategies.reinforce import Reinforce
 from edgenas.strategies.simple import GridSearch, RandomSearch
 from edgenas.strategies.warmstart import ProxyWarmStart
 
-__all__ = ["STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
+__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
            "RegularizedEvolution", "LocalSearch", "GuidedLocalSearch", "Reinforce", "ProxyWarmStart", "PredictorGuided", "create_strategy",
            "list_strategies"]
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
+#: what a search uses when none is named: held up best on landscapes it was not tuned on
+#: (docs/benchmarks.md, "Search on landscapes nobody tuned to")
+DEFAULT_STRATEGY = "guided"
 for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSearch, GuidedLocalSearch,
              ProxyWarmStart, PredictorGuided):
     STRATEGIES.register(_cls.name)(_cls)

@@ -1,9 +1,7 @@
-"""Surrogate-guided local search: local moves, ordered by a Bayesian linear model of the
-fitness, sampled (Thompson) so that the order explores where the model is unsure."""
+"""Surrogate-guided local search: local moves, ordered by a Gaussian process of the fitness
+ranks, sampled (Thompson) so that the order explores where the model is unsure."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -11,56 +9,69 @@ from edgenas.errors import ConfigError
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies._base import Feasible, Strategy
 
-__all__ = ["GuidedLocalSearch"]
+__all__ = ["GuidedLocalSearch", "normal_scores"]
+
+LENGTH_SCALES = (0.25, 0.5, 1.0, 2.0)
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
     """Ranks mapped to standard-normal quantiles: the model sees only the order of the
-    fitnesses, so a table's scale, a skew, or a few failed (-inf) networks change nothing."""
+    fitnesses, so a table's scale, a skew, or a few failed networks change nothing. Failed
+    (non-finite) fitnesses rank below every finite one."""
     from scipy.stats import norm
 
+    values = np.where(np.isfinite(values), values, -np.inf)
     order = np.argsort(np.argsort(values, kind="stable"), kind="stable")
     return norm.ppf((order + 0.5) / len(values))
 
 
-class GuidedLocalSearch(Strategy):
-    """After ``initial`` random evaluations, each ask fits a Bayesian linear regression of the
-    fitness ranks on the architecture's features (one-hot choices plus the space's structure
-    features), draws one weight vector from its posterior and asks for the candidate it
-    scores highest. Candidates are the unseen neighbours (one choice changed) of the ``top``
-    best architectures so far, so every step is a local move, but the model decides which
-    move and from which of the good points: what a hill climber learns one query at a time
-    (this op is good on this edge) is shared across the whole neighbourhood. When no
-    neighbour is left, a random architecture restarts the walk.
+def _kernel(a: np.ndarray, b: np.ndarray, length: float) -> np.ndarray:
+    """Squared-exponential kernel on features scaled so that the length is per feature."""
+    d = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / a.shape[1]
+    return np.exp(-d / (2 * length**2))
 
-    ``noise`` is the share of the fitness-rank variance the model treats as unexplained
-    (larger: trusts the model less, explores more).
+
+class GuidedLocalSearch(Strategy):
+    """Local search whose next move a Gaussian process picks.
+
+    After ``initial`` random evaluations, each ask fits a GP (squared-exponential kernel,
+    length scale by marginal likelihood) to the fitness *ranks* of everything told, on the
+    architecture's features (one-hot choices, plus the space's structure features where the
+    space computes them cheaply), draws one joint sample over the candidates and asks for the
+    highest. Candidates are the unseen neighbours (one choice changed) of the ``top`` best
+    architectures so far: every step is a local move, but the model decides which move and
+    from which good point, so what a hill climber learns one query at a time (this op is good
+    on this edge) is shared across the neighbourhood. Thompson sampling keeps trying moves the
+    model is unsure of, which is what holds up on noisy fitness. When no neighbour is left, a
+    random architecture restarts the walk.
+
+    ``noise`` is the share of the rank variance the GP treats as unexplained (larger: trusts
+    the model less). The GP sees at most ``memory`` points (the best two thirds and the most
+    recent third), so an ask costs the same after 300 or 30,000 evaluations.
     """
 
     name = "guided"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
-                 initial: int = 10, top: int = 5, noise: float = 0.3, far: int = 0,
-                 thompson: bool = True, model: str = "gp", structure: bool = True) -> None:
+                 initial: int = 10, top: int = 5, noise: float = 0.3, memory: int = 300) -> None:
         super().__init__(space, seed=seed, feasible=feasible)
-        if initial < 2 or top < 1 or not 0 < noise < 10:
-            raise ConfigError(f"guided needs initial >= 2, top >= 1 and 0 < noise < 10; got initial={initial}, "
-                              f"top={top}, noise={noise}")
-        self.initial, self.top, self.noise, self.far, self.thompson = initial, top, noise, far, thompson
-        self.model = model
-        self.structure = structure
+        if initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial:
+            raise ConfigError(f"guided needs initial >= 2, top >= 1, 0 < noise < 10 and memory >= initial; got "
+                              f"initial={initial}, top={top}, noise={noise}, memory={memory}")
+        self.initial, self.top, self.noise, self.memory = initial, top, noise, memory
         self._features: dict[Arch, np.ndarray] = {}
 
     def get_params(self) -> dict:
-        return {"initial": self.initial, "top": self.top, "noise": self.noise, "far": self.far, "thompson": self.thompson, "model": self.model}
+        return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory}
 
     def features(self, archs: list[Arch]) -> np.ndarray:
         rows = []
         for arch in archs:
             hit = self._features.get(arch)
             if hit is None:
-                hit = (np.concatenate([self.space.encode(arch), self.space.structure_features(arch)])
-                       if self.structure else self.space.encode(arch))
+                hit = self.space.encode(arch).astype(np.float64)
+                if self.space.cheap_structure_features:
+                    hit = np.concatenate([hit, self.space.structure_features(arch)])
                 self._features[arch] = hit
             rows.append(hit)
         return np.array(rows, dtype=np.float64)
@@ -74,72 +85,44 @@ class GuidedLocalSearch(Strategy):
                 if key not in keys and self.is_new(arch):
                     keys.add(key)
                     out.append(arch)
-        added = 0
-        for i in range(self.far * 4):
-            if added >= self.far:
-                break
-            parent = ranked[int(self.rng.integers(min(len(ranked), self.top)))]
-            arch = (self.space.sample(self.rng) if i % 2 else
-                    self.space.mutate(self.space.mutate(parent, self.rng), self.rng))
-            key = self.space.equivalence_key(arch)
-            if key not in keys and self.is_new(arch):
-                keys.add(key)
-                out.append(arch)
-                added += 1
         return out
 
-    def _sample_weights(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """One draw from the posterior of y = x w + e, w ~ N(0, I), e ~ N(0, noise)."""
-        precision = x.T @ x / self.noise + np.eye(x.shape[1])
-        cov = np.linalg.inv(precision)
-        mean = cov @ x.T @ y / self.noise
-        chol = np.linalg.cholesky((cov + cov.T) / 2 + 1e-9 * np.eye(len(cov)))
-        draw = self.rng.standard_normal(len(mean))
-        return mean + chol @ draw if self.thompson else mean
+    def _remembered(self) -> list[tuple[Arch, float]]:
+        if len(self.history) <= self.memory:
+            return self.history
+        n_best = self.memory * 2 // 3
+        best = set(sorted(range(len(self.history)), key=lambda i: -self.history[i][1])[:n_best])
+        recent = [i for i in range(len(self.history) - 1, -1, -1) if i not in best][: self.memory - n_best]
+        return [self.history[i] for i in sorted(best.union(recent))]
 
     def _propose(self) -> Arch:
-        told = [(a, f) for a, f in self.history if not math.isnan(f)]
-        if len(told) < self.initial:
+        if len(self.history) < self.initial:
             return self.random_fresh()
-        ranked = [a for a, _ in sorted(told, key=lambda h: -h[1])]
+        ranked = [a for a, _ in sorted(self.history, key=lambda h: -h[1])]
         candidates = self._candidates(ranked)
         if not candidates:
             return self.random_fresh()
+        told = self._remembered()
         x_all = self.features([a for a, _ in told] + candidates)
         scale = x_all.std(axis=0)
         keep = scale > 1e-9
         x_all = (x_all[:, keep] - x_all[:, keep].mean(axis=0)) / scale[keep]
-        x, x_cand = x_all[: len(told)], x_all[len(told):]
-        fitness = np.array([f for _, f in told])
-        fitness[~np.isfinite(fitness)] = np.min(fitness[np.isfinite(fitness)], initial=0.0) - 1.0
-        y = normal_scores(fitness)
-        if self.model == "gp":
-            scores = self._gp_sample(x, y, x_cand)
-        else:
-            scores = x_cand @ self._sample_weights(x, y)
+        y = normal_scores(np.array([f for _, f in told]))
+        scores = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
         return candidates[int(np.argmax(scores))]
 
     def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> np.ndarray:
-        """A joint posterior draw over the candidates of a GP with a squared-exponential kernel
-        on the standardised features; the length scale maximises the marginal likelihood."""
-        def kernel(a: np.ndarray, b: np.ndarray, ell: float) -> np.ndarray:
-            d = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / a.shape[1]
-            return np.exp(-d / (2 * ell**2))
-
+        """One joint posterior draw over the candidates."""
         best = None
-        for ell in (0.25, 0.5, 1.0, 2.0):
-            k = kernel(x, x, ell) + self.noise * np.eye(len(x))
-            chol = np.linalg.cholesky(k)
+        for length in LENGTH_SCALES:
+            chol = np.linalg.cholesky(_kernel(x, x, length) + self.noise * np.eye(len(x)))
             alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
             loglik = -0.5 * y @ alpha - np.log(np.diag(chol)).sum()
             if best is None or loglik > best[0]:
-                best = (loglik, ell, chol, alpha)
-        _, ell, chol, alpha = best
-        k_star = kernel(x_cand, x, ell)
-        mean = k_star @ alpha
-        if not self.thompson:
-            return mean
+                best = (loglik, length, chol, alpha)
+        _, length, chol, alpha = best
+        k_star = _kernel(x_cand, x, length)
         v = np.linalg.solve(chol, k_star.T)
-        cov = kernel(x_cand, x_cand, ell) - v.T @ v
+        cov = _kernel(x_cand, x_cand, length) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
-        return mean + root @ self.rng.standard_normal(len(mean))
+        return k_star @ alpha + root @ self.rng.standard_normal(len(x_cand))
