@@ -25,9 +25,9 @@ SMALL = {
         "profile mobilenet_v2 --input 1,3,224,224 --sram-kb 320 --flash-kb 1024",
     "profile mypkg.models:build --input 1,3,96,96 --json": "profile _factories:tiny --input 1,3,8,8 --json",
     "blocks": "blocks",
-    "search --space nb201 --strategy evolution --budget 200 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
+    "search --space nb201 --budget 200 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
     "--name pi5 --plot pareto.png":
-        "search --space nb201 --strategy evolution --budget 20 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
+        "search --space nb201 --budget 20 --latency-table nb201-pi5-onnx --max-latency-ms 4 "
         "--name pi5 --plot {t}/pareto.png",
     "runs list": "runs list",
     "runs show pi5": "runs show pi5",
