@@ -203,22 +203,13 @@ _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
 
 
 def _measured_rows(output: Path) -> set[str]:
-    """Architectures already measured in ``output``. A last row cut off by a crash (no newline,
-    or too few fields) is dropped from the file so the append starts on a clean line."""
-    text = output.read_text()
-    lines = text.splitlines()
-    if not lines or lines[0].split(",") != _MEASURE_HEADER:
-        raise DataError(f"{output} exists and is not a measurement file of this command "
-                        f"(header {','.join(_MEASURE_HEADER)}); give another -o")
-    rows = list(csv.reader(lines[1:]))
-    if rows and (not text.endswith("\n") or len(rows[-1]) != len(_MEASURE_HEADER)):
-        console.print(f"dropping the cut-off last row of {output}; it is measured again")
-        output.write_text("\n".join(lines[:-1]) + "\n")
-        rows = rows[:-1]
-    for number, row in enumerate(rows, start=2):
-        if len(row) != len(_MEASURE_HEADER):
-            raise DataError(f"{output}:{number} has {len(row)} fields, not {len(_MEASURE_HEADER)}; fix or remove that line")
-    return {row[0] for row in rows}
+    """Architectures already measured in ``output`` (the kit runner's resume rule)."""
+    from edgenas.hardware.kit_runner import KitError, done_rows
+
+    try:
+        return done_rows(str(output), _MEASURE_HEADER, option="-o")
+    except KitError as exc:
+        raise DataError(str(exc)) from None
 
 
 @latency_app.command("lut")

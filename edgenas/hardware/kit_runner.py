@@ -139,18 +139,25 @@ def measure(run, warmup_s: float, round_s: float, rounds: int, target_spread: fl
             return out | {"ratio": float(np.median(kept))}
 
 
-def done_rows(out: str) -> set:
-    """Architectures already in ``out``; a last row cut off by a crash is dropped."""
+def done_rows(out: str, header: list = HEADER, option: str = "--out") -> set:
+    """Architectures already in the measurement CSV ``out`` (columns ``header``, arch first).
+    A last row cut off by a crash (no newline, or too few fields) is dropped from the file, so
+    the next append starts on a clean line and that network is measured again."""
     with open(out) as f:
         text = f.read()
     lines = text.splitlines()
-    if not lines or lines[0].split(",") != HEADER:
-        raise KitError(f"{out} exists and is not this runner's table (header {','.join(HEADER)}); give another --out")
+    if not lines or lines[0].split(",") != header:
+        raise KitError(f"{out} exists and is not a measurement file of this command (header {','.join(header)}); "
+                       f"give another {option}")
     rows = list(csv.reader(lines[1:]))
-    if rows and (not text.endswith("\n") or len(rows[-1]) != len(HEADER)):
+    if rows and (not text.endswith("\n") or len(rows[-1]) != len(header)):
+        print(f"dropping the cut-off last row of {out}; it is measured again")
         with open(out, "w") as f:
             f.write("\n".join(lines[:-1]) + "\n")
         rows = rows[:-1]
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise KitError(f"{out}:{number} has {len(row)} fields, not {len(header)}; fix or remove that line")
     return {row[0] for row in rows}
 
 
