@@ -192,3 +192,37 @@ def test_nasnet_second_order_search_derives_a_cell_of_the_space():
     assert net.alpha_slot.grad is not None and net.alpha_combine.grad is not None
     with pytest.raises(ConfigError, match="on nasnet use darts"):
         cell_search(space, tiny_digits(64, resolution=8), DartsConfig(method="gdas", channels=2))
+
+
+def test_drnas_draws_dirichlet_weights_with_pathwise_gradients_from_its_own_seed():
+    net, x, y = _net(), torch.randn(4, 3, 8, 8), torch.randint(0, 10, (4,))
+    captured = []
+    original = net.forward
+    net.forward = lambda inputs, weights=None, chosen=None: captured.append(weights) or original(inputs, weights, chosen)
+    state = torch.random.get_rng_state()
+    F.cross_entropy(net.dirichlet(x, seed=7), y).backward()
+    assert torch.equal(torch.random.get_rng_state(), state)  # the global stream is left alone
+    weights = captured[-1]
+    assert torch.allclose(weights.sum(-1), torch.ones(len(net.keys))) and (weights > 0).all()
+    assert (net.alpha.grad != 0).all()  # through the sample to every concentration
+    net.dirichlet(x, seed=7)
+    net.dirichlet(x, seed=8)
+    assert torch.equal(captured[-2], weights) and not torch.equal(captured[-1], weights)
+
+
+def test_drnas_search_interrupted_resumes_to_the_same_result(tmp_path):
+    from _factories import tiny_digits
+
+    data = tiny_digits(64, resolution=8)
+    config = DartsConfig(method="drnas", epochs=4, arch_start=1, batch_size=32, channels=2, cells=1, arch_lr=0.05)
+    straight, _, full = cell_search(SPACE, data, config)
+
+    def stop_after_two(row):
+        if row.get("end_of_epoch") and row["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cell_search(SPACE, data, config, tmp_path / "d.pt", progress=stop_after_two)
+    arch, _, resumed = cell_search(SPACE, data, config, tmp_path / "d.pt")
+    assert arch == straight and [h["alpha"] for h in resumed] == [h["alpha"] for h in full]
+    assert full[0]["alpha"] != full[-1]["alpha"]  # the concentrations were learnt

@@ -29,13 +29,13 @@ __all__ = ["oneshot_app"]
 oneshot_app = typer.Typer(help="One-shot search: one over-parameterised network, trained once.", no_args_is_help=True)
 app.add_typer(oneshot_app, name="oneshot")
 
-METHODS = ("proxyless", "darts", "darts2", "beta-darts", "gdas", "rsps", "autodeeplab")
+METHODS = ("proxyless", "darts", "darts2", "beta-darts", "drnas", "gdas", "rsps", "autodeeplab")
 
 
 @oneshot_app.command("search")
 def search(
     method: str = typer.Option("proxyless", help="proxyless (latency-aware path-level search, mbconv); darts, "
-                               "darts2 (second order), beta-darts, gdas or rsps (random search with weight sharing) "
+                               "darts2 (second order), beta-darts, drnas (Dirichlet), gdas or rsps (random search with weight sharing) "
                                "on a cell space; autodeeplab (the network-level trellis, segmentation)"),
     space: str = typer.Option(None, help="the space (proxyless: mbconv; the cell methods: nb201, or nasnet with darts, "
                               "darts2, beta-darts; autodeeplab: autodeeplab)"),

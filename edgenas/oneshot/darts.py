@@ -26,6 +26,13 @@ How a cell combines its edges' operations is the method:
   Only the sampled operation runs (a fifth of the mixture's memory). Published at 93.61% on
   NAS-Bench-201's CIFAR-10; on a CPU budget it drifted to parameter-free cells (docs/benchmarks.md),
   so ``beta-darts`` is the robust method this package recommends.
+* ``drnas`` -- DrNAS: the mixing weights of every edge are a sample of a Dirichlet
+  distribution with concentration ``elu(alpha) + 1``, drawn afresh at every step (weight and
+  architecture steps alike) and differentiated through the sample (pathwise gradients); the
+  architecture optimiser's weight decay is the paper's L2 regulariser of the concentration
+  (1e-3 on NAS-Bench-201). The noise of the samples keeps the search exploring operations
+  whose expected weight is low, which is what stops the skip/pool collapse (94.36% on
+  NAS-Bench-201's CIFAR-10, the best published differentiable result).
 * ``rsps`` -- uniformly sampled single paths train the shared weights; at the end
   ``rsps_samples`` random cells are scored with those weights on the same validation images and
   the best is returned (Li & Talwalkar's baseline).
@@ -60,7 +67,7 @@ from edgenas.spaces._layers import get_op
 
 __all__ = ["CellSupernet", "MixedCell", "DartsConfig", "cell_search", "CELL_METHODS"]
 
-CELL_METHODS = ("darts", "darts2", "beta-darts", "gdas", "rsps", "autodeeplab")
+CELL_METHODS = ("darts", "darts2", "beta-darts", "drnas", "gdas", "rsps", "autodeeplab")
 FORMAT = "edgenas-cell-search"
 BETA_EPOCHS = 100  # the beta-decay weight reaches beta_max here (the reference's schedule)
 
@@ -138,6 +145,14 @@ class CellSupernet(nn.Module):
         index = soft.argmax(-1)
         hard = F.one_hot(index, len(self.ops)).to(soft.dtype) - soft.detach() + soft
         return self(x, hard, index.tolist())
+
+    def dirichlet(self, x: torch.Tensor, seed: int) -> torch.Tensor:
+        """DrNAS: mixing weights drawn from Dirichlet(elu(alpha) + 1), reparameterised. Drawn on
+        the CPU from ``seed`` (not the global stream), so a resumed search draws the same."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            weights = torch.distributions.Dirichlet(F.elu(self.alpha.cpu()) + 1).rsample()
+        return self(x, weights.to(self.alpha.device))
 
     def path(self, x: torch.Tensor, arch: Arch) -> torch.Tensor:
         """One cell of the space, with the shared weights."""
@@ -248,8 +263,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
                 if config.method == "darts2":
                     arch_loss = _unrolled_step(net, x, y, xv, yv, lr, config.weight_decay)
                 else:
-                    out = net.gumbel(xv, tau, gen) if config.method == "gdas" else net(xv)
-                    loss = F.cross_entropy(out, yv)
+                    loss = F.cross_entropy(_mixed(net, config, xv, tau, gen, 2 * (epoch * steps + step) + 1), yv)
                     if config.method == "beta-darts":  # the beta-decay regulariser, beta_max at epoch 100
                         weight = config.beta_max * epoch / BETA_EPOCHS
                         loss = loss + weight * sum(torch.logsumexp(a, -1).mean() for a in net.arch_parameters())
@@ -261,7 +275,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
             if config.method == "rsps":
                 out = net.path(x, net.arch_of(torch.randint(len(net.ops), (len(net.keys),), generator=gen).tolist()))
             else:
-                out = net.gumbel(x, tau, gen) if config.method == "gdas" else net(x)
+                out = _mixed(net, config, x, tau, gen, 2 * (epoch * steps + step))
             loss = F.cross_entropy(out, y)
             loss.backward(inputs=net.weight_parameters())
             nn.utils.clip_grad_norm_(net.weight_parameters(), config.grad_clip)
@@ -279,6 +293,17 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     return space.parse(history[-1]["arch"]), net, history
 
 
+def _mixed(net: nn.Module, config: DartsConfig, x: torch.Tensor, tau: float, gen: torch.Generator,
+           draw: int) -> torch.Tensor:
+    """The supernet's output with its operations mixed as the method mixes them (``draw``
+    numbers DrNAS's sample, so a resumed search draws the same)."""
+    if config.method == "gdas":
+        return net.gumbel(x, tau, gen)
+    if config.method == "drnas":
+        return net.dirichlet(x, config.seed * 1_000_003 + draw)
+    return net(x)
+
+
 def _supernet(space: SearchSpace, num_classes: int, config: DartsConfig) -> nn.Module:
     """The mixed network the method searches: the trellis (autodeeplab), NASNet's two-input
     cells, or the cell of a space that declares its edges."""
@@ -289,8 +314,8 @@ def _supernet(space: SearchSpace, num_classes: int, config: DartsConfig) -> nn.M
 
         return TrellisSupernet(space, num_classes, config.channels, config.affine)
     if isinstance(space, NASNetSpace):
-        if config.method in ("gdas", "rsps"):
-            raise ConfigError(f"--method {config.method} samples one op per edge of nb201-style cells; on nasnet "
+        if config.method in ("gdas", "rsps", "drnas"):
+            raise ConfigError(f"--method {config.method} samples the ops of nb201-style cells; on nasnet "
                               "use darts, darts2 or beta-darts")
         from edgenas.oneshot.nasnet_cell import NASNetSupernet
 
