@@ -190,8 +190,9 @@ def test_nasnet_second_order_search_derives_a_cell_of_the_space():
                                      DartsConfig(method="darts2", epochs=1, batch_size=32, channels=2))
     assert space.validate(arch) == arch and "alpha_slot" in history[0]
     assert net.alpha_slot.grad is not None and net.alpha_combine.grad is not None
-    with pytest.raises(ConfigError, match="on nasnet use darts"):
-        cell_search(space, tiny_digits(64, resolution=8), DartsConfig(method="gdas", channels=2))
+    for method in ("gdas", "drnas"):
+        with pytest.raises(ConfigError, match="on nasnet use darts"):
+            cell_search(space, tiny_digits(64, resolution=8), DartsConfig(method=method, channels=2))
 
 
 def test_drnas_draws_dirichlet_weights_with_pathwise_gradients_from_its_own_seed():
