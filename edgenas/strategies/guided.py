@@ -12,6 +12,7 @@ from edgenas.strategies._base import Feasible, Strategy
 __all__ = ["GuidedLocalSearch", "normal_scores"]
 
 LENGTH_SCALES = (0.25, 0.5, 1.0, 2.0)
+MAX_CANDIDATES = 256  # a random subset beyond this: the joint draw is cubic in the candidates
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
@@ -25,10 +26,10 @@ def normal_scores(values: np.ndarray) -> np.ndarray:
     return norm.ppf((order + 0.5) / len(values))
 
 
-def _kernel(a: np.ndarray, b: np.ndarray, length: float) -> np.ndarray:
-    """Squared-exponential kernel on features scaled so that the length is per feature."""
-    d = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1) / a.shape[1]
-    return np.exp(-d / (2 * length**2))
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances per feature (so one length scale suits any feature count)."""
+    d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+    return np.maximum(d, 0.0) / a.shape[1]
 
 
 class GuidedLocalSearch(Strategy):
@@ -102,6 +103,9 @@ class GuidedLocalSearch(Strategy):
         candidates = self._candidates(ranked)
         if not candidates:
             return self.random_fresh()
+        if len(candidates) > MAX_CANDIDATES:
+            keep = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
+            candidates = [candidates[i] for i in keep]
         told = self._remembered()
         x_all = self.features([a for a, _ in told] + candidates)
         scale = x_all.std(axis=0)
@@ -113,16 +117,17 @@ class GuidedLocalSearch(Strategy):
 
     def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> np.ndarray:
         """One joint posterior draw over the candidates."""
+        d_xx, d_cx, d_cc = _distances(x, x), _distances(x_cand, x), _distances(x_cand, x_cand)
         best = None
         for length in LENGTH_SCALES:
-            chol = np.linalg.cholesky(_kernel(x, x, length) + self.noise * np.eye(len(x)))
+            chol = np.linalg.cholesky(np.exp(-d_xx / (2 * length**2)) + self.noise * np.eye(len(x)))
             alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
             loglik = -0.5 * y @ alpha - np.log(np.diag(chol)).sum()
             if best is None or loglik > best[0]:
                 best = (loglik, length, chol, alpha)
         _, length, chol, alpha = best
-        k_star = _kernel(x_cand, x, length)
+        k_star = np.exp(-d_cx / (2 * length**2))
         v = np.linalg.solve(chol, k_star.T)
-        cov = _kernel(x_cand, x_cand, length) - v.T @ v
+        cov = np.exp(-d_cc / (2 * length**2)) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
         return k_star @ alpha + root @ self.rng.standard_normal(len(x_cand))
