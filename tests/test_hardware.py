@@ -251,7 +251,7 @@ def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
     device = TorchCPU(warmup_s=0.0, round_s=0.02, rounds=3, target_spread=0.1, max_s=2.0)
     calibration = DriftCalibration(device, Sleeper(2.0), (1,))
     speed[0] = 2.0  # the machine is twice as slow now
-    assert calibration.reference_ms == pytest.approx(2.0, rel=0.25)
+    assert 2.0 <= calibration.reference_ms < 3.0  # sleeps only overshoot (more on a loaded host)
     assert calibration.measure(Sleeper(3.0), (1,)).median_ms == pytest.approx(calibration.reference_ms * 1.5, rel=0.1)
     # the CLI keeps the reference beside the table, so a resumed file stays on one scale
     out = tmp_path / "m.csv"
