@@ -162,6 +162,7 @@ def main() -> None:
                 if i % 50 == 0 or i == len(todo):
                     rate = (time.perf_counter() - start) / i
                     print(f"{i:,}/{len(todo):,} scored, {rate:.2f} s each", flush=True)
+    scored = {key: v for p in partials for key, v in read_partial(p).items()}  # other shards' too
     if len(scored) < len(todo_all) and not args.fill:
         print(f"{len(todo_all) - len(scored):,} classes left; run again to go on, or --fill to write the table now")
         return
