@@ -225,3 +225,20 @@ def test_guided_is_the_default_everywhere():
     assert inspect.signature(Experiment).parameters["strategy"].default == DEFAULT_STRATEGY
     assert inspect.signature(create_experiment).parameters["strategy"].default == DEFAULT_STRATEGY
     assert inspect.signature(search).parameters["strategy"].default.default == DEFAULT_STRATEGY
+
+
+def test_guided_climbs_on_from_the_next_best_cell_when_the_best_ones_are_used_up():
+    """top=1 and every neighbour of the best cell already asked: the candidates are the next
+    best cell's unseen neighbours (a tight constraint's islands), not a random restart."""
+    from edgenas.spaces import Arch
+    from edgenas.strategies import create_strategy
+
+    space = ToySpace()
+    strategy = create_strategy("guided", space, seed=0, top=1, initial=2)
+    best, second = Arch({"c0": 0, "c1": 0, "c2": 0, "c3": 0}), Arch({"c0": 3, "c1": 3, "c2": 3, "c3": 3})
+    for arch, fitness in [(best, 10.0), (second, 5.0)] + [(a, 1.0) for a in space.neighbors(best)]:
+        strategy.seen.add(space.equivalence_key(arch))
+        strategy.tell(arch, fitness)
+    ranked = [a for a, _ in sorted(strategy.history, key=lambda h: -h[1])]
+    assert set(strategy._candidates(ranked)) == set(space.neighbors(second))
+    assert strategy.ask() in set(space.neighbors(second))

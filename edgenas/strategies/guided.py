@@ -61,6 +61,7 @@ class GuidedLocalSearch(Strategy):
                               f"initial={initial}, top={top}, noise={noise}, memory={memory}")
         self.initial, self.top, self.noise, self.memory = initial, top, noise, memory
         self._features: dict[Arch, np.ndarray] = {}
+        self._exhausted: set[Arch] = set()
 
     def get_params(self) -> dict:
         return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory}
@@ -78,12 +79,25 @@ class GuidedLocalSearch(Strategy):
         return np.array(rows, dtype=np.float64)
 
     def _candidates(self, ranked: list[Arch]) -> list[Arch]:
+        """Unseen feasible neighbours of the ``top`` best cells that still have any: under a
+        tight constraint the best cells' neighbourhoods run out, and the next best cells',
+        not a random restart, carry on the climb."""
         out: list[Arch] = []
         keys: set[str] = set()
-        for parent in ranked[: self.top]:
-            for arch in self.space.neighbors(parent):
+        parents = 0
+        for parent in ranked:
+            if parents == self.top:
+                break
+            if parent in self._exhausted:
+                continue
+            fresh = [a for a in self.space.neighbors(parent) if self.is_new(a)]
+            if not fresh:
+                self._exhausted.add(parent)  # seen only grows: it stays exhausted
+                continue
+            parents += 1
+            for arch in fresh:
                 key = self.space.equivalence_key(arch)
-                if key not in keys and self.is_new(arch):
+                if key not in keys:
                     keys.add(key)
                     out.append(arch)
         return out
