@@ -43,8 +43,9 @@ class GuidedLocalSearch(Strategy):
     architectures so far: every step is a local move, but the model decides which move and
     from which good point, so what a hill climber learns one query at a time (this op is good
     on this edge) is shared across the neighbourhood. Thompson sampling keeps trying moves the
-    model is unsure of, which is what holds up on noisy fitness. When no neighbour is left, a
-    random architecture restarts the walk.
+    model is unsure of, which is what holds up on noisy fitness. A best cell whose neighbours
+    are all asked (or infeasible) gives its place to the next best one; only when no evaluated
+    cell has a new neighbour does a random architecture restart the walk.
 
     ``noise`` is the share of the rank variance the GP treats as unexplained (larger: trusts
     the model less). The GP sees at most ``memory`` points (the best two thirds and the most
@@ -118,8 +119,8 @@ class GuidedLocalSearch(Strategy):
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
-            keep = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
-            candidates = [candidates[i] for i in keep]
+            picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
+            candidates = [candidates[i] for i in picked]
         told = self._remembered()
         x_all = self.features([a for a, _ in told] + candidates)
         scale = x_all.std(axis=0)
