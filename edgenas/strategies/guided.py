@@ -103,25 +103,27 @@ class GuidedLocalSearch(Strategy):
                     out.append(arch)
         return out
 
-    def _remembered(self) -> list[tuple[Arch, float]]:
+    def _remembered(self, order: list[int]) -> list[tuple[Arch, float]]:
+        """What the GP sees: everything, or beyond ``memory`` the best (``order``: history
+        indices, best first) and the most recent."""
         if len(self.history) <= self.memory:
             return self.history
         n_best = self.memory * 2 // 3
-        best = set(sorted(range(len(self.history)), key=lambda i: -self.history[i][1])[:n_best])
+        best = set(order[:n_best])
         recent = [i for i in range(len(self.history) - 1, -1, -1) if i not in best][: self.memory - n_best]
         return [self.history[i] for i in sorted(best.union(recent))]
 
     def _propose(self) -> Arch:
         if len(self.history) < self.initial:
             return self.random_fresh()
-        ranked = [a for a, _ in sorted(self.history, key=lambda h: -h[1])]
-        candidates = self._candidates(ranked)
+        order = sorted(range(len(self.history)), key=lambda i: -self.history[i][1])
+        candidates = self._candidates([self.history[i][0] for i in order])
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
             picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
             candidates = [candidates[i] for i in picked]
-        told = self._remembered()
+        told = self._remembered(order)
         x_all = self.features([a for a, _ in told] + candidates)
         scale = x_all.std(axis=0)
         keep = scale > 1e-9
