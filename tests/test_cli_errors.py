@@ -172,6 +172,7 @@ BAD = {
     ("ofa train", "-o"): ("/proc/x/o.pt", "cannot write"),
     ("ofa train", "--space-config"): ('{"foo": 1}', "foo"),
     ("ofa train", "--schedule"): ("bogus", "schedule must be"),
+    ("ofa train", "--teacher"): ("bogus", "teacher must be"),
     ("ofa train", "--full-epochs"): ("0", "full-epochs"),
     ("ofa train", "--kernel-epochs"): ("-1", "kernel-epochs"),
     ("ofa train", "--depth-epochs"): ("-1", "depth-epochs"),

@@ -119,6 +119,21 @@ def test_progressive_schedule_and_joint_ablation_have_equal_epochs():
     assert all(p.allowed == {} and not p.distill for p in joint)
 
 
+def test_inplace_teacher_distils_every_step_from_the_largest_subnet():
+    """BigNAS's in-place distillation: no frozen teacher is needed, the full phase is untouched,
+    and the elastic phases' loss gains the soft-target term (cross-entropy to the largest
+    sub-network's detached output of the same step)."""
+    space, data = tiny_space(), tiny_digits(128)
+    config = TINY_CONFIG | {"kernel_epochs": 0, "depth_epochs": 0, "subnets": (1, 2, 2, 2, 2)}
+    _, plain = train_supernet(space, data, OFAConfig(**config, kd_weight=0.0))
+    _, taught = train_supernet(space, data, OFAConfig(**config, teacher="inplace"))
+    assert [h["phase"] for h in taught] == ["full", "expand", "width"]
+    assert taught[0]["loss"] == plain[0]["loss"]
+    assert all(t["loss"] > p["loss"] for t, p in zip(taught[1:], plain[1:]))
+    with pytest.raises(ConfigError, match="sandwich"):
+        OFAConfig(teacher="inplace", sandwich=False)
+
+
 def test_trained_supernet_loads_with_its_history(trained):
     supernet, state = load_supernet(trained)
     assert [h["phase"] for h in state["history"]] == ["full", "kernel", "depth", "expand", "width"]

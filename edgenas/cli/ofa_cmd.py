@@ -58,6 +58,9 @@ def train(
     width_epochs: int = typer.Option(2, min=0),
     batch_size: int = typer.Option(128, min=1),
     lr: float = typer.Option(0.05),
+    teacher: str = typer.Option("inplace", help="what the elastic phases distil from: inplace (the largest "
+                                "sub-network of each step, BigNAS) or full (the full network frozen after "
+                                "the first phase, OFA)"),
     train_size: int = typer.Option(0, min=0, help="use the first N training images (0: all)"),
     device: str = typer.Option("cpu", help="cpu or cuda"),
     seed: int = typer.Option(0, min=0),
@@ -70,7 +73,7 @@ def train(
     space = create_space("mbconv", **parse_json_object(space_config or jsonlib.dumps(SMALL_IMAGES), "--space-config"))
     config = OFAConfig(full_epochs=full_epochs, kernel_epochs=kernel_epochs, depth_epochs=depth_epochs,
                        expand_epochs=expand_epochs, width_epochs=width_epochs, schedule=schedule,
-                       batch_size=batch_size, lr=lr, seed=seed)
+                       batch_size=batch_size, lr=lr, teacher=teacher, seed=seed)
     check_output(output, "--output")
     _check_torch_device(device)
     data = load_space_data(dataset, space, seed, train_size)

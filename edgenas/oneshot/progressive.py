@@ -58,11 +58,14 @@ class OFAConfig:
     schedule: str = "progressive"
     batch_size: int = 128
     lr: float = 0.05
-    shrink_lr: float = 0.02  # the elastic phases fine-tune: a smaller rate, as the paper's
+    shrink_lr: float = 0.05  # the elastic phases' rate (0.02, near the paper's, starved them here)
     momentum: float = 0.9
     weight_decay: float = 3e-5
     label_smoothing: float = 0.1
     kd_weight: float = 1.0
+    # "full": the full network frozen after the full phase (OFA); "inplace": the largest
+    # sub-network of the same step, detached (BigNAS), a teacher that keeps improving
+    teacher: str = "inplace"
     subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
     sandwich: bool = True  # with 2+ sub-networks per step, two are the largest and smallest admitted
     bn_images: int = 2000
@@ -72,6 +75,10 @@ class OFAConfig:
         self.subnets = tuple(self.subnets)
         if self.schedule not in ("progressive", "joint"):
             raise ConfigError(f"schedule must be progressive or joint, got {self.schedule!r}")
+        if self.teacher not in ("full", "inplace"):
+            raise ConfigError(f"teacher must be full or inplace, got {self.teacher!r}")
+        if self.teacher == "inplace" and not self.sandwich:
+            raise ConfigError("the inplace teacher is the largest sub-network of each step: it needs sandwich on")
         epochs = [self.full_epochs, self.kernel_epochs, self.depth_epochs, self.expand_epochs, self.width_epochs]
         if min(epochs) < 0 or self.full_epochs < 1:
             raise ConfigError(f"epochs per phase must be non-negative and the full phase at least 1, got {epochs}")
@@ -211,7 +218,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
         if state is not None and state.get("optimizer") is not None:
             optimizer.load_state_dict(state["optimizer"])
         state = None
-        if phase.distill and config.kd_weight > 0 and teacher is None:
+        if phase.distill and config.kd_weight > 0 and config.teacher == "full" and teacher is None:
             if teacher_state is None:
                 raise ConfigError("the distillation teacher is missing from the checkpoint; train again")
             teacher = supernet.extract(supernet.max_arch)
@@ -271,6 +278,7 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
         if teacher is not None:
             with torch.no_grad():
                 soft = F.softmax(teacher(x), -1)
+        inplace = phase.distill and config.kd_weight > 0 and config.teacher == "inplace" and phase.subnets > 1
         optimizer.zero_grad()
         step_loss = 0.0
         for k in range(phase.subnets):
@@ -282,6 +290,8 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
             loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
             if soft is not None:
                 loss = loss + config.kd_weight * F.cross_entropy(logits, soft)
+            if inplace and k == 0:  # the largest admitted: its output teaches the others of this step
+                soft = F.softmax(logits.detach(), -1)
             if not torch.isfinite(loss):
                 raise TrainingDiverged(f"loss became {loss.item()} in phase {phase.name}, epoch {epoch + 1}; "
                                        "lower --lr")
