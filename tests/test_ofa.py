@@ -117,6 +117,9 @@ def test_progressive_schedule_and_joint_ablation_have_equal_epochs():
     joint = phases(space, OFAConfig(**TINY_CONFIG, schedule="joint"))
     assert [(p.epochs, p.subnets, p.lr) for p in joint] == [(p.epochs, p.subnets, p.lr) for p in ps]
     assert all(p.allowed == {} and not p.distill for p in joint)
+    glob = phases(space, OFAConfig(**TINY_CONFIG | {"kernel_epochs": 2}, lr_schedule="global", lr=0.1))
+    assert [p.window for p in glob] == [(0, 1 / 6), (1 / 6, 1 / 2), (1 / 2, 2 / 3), (2 / 3, 5 / 6), (5 / 6, 1)]
+    assert {p.lr for p in glob} == {0.1}  # one cosine from lr to 0 across the phases
 
 
 def test_inplace_teacher_distils_every_step_from_the_largest_subnet():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ class OFAConfig:
     # "full": the full network frozen after the full phase (OFA); "inplace": the largest
     # sub-network of the same step, detached (BigNAS), a teacher that keeps improving
     teacher: str = "inplace"
+    # "phase": a cosine from each phase's rate to 0 within the phase (OFA); "global": one cosine
+    # from ``lr`` to 0 over all phases
+    lr_schedule: str = "phase"
     subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
     sandwich: bool = True  # with 2+ sub-networks per step, two are the largest and smallest admitted
     bn_images: int = 2000
@@ -75,6 +78,8 @@ class OFAConfig:
         self.subnets = tuple(self.subnets)
         if self.schedule not in ("progressive", "joint"):
             raise ConfigError(f"schedule must be progressive or joint, got {self.schedule!r}")
+        if self.lr_schedule not in ("phase", "global"):
+            raise ConfigError(f"lr_schedule must be phase or global, got {self.lr_schedule!r}")
         if self.teacher not in ("full", "inplace"):
             raise ConfigError(f"teacher must be full or inplace, got {self.teacher!r}")
         if self.teacher == "inplace" and not self.sandwich:
@@ -96,6 +101,7 @@ class Phase:
     lr: float
     allowed: dict[str, tuple] = field(default_factory=dict)  # restricted elastic dimensions
     distill: bool = True
+    window: tuple[float, float] = (0.0, 1.0)  # the part of the cosine from ``lr`` to 0 this phase runs
 
 
 def phases(space: MBConvSpace, config: OFAConfig) -> list[Phase]:
@@ -103,7 +109,7 @@ def phases(space: MBConvSpace, config: OFAConfig) -> list[Phase]:
     ablation keeps every phase's epochs, sub-networks per step and learning rate (the same
     compute) but samples from the whole space throughout, without a teacher."""
     if config.schedule == "joint":
-        return [Phase("joint", p.epochs, p.subnets, p.lr, {}, distill=False)
+        return [Phase("joint", p.epochs, p.subnets, p.lr, {}, distill=False, window=p.window)
                 for p in phases(space, OFAConfig(**(asdict(config) | {"schedule": "progressive"})))]
     fixed = {"kernel": (max(space.kernels),), "depth": (max(space.depths),), "expand": (max(space.expands),),
              "width": (max(space.widths),)}
@@ -116,6 +122,9 @@ def phases(space: MBConvSpace, config: OFAConfig) -> list[Phase]:
             continue
         fixed.pop(dim)
         out.append(Phase(dim, epochs[dim], config.subnets[i + 1], config.shrink_lr, dict(fixed)))
+    if config.lr_schedule == "global":
+        ends = np.cumsum([0] + [p.epochs for p in out]) / sum(p.epochs for p in out)
+        out = [replace(p, lr=config.lr, window=(float(a), float(b))) for p, a, b in zip(out, ends[:-1], ends[1:])]
     return out
 
 
@@ -273,7 +282,8 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
         x, y = resize(data.x_train[idx].to(device), r), data.y_train[idx].to(device)
         done = epoch * len(batches) + step
         for group in optimizer.param_groups:
-            group["lr"] = 0.5 * phase.lr * (1 + math.cos(math.pi * done / total))
+            a, b = phase.window
+            group["lr"] = 0.5 * phase.lr * (1 + math.cos(math.pi * (a + (b - a) * done / total)))
         soft = None
         if teacher is not None:
             with torch.no_grad():
