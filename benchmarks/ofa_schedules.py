@@ -38,13 +38,17 @@ VARIANTS = {
                 "ps_inplace_lr10": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.1},
                 "ps_inplace_lr20": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.2},
                 "ps_inplace_global": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global"},
-                "ps_inplace_global10": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global", "lr": 0.1}},
+                "ps_inplace_global10": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global", "lr": 0.1},
+                "ps_inplace_kernel2": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05,
+                                       "subnets": (1, 2, 2, 4, 4)}},
     "digits": {"ps_sandwich": OFA | {"sandwich": True}, "ps_uniform": OFA | {"sandwich": False},
                "joint_sandwich": OFA | {"schedule": "joint", "sandwich": True},
                "ps_inplace_lr05": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05},
                "joint_sandwich_lr05": {"schedule": "joint", "sandwich": True, "shrink_lr": 0.05},
                "ps_inplace_global10": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global", "lr": 0.1},
-               "joint_sandwich_global10": {"schedule": "joint", "sandwich": True, "lr_schedule": "global", "lr": 0.1}},
+               "joint_sandwich_global10": {"schedule": "joint", "sandwich": True, "lr_schedule": "global", "lr": 0.1},
+               "ps_inplace_kernel2": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05,
+                                      "subnets": (1, 2, 2, 4, 4)}},
 }
 
 
