@@ -143,6 +143,7 @@ BAD = {
     ("latency correlate", "--device"): ("bogus", "unknown device"),
     ("latency correlate", "--table"): ("{t}/missing.csv", "not found"),
     ("latency correlate", "--predictor"): ("{t}/missing.pt", "missing.pt"),
+    ("latency correlate", "--budget-s"): ("0", "budget-s"),
     ("latency correlate", "--n"): ("1", "n must be"),
     ("latency correlate", "--seed"): ("-1", "seed"),
     ("latency correlate", "--threads"): ("0", "threads"),

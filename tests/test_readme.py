@@ -41,7 +41,7 @@ SMALL = {
     "latency lut --device torch-cpu":
         "latency lut --device torch-cpu --resolution 32 --n 2 -o {t}/lut.json",
     "latency correlate --space mbconv --device torch-cpu":
-        "latency correlate --space mbconv --device torch-cpu --n 3 --resolution 32 --plot {t}/corr.png",
+        "latency correlate --space mbconv --device torch-cpu --n 3 --resolution 32 --budget-s 0.3 --plot {t}/corr.png",
     "design-space --sram-kb 320 --flash-kb 1024":
         "design-space --sram-kb 320 --flash-kb 1024 --widths 0.3 --resolutions 96 --samples 3 --plot {t}/cdf.png",
     "search --max-peak-kb 320 --max-flash-kb 1024": "search --max-peak-kb 320 --max-flash-kb 1024 --budget 3 --name mcu",

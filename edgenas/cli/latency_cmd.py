@@ -84,12 +84,14 @@ def evaluate(predictor: Path = typer.Option(...), table: str = typer.Option(...)
     _show_scores(pred.score(archs, y), json)
 
 
-def _device(name: str, space: Any, threads: int) -> Any:
+def _device(name: str, space: Any, threads: int, budget_s: float | None = None) -> Any:
     from edgenas.hardware.devices import create_device
 
     if name.startswith("table:"):
         return create_device(name, space=space)
     kwargs = {"threads": threads} if name in ("torch-cpu", "onnxruntime-cpu") else {}
+    if kwargs and budget_s is not None:
+        kwargs["max_s"] = budget_s
     return create_device(name, **kwargs)
 
 
@@ -254,6 +256,8 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
               predictor: Path = typer.Option(None, help="also rank a saved latency predictor"),
               n: int = typer.Option(300, min=2), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
               resolution: int = typer.Option(160, min=1), plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
+              budget_s: float = typer.Option(2.0, min=0.1, help="seconds at most to time one network (it stops "
+                                             "earlier once its rounds agree); lower it on a busy machine"),
               json: bool = typer.Option(False, "--json")) -> None:
     """How MACs, params (and a predictor) rank against measured latency; width vs depth scaling."""
     from edgenas.hardware import LatencyPredictor, ProfileCost
@@ -272,7 +276,7 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
         archs, y = [archs[i] for i in pick], y[pick]
     else:
         sp = _space(space, resolution)
-        dev = _device(device, sp, threads)
+        dev = _device(device, sp, threads, budget_s)
         archs = [sp.sample(rng) for _ in range(n)]
         with progress("measuring", json) as bar:
             task = bar.add_task("m", total=n)
@@ -290,7 +294,7 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
     if device:
         with progress("width/depth families", json) as bar:
             task = bar.add_task("s", total=None)
-            report["scaling"] = scaling_families(_device(device, sp, threads), resolution=resolution,
+            report["scaling"] = scaling_families(_device(device, sp, threads, budget_s), resolution=resolution,
                                                  progress=lambda i, t: bar.update(task, completed=i, total=t))
         _plot_scaling(report["scaling"], plot, device)
     if json:
