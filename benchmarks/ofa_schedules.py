@@ -27,28 +27,27 @@ from edgenas.spaces import MBConvSpace
 # Each variant names every setting it depends on, so rows recorded under earlier defaults
 # reproduce: OFA's frozen teacher at elastic-phase rate 0.02 was the default until 2026-12-03.
 OFA = {"teacher": "full", "shrink_lr": 0.02}
+INPLACE = {"sandwich": True, "teacher": "inplace"}
 VARIANTS = {
     "fashion": {"ps": OFA | {"sandwich": False}, "ps_sandwich": OFA | {"sandwich": True},
                 "joint": OFA | {"schedule": "joint", "sandwich": False},
                 "ps_sandwich_nokd": OFA | {"sandwich": True, "kd_weight": 0.0},
                 "ps_nokd": OFA | {"sandwich": False, "kd_weight": 0.0},
                 "ps_sandwich_lr05": OFA | {"sandwich": True, "shrink_lr": 0.05},
-                "ps_inplace": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.02},
-                "ps_inplace_lr05": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05},
-                "ps_inplace_lr10": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.1},
-                "ps_inplace_lr20": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.2},
-                "ps_inplace_global": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global"},
-                "ps_inplace_global10": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global", "lr": 0.1},
-                "ps_inplace_kernel2": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05,
-                                       "subnets": (1, 2, 2, 4, 4)}},
+                "ps_inplace": INPLACE | {"shrink_lr": 0.02},
+                "ps_inplace_lr05": INPLACE | {"shrink_lr": 0.05},
+                "ps_inplace_lr10": INPLACE | {"shrink_lr": 0.1},
+                "ps_inplace_lr20": INPLACE | {"shrink_lr": 0.2},
+                "ps_inplace_global": INPLACE | {"lr_schedule": "global"},
+                "ps_inplace_global10": INPLACE | {"lr_schedule": "global", "lr": 0.1},
+                "ps_inplace_kernel2": INPLACE | {"shrink_lr": 0.05, "subnets": (1, 2, 2, 4, 4)}},
     "digits": {"ps_sandwich": OFA | {"sandwich": True}, "ps_uniform": OFA | {"sandwich": False},
                "joint_sandwich": OFA | {"schedule": "joint", "sandwich": True},
-               "ps_inplace_lr05": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05},
+               "ps_inplace_lr05": INPLACE | {"shrink_lr": 0.05},
                "joint_sandwich_lr05": {"schedule": "joint", "sandwich": True, "shrink_lr": 0.05},
-               "ps_inplace_global10": {"sandwich": True, "teacher": "inplace", "lr_schedule": "global", "lr": 0.1},
+               "ps_inplace_global10": INPLACE | {"lr_schedule": "global", "lr": 0.1},
                "joint_sandwich_global10": {"schedule": "joint", "sandwich": True, "lr_schedule": "global", "lr": 0.1},
-               "ps_inplace_kernel2": {"sandwich": True, "teacher": "inplace", "shrink_lr": 0.05,
-                                      "subnets": (1, 2, 2, 4, 4)}},
+               "ps_inplace_kernel2": INPLACE | {"shrink_lr": 0.05, "subnets": (1, 2, 2, 4, 4)}},
 }
 
 

@@ -237,7 +237,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
             row = _train_epoch(supernet, optimizer, teacher if phase.distill else None, data, config, phase,
                                phase_index, e, progress)
             history.append(row)
-            if phase.name == "full" and e + 1 == phase.epochs:
+            if phase.name == "full" and e + 1 == phase.epochs and config.teacher == "full":
                 teacher_state = cpu_state(supernet.extract(supernet.max_arch).state_dict())
             if checkpoint is not None:
                 snapshot = {"format": FORMAT, "version": 1, **_identity(space, data.num_classes),
@@ -275,20 +275,21 @@ def _train_epoch(supernet: ElasticSupernet, optimizer: torch.optim.Optimizer, te
     running, seen, begin = 0.0, 0, time.perf_counter()
     device = next(supernet.parameters()).device
     torch.manual_seed(_seed(config.seed, phase_index, epoch, 1))  # dropout
+    a, b = phase.window
+    inplace = phase.distill and config.kd_weight > 0 and config.teacher == "inplace" and phase.subnets > 1
     for step, idx in enumerate(batches):
         rng = np.random.default_rng([config.seed, phase_index, epoch, step])
         resolutions = phase.allowed.get("resolution", space.resolutions)
         r = int(resolutions[int(rng.integers(len(resolutions)))])
         x, y = resize(data.x_train[idx].to(device), r), data.y_train[idx].to(device)
         done = epoch * len(batches) + step
+        lr = 0.5 * phase.lr * (1 + math.cos(math.pi * (a + (b - a) * done / total)))
         for group in optimizer.param_groups:
-            a, b = phase.window
-            group["lr"] = 0.5 * phase.lr * (1 + math.cos(math.pi * (a + (b - a) * done / total)))
+            group["lr"] = lr
         soft = None
         if teacher is not None:
             with torch.no_grad():
                 soft = F.softmax(teacher(x), -1)
-        inplace = phase.distill and config.kd_weight > 0 and config.teacher == "inplace" and phase.subnets > 1
         optimizer.zero_grad()
         step_loss = 0.0
         for k in range(phase.subnets):
