@@ -188,16 +188,15 @@ class PathSupernet(nn.Module):
 
     def two_path_forward(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """The architecture step: two sampled candidates per choice, one active (see module)."""
-        blocks, depths = self.probabilities()
         x = self.stem(resize(x, self.resolution))
         for s in range(len(self.space.stages)):
-            d_active, d_other, dq = _two(depths[s], generator)
+            d_active, d_other, dq = _two(self.depth_alpha[s], generator)
             keep = {self.space.depths[d_active]: None, self.space.depths[d_other]: None}
             deepest = max(keep)
             h = x
             for b in range(deepest):
                 j = s * self.space.max_depth + b
-                p_active, p_other, q = _two(blocks[j], generator)
+                p_active, p_other, q = _two(self.block_alpha[j], generator)
                 ops = self.candidates[self.slots[j]]
                 graph = b < self.space.depths[d_active]  # blocks past the active depth feed only the other output
                 with torch.set_grad_enabled(graph and torch.is_grad_enabled()):
@@ -247,14 +246,17 @@ class PathSupernet(nn.Module):
         return float(cost.fixed[wi, ri]) + (p_kept * expected_block).sum()
 
 
-def _two(p: torch.Tensor, generator: torch.Generator) -> tuple[int, int, torch.Tensor]:
-    """Two distinct candidates drawn from ``p`` (one when there is only one), the active one
-    chosen by their renormalised probabilities; returns (active, other, q) with q = (q_active,
-    q_other) differentiable."""
-    if len(p) == 1:
-        return 0, 0, torch.stack([p[0] / p[0], p[0] - p[0]])
-    i, j = torch.multinomial(p.detach().cpu(), 2, replacement=False, generator=generator).tolist()
-    q = torch.softmax(torch.log(p[[i, j]]), 0)
+def _two(logits: torch.Tensor, generator: torch.Generator) -> tuple[int, int, torch.Tensor]:
+    """Two distinct candidates drawn from softmax(``logits``) (one when there is only one), the
+    active one chosen by their renormalised probabilities; returns (active, other, q) with q =
+    (q_active, q_other) differentiable. q is the softmax of the two logits alone, so the
+    unsampled candidates get exactly no gradient (through softmax(all) / sum, rounding leaks some)."""
+    if len(logits) == 1:
+        zero = logits[0] - logits[0]
+        return 0, 0, torch.stack([zero + 1, zero])
+    p = torch.softmax(logits.detach().cpu(), 0)
+    i, j = torch.multinomial(p, 2, replacement=False, generator=generator).tolist()
+    q = torch.softmax(logits[[i, j]], 0)
     first = bool(torch.rand((), generator=generator) < q[0].detach())
     return (i, j, q) if first else (j, i, q.flip(0))
 
