@@ -133,6 +133,11 @@ def test_latency_losses():
     loss = latency_loss(ce, low * 0.5, 0.5, "mul-log")  # under 1 ms the log ratio keeps its direction
     loss.backward()
     assert low.grad > 0
+    for start, sign in ((1.5, 1), (2.5, -1)):  # target: the gradient points E towards T from either side
+        e = torch.tensor(start, requires_grad=True)
+        latency_loss(ce, e, t, "target").backward()
+        assert sign * e.grad < 0
+    assert latency_loss(ce, torch.tensor(t), t, "target") == ce
     with pytest.raises(ConfigError, match="unknown latency loss"):
         latency_loss(ce, high, t, "bogus")
 

@@ -266,7 +266,9 @@ def latency_loss(ce: torch.Tensor, expected: torch.Tensor, target: float, kind: 
     """The published latency losses, E and T in milliseconds: ``mul-log`` CE * alpha * (log E /
     log T)^beta (the reference's default; the logs are taken in microseconds so that the ratio
     keeps its direction for targets under 1 ms), ``add-linear`` CE + lam * (E - T) / T, ``hard``
-    CE + lam * max(E - T, 0) / T."""
+    CE + lam * max(E - T, 0) / T. Those pull E only down; ``target`` CE + lam * (log(E / T) /
+    0.1)^2 pulls it to T from both sides (lam at about 10% off), flat at T so that there the
+    cross-entropy alone shapes the distribution."""
     if not target > 0.001:
         raise ConfigError(f"the latency target must be above 0.001 ms, got {target}")
     if kind == "mul-log":
@@ -275,7 +277,9 @@ def latency_loss(ce: torch.Tensor, expected: torch.Tensor, target: float, kind: 
         return ce + lam * (expected - target) / target
     if kind == "hard":
         return ce + lam * torch.relu(expected - target) / target
-    raise ConfigError(f"unknown latency loss {kind!r}; choose mul-log, add-linear or hard")
+    if kind == "target":
+        return ce + lam * (torch.log(expected / target) / 0.1) ** 2
+    raise ConfigError(f"unknown latency loss {kind!r}; choose mul-log, add-linear, hard or target")
 
 
 @dataclass
