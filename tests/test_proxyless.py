@@ -210,3 +210,23 @@ def test_a_latency_predictor_gives_a_differentiable_expectation_through_its_addi
     assert placed.measured_ms == pytest.approx(float(LatencyPredictor.load(path).predict([placed.arch])[0]))
     with pytest.raises(ConfigError, match="predictor:PATH"):
         specialize.parse_target("predictor", SPACE, 10, None, tmp_path)
+
+
+def test_target_loss_brings_expected_latency_to_t_from_either_side():
+    from _factories import tiny_digits
+
+    from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
+
+    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
+                        stages=((16, 2), (24, 1)), head_channels=32)
+    macs = layer_profile_costs(space, 10)["macs"]
+    data = tiny_digits(512)
+    uniform = PathSupernet(space, 10).expected_latency(macs).item()
+    for factor in (0.85, 1.15):
+        target = uniform * factor
+        config = ProxylessConfig(epochs=3, warmup_epochs=1, batch_size=32, arch_lr=0.05, loss="target")
+        end = proxyless_search(space, data, macs, target, config)[2][-1]["expected_ms"]
+        assert abs(end / target - 1) < 0.05, (factor, end / target)  # it started 15% off
+    mul_log = ProxylessConfig(epochs=3, warmup_epochs=1, batch_size=32, arch_lr=0.05)
+    end = proxyless_search(space, data, macs, uniform * 1.15, mul_log)[2][-1]["expected_ms"]
+    assert end < uniform  # the published losses only pull down, whatever T is
