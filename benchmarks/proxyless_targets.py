@@ -83,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", default="torch-cpu:1,onnxruntime-cpu:1")
     parser.add_argument("--accuracy-devices", default="torch-cpu:1")
-    parser.add_argument("--loss", default="mul-log")
+    parser.add_argument("--loss", default=ProxylessConfig.loss)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--warmup-epochs", type=int, default=3)
     parser.add_argument("--arch-lr", type=float, default=ProxylessConfig.arch_lr)

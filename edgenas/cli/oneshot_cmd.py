@@ -55,7 +55,7 @@ def search(
                                      "SMALL_IMAGES; the search runs at its largest width and resolution); "
                                      'autodeeplab: e.g. \'{"layers": 8}\''),
     warmup_epochs: int = typer.Option(2, min=0, help="proxyless: epochs of weights only"),
-    loss: str = typer.Option("mul-log", help="proxyless: mul-log, add-linear, hard (pull E[latency] down) or target (to T from both sides)"),
+    loss: str = typer.Option("target", help="proxyless: target (E[latency] to T from both sides), or the published mul-log, add-linear, hard (pull it down)"),
     estimator: str = typer.Option("two-path", help="proxyless: two-path (binarised gates) or reinforce"),
     workdir: Path = typer.Option(Path("runs"), help="proxyless: where measured layer tables are cached"),
     train_device: str = typer.Option("cpu", help="where the supernet trains, cpu or cuda"),

@@ -332,7 +332,7 @@ class ProxylessConfig:
     lr: float = 0.05
     arch_lr: float = 6e-3
     arch_every: int = 1
-    loss: str = "mul-log"
+    loss: str = "target"  # to T from both sides; the published losses only pull down (docs/benchmarks.md)
     lam: float = 0.1
     beta: float = 0.3
     estimator: str = "two-path"  # or "reinforce"
