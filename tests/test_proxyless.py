@@ -11,8 +11,9 @@ from edgenas.oneshot.finder import layer_profile_costs
 from edgenas.oneshot.proxyless import PathSupernet, latency_loss
 from edgenas.spaces import MBConvSpace
 
-SPACE = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(8,),
-                    stages=((16, 2), (24, 1)), head_channels=32)
+TINY = dict(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), stages=((16, 2), (24, 1)), head_channels=32)
+SPACE = MBConvSpace(**TINY, resolutions=(8,))
+SEARCH_SPACE = MBConvSpace(**TINY, resolutions=(12,))  # the searches' space: digits at 12 px
 
 
 def _net() -> PathSupernet:
@@ -147,8 +148,7 @@ def test_search_resumes_after_a_crash_to_the_same_result(tmp_path):
 
     from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
 
-    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
-                        stages=((16, 2), (24, 1)), head_channels=32)
+    space = SEARCH_SPACE
     macs = layer_profile_costs(space, 10)["macs"]
     data, target = tiny_digits(256), float(macs.minimum()[0]) * 1.3
     config = ProxylessConfig(epochs=4, warmup_epochs=1, batch_size=32)
@@ -175,8 +175,7 @@ def test_reinforce_moves_the_same_gates():
 
     from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
 
-    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
-                        stages=((16, 2), (24, 1)), head_channels=32)
+    space = SEARCH_SPACE
     macs = layer_profile_costs(space, 10)["macs"]
     config = ProxylessConfig(epochs=2, warmup_epochs=1, batch_size=32, estimator="reinforce")
     _, net, history = proxyless_search(space, tiny_digits(256), macs, float(macs.minimum()[0]) * 1.2, config)
@@ -217,8 +216,7 @@ def test_target_loss_brings_expected_latency_to_t_from_either_side():
 
     from edgenas.oneshot.proxyless import ProxylessConfig, proxyless_search
 
-    space = MBConvSpace(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), resolutions=(12,),
-                        stages=((16, 2), (24, 1)), head_channels=32)
+    space = SEARCH_SPACE
     macs = layer_profile_costs(space, 10)["macs"]
     data = tiny_digits(512)
     uniform = PathSupernet(space, 10).expected_latency(macs).item()
@@ -226,7 +224,5 @@ def test_target_loss_brings_expected_latency_to_t_from_either_side():
         target = uniform * factor
         config = ProxylessConfig(epochs=3, warmup_epochs=1, batch_size=32, arch_lr=0.05, loss="target")
         end = proxyless_search(space, data, macs, target, config)[2][-1]["expected_ms"]
-        assert abs(end / target - 1) < 0.05, (factor, end / target)  # it started 15% off
-    mul_log = ProxylessConfig(epochs=3, warmup_epochs=1, batch_size=32, arch_lr=0.05, loss="mul-log")
-    end = proxyless_search(space, data, macs, uniform * 1.15, mul_log)[2][-1]["expected_ms"]
-    assert end < uniform  # the published losses only pull down, whatever T is
+        assert abs(end / target - 1) < 0.05, (factor, end / target)  # it started 15% off (from above and
+        # from below: the published losses only lower E, test_latency_losses)
