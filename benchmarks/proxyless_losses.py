@@ -23,7 +23,7 @@ import torch
 from edgenas.data import load_dataset
 from edgenas.oneshot.finder import layer_profile_costs
 from edgenas.oneshot.progressive import SMALL_IMAGES
-from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
+from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search, random_paths
 from edgenas.oneshot.specialize import parse_target
 from edgenas.spaces import MBConvSpace
 
@@ -48,11 +48,7 @@ def main() -> None:
     if args.train_size:
         data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     latency = parse_target(args.device, space, data.num_classes, None, work, layer_profile_costs(space, data.num_classes)).latency
-    codec = latency.codec
-    rows = codec.sample(np.random.default_rng(0), 5000)
-    rows[:, codec.column["width"]] = len(space.widths) - 1
-    rows[:, codec.column["resolution"]] = len(space.resolutions) - 1
-    table = latency(rows)
+    table = latency(random_paths(latency.codec, 5000))
     print(f"{args.device} on {args.dataset}: random paths' cost {table.min():.4g}-{table.max():.4g} (median {np.median(table):.4g})")
     print("loss        target  T          E/T    argmax/T  export/T  max prob")
     summary: dict[str, list[float]] = {}

@@ -33,7 +33,7 @@ from edgenas.estimate.train import TrainConfig, Trainer
 from edgenas.oneshot.elastic import describe
 from edgenas.oneshot.finder import layer_profile_costs
 from edgenas.oneshot.progressive import SMALL_IMAGES
-from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
+from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search, random_paths
 from edgenas.oneshot.specialize import parse_target
 from edgenas.spaces import Arch, MBConvSpace
 
@@ -117,9 +117,7 @@ def main() -> None:
     for device in args.devices.split(","):
         targets[device] = target = parse_target(device, space, 10, None, work, profile)
         codec = target.latency.codec
-        rows = codec.sample(np.random.default_rng(0), 5000)
-        rows[:, codec.column["width"]] = len(space.widths) - 1
-        rows[:, codec.column["resolution"]] = len(space.resolutions) - 1
+        rows = random_paths(codec, 5000)
         table = target.latency(rows)
         if device in args.measured_targets.split(","):
             key = f"{device} random paths measured"

@@ -42,7 +42,8 @@ from edgenas.oneshot.elastic import resize
 from edgenas.oneshot.finder import ChoiceCodec, LayerCost
 from edgenas.spaces import Arch, MBConvSpace
 
-__all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search", "place_on_target", "Placed"]
+__all__ = ["PathSupernet", "latency_loss", "ProxylessConfig", "proxyless_search", "place_on_target", "Placed",
+           "random_paths"]
 
 
 class PathSupernet(nn.Module):
@@ -244,6 +245,16 @@ class PathSupernet(nn.Module):
         kept = (depth_values[None, :, None] > steps[None, None, :]).to(depths.dtype)
         p_kept = (depths[:, :, None] * kept).sum(1)  # (stages, max_depth): P(depth > b)
         return float(cost.fixed[wi, ri]) + (p_kept * expected_block).sum()
+
+
+def random_paths(codec: ChoiceCodec, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` random paths of a `PathSupernet` over ``codec.space`` (its largest width and
+    resolution), encoded: the distribution latency targets are drawn from."""
+    space = codec.space
+    rows = codec.sample(np.random.default_rng(seed), n)
+    rows[:, codec.column["width"]] = len(space.widths) - 1
+    rows[:, codec.column["resolution"]] = len(space.resolutions) - 1
+    return rows
 
 
 def _two(logits: torch.Tensor, generator: torch.Generator) -> tuple[int, int, torch.Tensor]:
