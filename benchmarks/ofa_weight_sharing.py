@@ -1,7 +1,7 @@
 """Once-for-All weight sharing on Fashion-MNIST: inherited vs stand-alone accuracy, and
 progressive shrinking vs joint training (the paper's ablation).
 
-    python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--workdir runs/ofa-bench]
+    python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--epoch-scale 1] [--workdir runs/ofa-bench]
     (optionally beside it: python benchmarks/ofa_weight_sharing.py --worker, each with --threads 1)
 
 Trains two supernets over `edgenas.oneshot.SMALL_IMAGES` for the same total epochs, one by
@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--workdir", default="runs/ofa-bench")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--epoch-scale", type=int, default=1,
+                        help="multiply every phase's epochs (3+2+2+2+1 = 10) and the stand-alone epochs by this")
     parser.add_argument("--worker", action="store_true",
                         help="only train stand-alone networks nobody has claimed (run beside the main process)")
     args = parser.parse_args()
@@ -58,7 +60,9 @@ def main() -> None:
     space = MBConvSpace(**SMALL_IMAGES)
     data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
-    config = OFAConfig(full_epochs=3, kernel_epochs=2, depth_epochs=2, expand_epochs=2, width_epochs=1, seed=args.seed)
+    k = args.epoch_scale
+    config = OFAConfig(full_epochs=3 * k, kernel_epochs=2 * k, depth_epochs=2 * k, expand_epochs=2 * k,
+                       width_epochs=k, seed=args.seed)
     epochs = sum(p.epochs for p in phases(space, config))
     results_path = work / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}

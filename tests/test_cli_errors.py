@@ -138,6 +138,8 @@ BAD = {
     ("latency lut", "--n"): ("0", "n must be"),
     ("latency lut", "--seed"): ("-1", "seed"),
     ("latency lut", "--threads"): ("0", "threads"),
+    ("latency lut", "--space-config"): ('{"foo": 1}', "foo"),
+    ("latency lut", "--num-classes"): ("0", "num-classes"),
     ("latency lut", "-o"): ("/proc/x/l.json", "cannot write"),
     ("latency correlate", "--space"): ("bogus", "unknown search space"),
     ("latency correlate", "--device"): ("bogus", "unknown device"),

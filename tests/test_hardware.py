@@ -148,9 +148,9 @@ class MacsDevice(Device):
         p = profile(model, input_shape)
         return Measurement(p.macs / 1e6 + 0.01, 0.0, 1, 1, True)
 
-    def latency(self, space, arch):
+    def latency(self, space, arch, **build):
         with torch.device("meta"):
-            model = space.build(arch)
+            model = space.build(arch, **build)
         return self.measure(model, space.input_shape(arch)).median_ms
 
 

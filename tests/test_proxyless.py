@@ -226,3 +226,31 @@ def test_target_loss_brings_expected_latency_to_t_from_either_side():
         end = proxyless_search(space, data, macs, target, config)[2][-1]["expected_ms"]
         assert abs(end / target - 1) < 0.05, (factor, end / target)  # it started 15% off (from above and
         # from below: the published losses only lower E, test_latency_losses)
+
+
+def test_a_table_built_by_latency_lut_for_a_configured_space_drives_the_search(cli, tmp_path):
+    """`latency lut --space-config --num-classes` measures the layers of that configuration, and
+    `oneshot search --device lut:PATH` with the same configuration and classes reads it; another
+    configuration or head is refused in one line."""
+    import json
+
+    config = json.dumps({**TINY, "resolutions": [12]})
+    table = tmp_path / "lut.json"
+    code, out, err = cli("latency", "lut", "--device", "torch-cpu", "--space-config", config, "--num-classes", "10",
+                         "--n", "2", "-o", str(table), "--json")
+    assert code == 0, err
+    entries = json.loads(table.read_text())["entries"]
+    assert json.loads(out)["entries"] == len(entries) > 0
+    search = ("oneshot", "search", "--method", "proxyless", "--space", "mbconv", "--device", f"lut:{table}",
+              "--target-ms", str(2 * max(entries.values())), "--dataset", "digits", "--epochs", "2",
+              "--warmup-epochs", "1", "--train-size", "64", "--batch-size", "32", "--workdir", str(tmp_path), "--json")
+    code, out, err = cli(*search, "--space-config", config, "--checkpoint", str(tmp_path / "a.pt"))
+    assert code == 0, err
+    assert SEARCH_SPACE.validate(json.loads(out)["arch"])
+    code, _, err = cli(*search, "--space-config", json.dumps({**TINY, "resolutions": [16]}),
+                       "--checkpoint", str(tmp_path / "b.pt"))
+    assert code != 0 and "another mbconv configuration" in err and len(err.strip().splitlines()) == 1
+    saved = json.loads(table.read_text())
+    table.write_text(json.dumps(saved | {"layer_args": {"num_classes": 1000}}))  # a table for ImageNet's head
+    code, _, err = cli(*search, "--space-config", config, "--checkpoint", str(tmp_path / "c.pt"))
+    assert code != 0 and "--num-classes 10" in err and len(err.strip().splitlines()) == 1

@@ -39,7 +39,7 @@ SMALL = {
     "latency measure --space mbconv --device torch-cpu --n 100 -o cpu.csv":
         "latency measure --space mbconv --device torch-cpu --n 2 --resolution 32 -o {t}/cpu.csv",
     "latency lut --device torch-cpu":
-        "latency lut --device torch-cpu --resolution 32 --n 2 -o {t}/lut.json",
+        f"latency lut --device torch-cpu --space-config '{json.dumps(TINY_CLI)}' --n 2 -o {{t}}/lut.json",
     "latency correlate --space mbconv --device torch-cpu":
         "latency correlate --space mbconv --device torch-cpu --n 3 --resolution 32 --budget-s 0.3 --plot {t}/corr.png",
     "design-space --sram-kb 320 --flash-kb 1024":

@@ -17,6 +17,7 @@ from edgenas.cli._common import (
     console,
     parse_floats,
     parse_ints,
+    parse_json_object,
     plot_suffixes,
     print_json,
     progress,
@@ -95,12 +96,13 @@ def _device(name: str, space: Any, threads: int, budget_s: float | None = None) 
     return create_device(name, **kwargs)
 
 
-def _space(name: str, resolution: int | None) -> Any:
+def _space(name: str, resolution: int | None, config: dict[str, Any] | None = None) -> Any:
+    """The space to measure; for mbconv, ``resolution`` unless ``config`` names its resolutions."""
     from edgenas.spaces import create_space
 
     if name == "mbconv" and resolution:
-        return create_space("mbconv", resolutions=(resolution,))
-    return create_space(name)
+        return create_space("mbconv", **({"resolutions": (resolution,)} | (config or {})))
+    return create_space(name, **(config or {}))
 
 
 @latency_app.command("measure")
@@ -216,6 +218,10 @@ def _measured_rows(output: Path) -> set[str]:
 
 @latency_app.command("lut")
 def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(160, min=1),
+        space_config: str = typer.Option(None, help="mbconv options as JSON, for a table of that configuration "
+                                         "(`oneshot search` / `ofa` read it as --device lut:PATH with the same "
+                                         "--space-config); its resolutions replace --resolution"),
+        num_classes: int = typer.Option(1000, min=1, help="the classifier's outputs (10 for Fashion-MNIST)"),
         n: int = typer.Option(100, min=2, help="random networks measured end to end"), seed: int = typer.Option(0, min=0),
         threads: int = typer.Option(1, min=1), output: Path = typer.Option(Path("runs/lut_mbconv.json"), "-o"),
         json: bool = typer.Option(False, "--json")) -> None:
@@ -223,7 +229,7 @@ def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(
     from edgenas.hardware.lut import LatencyLUT, additivity, build_lut
 
     check_output(output, "-o", (".json",))
-    sp = _space("mbconv", resolution)
+    sp = _space("mbconv", resolution, parse_json_object(space_config or "{}", "--space-config"))
     dev = _device(device, sp, threads)
     if not hasattr(dev, "measure"):
         raise ConfigError(f"latency lut times single layers: use a device that runs them (torch-cpu, "
@@ -235,7 +241,8 @@ def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(
     else:
         with progress("measuring layers", json) as bar:
             task = bar.add_task("l", total=None)
-            table = build_lut(sp, dev, seed=seed, progress=lambda i, t: bar.update(task, completed=i, total=t))
+            table = build_lut(sp, dev, seed=seed, progress=lambda i, t: bar.update(task, completed=i, total=t),
+                              layer_args={"num_classes": num_classes})
         table.save(output)
     with progress("end-to-end", json) as bar:
         task = bar.add_task("e", total=n)

@@ -36,7 +36,8 @@ class Measurement:
 class Device:
     name = "device"
 
-    def latency(self, space: SearchSpace, arch: Arch) -> float:
+    def latency(self, space: SearchSpace, arch: Arch, **build: Any) -> float:
+        """Milliseconds of ``space.build(arch, **build)`` (``build``: the head's classes, ...)."""
         raise NotImplementedError
 
     def get_params(self) -> dict[str, Any]:
@@ -89,10 +90,10 @@ class _Timed(Device):
         value = m["latency_ms"] if reference is None else m["ratio"]
         return Measurement(value, m["spread"], m["runs"], m["rounds"], bool(m["reliable"]))
 
-    def latency(self, space: SearchSpace, arch: Arch) -> float:
+    def latency(self, space: SearchSpace, arch: Arch, **build: Any) -> float:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            model = space.build(arch)
+            model = space.build(arch, **build)
         return self.measure(model, space.input_shape(arch)).median_ms
 
 
@@ -160,8 +161,8 @@ class TableDevice(Device):
     def get_params(self) -> dict[str, Any]:
         return {"device": self.name, "table": self.table.source}
 
-    def latency(self, space: SearchSpace, arch: Arch) -> float:
-        return self.table.evaluate(arch)["latency_ms"]
+    def latency(self, space: SearchSpace, arch: Arch, **build: Any) -> float:
+        return self.table.evaluate(arch)["latency_ms"]  # the networks the table's device ran
 
 
 class Microcontroller(Device):
@@ -194,8 +195,8 @@ class Microcontroller(Device):
         return (metrics["peak_memory_bytes"] <= self.sram_kb * 1024
                 and metrics["weight_bytes"] <= self.flash_kb * 1024)
 
-    def latency(self, space: SearchSpace, arch: Arch) -> float:
-        return self.costs(space, arch)["latency_ms"]
+    def latency(self, space: SearchSpace, arch: Arch, **build: Any) -> float:
+        return self.costs(space, arch, **build)["latency_ms"]
 
 
 DEVICES: Registry[Device] = Registry("device")

@@ -107,7 +107,7 @@ def additivity(lut: LatencyLUT, device: Device, archs: list[Arch],
     predicted, measured = [], []
     for i, arch in enumerate(archs):
         predicted.append(lut.predict(arch))
-        measured.append(device.latency(lut.space, arch))
+        measured.append(device.latency(lut.space, arch, **lut.layer_args))
         if progress:
             progress(i + 1, len(archs))
     p, m = np.array(predicted), np.array(measured)

@@ -166,6 +166,10 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
         if not args:
             raise ConfigError("device 'lut' needs a file: lut:PATH")
         lut = LatencyLUT.load(rest, space)
+        head = lut.layer_args.get("num_classes", 1000)
+        if head != num_classes:
+            raise ConfigError(f"{rest} was measured with a {head}-class head and this data has {num_classes} classes; "
+                              f"rebuild it: edgenas latency lut --num-classes {num_classes} --space-config ...")
         latency = _lut_cost(space, lut, num_classes)
         return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit],
                       lambda a: {"latency_ms": float(latency(latency.codec.encode([a]))[0])}, latency)
