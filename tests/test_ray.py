@@ -26,8 +26,8 @@ def test_ray_executor_evaluates_in_parallel_and_retries_dead_workers(local_ray, 
                      objective=Objective("score"), strategy="evolution",
                      strategy_params={"population_size": 8, "sample_size": 3}, seed=0,
                      storage=f"sqlite:///{tmp_path}/ray.db", executor="ray", workers=2)
-    result = exp.run(16)  # each first sight of c0 == 2 kills a worker: a quarter of the candidates
-    assert result.evaluated == 16
+    result = exp.run(8)  # each first sight of c0 == 2 kills a worker: a quarter of the candidates
+    assert result.evaluated == 8
     assert all(t.state == "complete" for t in result.trials)  # no candidate lost
     retried = [t for t in result.trials if t.attempts > 1]
     assert retried and all(int(t.metrics["score"]) >= 8 for t in retried)  # c0 == 2 ones
@@ -36,7 +36,7 @@ def test_ray_executor_evaluates_in_parallel_and_retries_dead_workers(local_ray, 
     again = Experiment(name="ray", space=ToySpace(), evaluator=DiesOnce(str(tmp_path)),
                        objective=Objective("score"), strategy="evolution",
                        strategy_params={"population_size": 8, "sample_size": 3}, seed=0,
-                       storage=f"sqlite:///{tmp_path}/ray.db", executor="ray", workers=2).run(16)
+                       storage=f"sqlite:///{tmp_path}/ray.db", executor="ray", workers=2).run(8)
     assert [t.arch for t in again.trials] == [t.arch for t in result.trials]
 
 
