@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--workdir", default="runs/ofa-bench")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--space-config", default=json.dumps(SMALL_IMAGES),
+                        help="the elastic mbconv space as JSON (default: edgenas.oneshot SMALL_IMAGES)")
     parser.add_argument("--epoch-scale", type=int, default=1,
                         help="multiply every phase's epochs (3+2+2+2+1 = 10) and the stand-alone epochs by this")
     parser.add_argument("--worker", action="store_true",
@@ -57,13 +59,19 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    space = MBConvSpace(**SMALL_IMAGES)
+    space = MBConvSpace(**json.loads(args.space_config))
     data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     k = args.epoch_scale
     config = OFAConfig(full_epochs=3 * k, kernel_epochs=2 * k, depth_epochs=2 * k, expand_epochs=2 * k,
                        width_epochs=k, seed=args.seed)
     epochs = sum(p.epochs for p in phases(space, config))
+    setting = {"space": space.get_params(), "epochs": epochs, "dataset": args.dataset, "train_size": args.train_size,
+               "seed": args.seed}
+    setting_path = work / "setting.json"
+    if setting_path.exists() and json.loads(setting_path.read_text()) != json.loads(json.dumps(setting)):
+        raise SystemExit(f"{work} holds a run of another setting ({setting_path}); use another --workdir")
+    setting_path.write_text(json.dumps(setting, indent=1))
     results_path = work / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
 
