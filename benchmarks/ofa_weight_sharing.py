@@ -66,10 +66,10 @@ def main() -> None:
     config = OFAConfig(full_epochs=3 * k, kernel_epochs=2 * k, depth_epochs=2 * k, expand_epochs=2 * k,
                        width_epochs=k, seed=args.seed)
     epochs = sum(p.epochs for p in phases(space, config))
-    setting = {"space": space.get_params(), "epochs": epochs, "dataset": args.dataset, "train_size": args.train_size,
-               "seed": args.seed}
+    setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs, "dataset": args.dataset,
+                                     "train_size": args.train_size, "seed": args.seed}))  # as it reads back
     setting_path = work / "setting.json"
-    if setting_path.exists() and json.loads(setting_path.read_text()) != json.loads(json.dumps(setting)):
+    if setting_path.exists() and json.loads(setting_path.read_text()) != setting:
         raise SystemExit(f"{work} holds a run of another setting ({setting_path}); use another --workdir")
     setting_path.write_text(json.dumps(setting, indent=1))
     results_path = work / "results.json"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _factories import TINY_CLI
 
 from edgenas.errors import ConfigError
 from edgenas.oneshot.finder import layer_profile_costs
 from edgenas.oneshot.proxyless import PathSupernet, latency_loss
 from edgenas.spaces import MBConvSpace
 
-TINY = dict(depths=(1, 2), kernels=(3, 5), expands=(2, 3), widths=(1.0,), stages=((16, 2), (24, 1)), head_channels=32)
-SPACE = MBConvSpace(**TINY, resolutions=(8,))
-SEARCH_SPACE = MBConvSpace(**TINY, resolutions=(12,))  # the searches' space: digits at 12 px
+SPACE = MBConvSpace(**TINY_CLI)
+SEARCH_SPACE = MBConvSpace(**TINY_CLI | {"resolutions": [12]})  # the searches' space: digits at 12 px
 
 
 def _net() -> PathSupernet:
@@ -234,7 +234,7 @@ def test_a_table_built_by_latency_lut_for_a_configured_space_drives_the_search(c
     configuration or head is refused in one line."""
     import json
 
-    config = json.dumps({**TINY, "resolutions": [12]})
+    config = json.dumps(SEARCH_SPACE.get_params())
     table = tmp_path / "lut.json"
     code, out, err = cli("latency", "lut", "--device", "torch-cpu", "--space-config", config, "--num-classes", "10",
                          "--n", "2", "-o", str(table), "--json")
@@ -247,7 +247,7 @@ def test_a_table_built_by_latency_lut_for_a_configured_space_drives_the_search(c
     code, out, err = cli(*search, "--space-config", config, "--checkpoint", str(tmp_path / "a.pt"))
     assert code == 0, err
     assert SEARCH_SPACE.validate(json.loads(out)["arch"])
-    code, _, err = cli(*search, "--space-config", json.dumps({**TINY, "resolutions": [16]}),
+    code, _, err = cli(*search, "--space-config", json.dumps(TINY_CLI | {"resolutions": [16]}),
                        "--checkpoint", str(tmp_path / "b.pt"))
     assert code != 0 and "another mbconv configuration" in err and len(err.strip().splitlines()) == 1
     saved = json.loads(table.read_text())

@@ -237,7 +237,7 @@ def lut(device: str = typer.Option("torch-cpu"), resolution: int = typer.Option(
     rng = np.random.default_rng(seed)
     archs = [sp.sample(rng) for _ in range(n)]
     if output.exists():
-        table = LatencyLUT.load(output, sp)
+        table = LatencyLUT.load(output, sp, {"num_classes": num_classes})
     else:
         with progress("measuring layers", json) as bar:
             task = bar.add_task("l", total=None)

@@ -6,6 +6,7 @@ measures how well that holds against end-to-end measurements.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,13 @@ def _layers(space: SearchSpace, arch: Arch, layer_args: dict[str, Any] | None = 
     if layers is None:
         raise ConfigError(f"space {space.name} has no layer description for a lookup table (use mbconv)")
     return layers(arch, **(layer_args or {}))
+
+
+def _with_defaults(space: SearchSpace, layer_args: dict[str, Any]) -> dict[str, Any]:
+    """``layer_args`` completed by the defaults of the space's ``layers`` (a table saved without
+    ``num_classes`` was built with the default head)."""
+    params = inspect.signature(space.layers).parameters.values()
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty} | layer_args
 
 
 class LatencyLUT:
@@ -54,7 +62,9 @@ class LatencyLUT:
         return atomic_write(path, lambda tmp: tmp.write_text(text))
 
     @classmethod
-    def load(cls, path: str | Path, space: SearchSpace) -> LatencyLUT:
+    def load(cls, path: str | Path, space: SearchSpace, layer_args: dict[str, Any] | None = None) -> LatencyLUT:
+        """The table at ``path``; refused when it was built for another configuration of
+        ``space`` or, when ``layer_args`` are given, with other ones (another head)."""
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, json.JSONDecodeError) as exc:
@@ -63,7 +73,14 @@ class LatencyLUT:
             raise DataError(f"{path} is not a lookup table for space {space.name}")
         if data.get("space_config", space.get_params()) != space.get_params():
             raise DataError(f"{path} is a lookup table of another {space.name} configuration; build one for this space")
-        return cls(space, data["entries"], data["device"], data.get("layer_args"))
+        table = cls(space, data["entries"], data["device"], data.get("layer_args"))
+        if layer_args is not None:
+            have, want = _with_defaults(space, table.layer_args), _with_defaults(space, layer_args)
+            key = next((k for k in sorted(want) if have.get(k) != want[k]), None)
+            if key is not None:
+                raise DataError(f"{path} was measured with {key}={have.get(key)} and this run has {key}={want[key]}; "
+                                f"rebuild it: edgenas latency lut --{key.replace('_', '-')} {want[key]} --space-config ...")
+        return table
 
 
 def build_lut(space: SearchSpace, device: Device, archs: list[Arch] | None = None, samples: int = 200,

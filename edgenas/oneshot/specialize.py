@@ -165,11 +165,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
     if name == "lut":
         if not args:
             raise ConfigError("device 'lut' needs a file: lut:PATH")
-        lut = LatencyLUT.load(rest, space)
-        head = lut.layer_args.get("num_classes", 1000)
-        if head != num_classes:
-            raise ConfigError(f"{rest} was measured with a {head}-class head and this data has {num_classes} classes; "
-                              f"rebuild it: edgenas latency lut --num-classes {num_classes} --space-config ...")
+        lut = LatencyLUT.load(rest, space, {"num_classes": num_classes})
         latency = _lut_cost(space, lut, num_classes)
         return Target(spec, [Constraint(latency, m, "latency_ms") for m in limit],
                       lambda a: {"latency_ms": float(latency(latency.codec.encode([a]))[0])}, latency)
@@ -197,7 +193,7 @@ def parse_target(spec: str, space: MBConvSpace, num_classes: int, max_latency_ms
     device = create_device(name, threads=threads)
     cache = Path(workdir) / f"lut-{name}-{threads}t-{_space_tag(space, num_classes)}.json"
     if cache.exists():
-        lut = LatencyLUT.load(cache, space)
+        lut = LatencyLUT.load(cache, space, {"num_classes": num_classes})
     else:
         lut = build_lut(space, device, progress=progress, layer_args={"num_classes": num_classes})
         lut.save(cache)
