@@ -1,7 +1,8 @@
 """Once-for-All weight sharing on Fashion-MNIST: inherited vs stand-alone accuracy, and
 progressive shrinking vs joint training (the paper's ablation).
 
-    python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--epoch-scale 1] [--workdir runs/ofa-bench]
+    python benchmarks/ofa_weight_sharing.py [--train-size 5000] [--subnets 10] [--phase-epochs 3,2,2,2,1] [--epoch-scale 1]
+        [--space-config JSON] [--workdir runs/ofa-bench]
     (optionally beside it: python benchmarks/ofa_weight_sharing.py --worker, each with --threads 1)
 
 Trains two supernets over `edgenas.oneshot.SMALL_IMAGES` for the same total epochs, one by
@@ -51,8 +52,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--space-config", default=json.dumps(SMALL_IMAGES),
                         help="the elastic mbconv space as JSON (default: edgenas.oneshot SMALL_IMAGES)")
+    parser.add_argument("--phase-epochs", default="3,2,2,2,1",
+                        help="epochs of the full, kernel, depth, expand and width phases (their sum: the stand-alone epochs)")
     parser.add_argument("--epoch-scale", type=int, default=1,
-                        help="multiply every phase's epochs (3+2+2+2+1 = 10) and the stand-alone epochs by this")
+                        help="multiply every phase's epochs and the stand-alone epochs by this")
     parser.add_argument("--worker", action="store_true",
                         help="only train stand-alone networks nobody has claimed (run beside the main process)")
     args = parser.parse_args()
@@ -62,11 +65,12 @@ def main() -> None:
     space = MBConvSpace(**json.loads(args.space_config))
     data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
-    k = args.epoch_scale
-    config = OFAConfig(full_epochs=3 * k, kernel_epochs=2 * k, depth_epochs=2 * k, expand_epochs=2 * k,
-                       width_epochs=k, seed=args.seed)
+    full, kernel, depth, expand, width = (args.epoch_scale * int(e) for e in args.phase_epochs.split(","))
+    config = OFAConfig(full_epochs=full, kernel_epochs=kernel, depth_epochs=depth, expand_epochs=expand,
+                       width_epochs=width, seed=args.seed)
     epochs = sum(p.epochs for p in phases(space, config))
-    setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs, "dataset": args.dataset,
+    setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs,
+                                     "phase_epochs": [p.epochs for p in phases(space, config)], "dataset": args.dataset,
                                      "train_size": args.train_size, "seed": args.seed}))  # as it reads back
     setting_path = work / "setting.json"
     if setting_path.exists() and json.loads(setting_path.read_text()) != setting:
