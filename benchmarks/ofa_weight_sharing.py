@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +42,17 @@ def standalone(space: MBConvSpace, arch: Arch, data, epochs: int, seed: int, bat
     model = space.build(arch, num_classes=data.num_classes)
     result = Trainer(TrainConfig(epochs=epochs, batch_size=batch, lr=0.05, weight_decay=3e-5, seed=seed)).fit(model, sized)
     return 100.0 * result.test_accuracy
+
+
+def _alive(claim: Path) -> bool:
+    """Whether the process that claimed a network still runs (a killed run leaves its claims)."""
+    try:
+        os.kill(int(claim.read_text()), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main() -> None:
@@ -108,9 +120,12 @@ def main() -> None:
         if done.exists():
             return json.loads(done.read_text())
         try:
-            claim.open("x").close()
+            with claim.open("x") as f:
+                f.write(str(os.getpid()))
         except FileExistsError:
-            return None
+            if _alive(claim):
+                return None
+            claim.write_text(str(os.getpid()))  # its process was killed: take the network over
         value = standalone(space, archs[i], data, epochs, seed, config.batch_size)
         done.write_text(json.dumps(value))
         return value
