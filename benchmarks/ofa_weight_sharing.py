@@ -50,8 +50,8 @@ def _alive(claim: Path) -> bool:
         os.kill(int(claim.read_text()), 0)
     except (ValueError, ProcessLookupError):
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, under another user
+        pass
     return True
 
 
@@ -82,13 +82,18 @@ def main() -> None:
     space = MBConvSpace(**json.loads(args.space_config))
     data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
-    full, kernel, depth, expand, width = (args.epoch_scale * int(e) for e in args.phase_epochs.split(","))
+    per_phase = args.phase_epochs.split(",")
+    if len(per_phase) != 5 or not all(e.isdigit() for e in per_phase):
+        parser.error(f"--phase-epochs needs 5 whole numbers (full,kernel,depth,expand,width), got {args.phase_epochs!r}")
+    full, kernel, depth, expand, width = (args.epoch_scale * int(e) for e in per_phase)
     config = OFAConfig(full_epochs=full, kernel_epochs=kernel, depth_epochs=depth, expand_epochs=expand,
                        width_epochs=width, lr_schedule=args.lr_schedule, seed=args.seed)
     schedules = args.schedules.split(",")
-    epochs = sum(p.epochs for p in phases(space, config))
-    setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs,
-                                     "phase_epochs": [p.epochs for p in phases(space, config)],
+    if not schedules or not set(schedules) <= {"progressive", "joint"}:
+        parser.error(f"--schedules takes progressive, joint or both, got {args.schedules!r}")
+    phase_epochs = [p.epochs for p in phases(space, config)]
+    epochs = sum(phase_epochs)
+    setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs, "phase_epochs": phase_epochs,
                                      "lr_schedule": config.lr_schedule, "dataset": args.dataset,
                                      "train_size": args.train_size, "seed": args.seed}))  # as it reads back
     setting_path = work / "setting.json"
