@@ -73,6 +73,8 @@ def main() -> None:
                         help="the supernets to train and compare (progressive, joint or both)")
     parser.add_argument("--lr-schedule", default=OFAConfig.lr_schedule, choices=("phase", "global"),
                         help="one cosine per phase (OFA) or one over all phases")
+    parser.add_argument("--sort-width", action="store_true",
+                        help="reorder the width-cut channels by importance before the width phase")
     parser.add_argument("--worker", action="store_true",
                         help="only train stand-alone networks nobody has claimed (run beside the main process)")
     args = parser.parse_args()
@@ -87,17 +89,19 @@ def main() -> None:
         parser.error(f"--phase-epochs needs 5 whole numbers (full,kernel,depth,expand,width), got {args.phase_epochs!r}")
     full, kernel, depth, expand, width = (args.epoch_scale * int(e) for e in per_phase)
     config = OFAConfig(full_epochs=full, kernel_epochs=kernel, depth_epochs=depth, expand_epochs=expand,
-                       width_epochs=width, lr_schedule=args.lr_schedule, seed=args.seed)
+                       width_epochs=width, lr_schedule=args.lr_schedule, sort_width=args.sort_width,
+                       seed=args.seed)
     schedules = args.schedules.split(",")
     if not schedules or not set(schedules) <= {"progressive", "joint"}:
         parser.error(f"--schedules takes progressive, joint or both, got {args.schedules!r}")
     phase_epochs = [p.epochs for p in phases(space, config)]
     epochs = sum(phase_epochs)
     setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs, "phase_epochs": phase_epochs,
-                                     "lr_schedule": config.lr_schedule, "dataset": args.dataset,
+                                     "lr_schedule": config.lr_schedule,
+                                     "sort_width": config.sort_width, "dataset": args.dataset,
                                      "train_size": args.train_size, "seed": args.seed}))  # as it reads back
     setting_path = work / "setting.json"
-    if setting_path.exists() and json.loads(setting_path.read_text()) != setting:
+    if setting_path.exists() and {"sort_width": False} | json.loads(setting_path.read_text()) != setting:
         raise SystemExit(f"{work} holds a run of another setting ({setting_path}); use another --workdir")
     setting_path.write_text(json.dumps(setting, indent=1))
     results_path = work / "results.json"

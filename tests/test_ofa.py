@@ -90,6 +90,26 @@ def test_sorting_channels_keeps_the_largest_network_and_puts_important_channels_
     assert torch.all(importance[:-1] >= importance[1:])
 
 
+def test_sorting_the_width_keeps_the_largest_network_and_puts_important_channels_first():
+    space = tiny_space()
+    net = _perturbed(space)
+    x = torch.randn(2, 3, 12, 12)
+    before = net(x)
+    groups = net._width_groups()
+    stem, readers = groups[0]["writers"][0][0].weight.clone(), groups[0]["readers"]
+    keep = torch.argsort(sum(r.weight.abs().sum(dim=(0, 2, 3)) for r in readers), descending=True)[:24]
+    net.sort_width()
+    torch.testing.assert_close(net(x), before, atol=1e-5, rtol=1e-5)
+    narrow = net.extract(space.uniform(0.75, 12, [2, 2], 5, 3))  # 24 of the stem's 32 channels
+    torch.testing.assert_close(narrow.layer_modules()[0][0].weight, stem[keep])
+    # stem, first block, stage 0, stage 1 (its residual second block writes the same channels), head
+    assert [len(g["writers"]) for g in groups] == [1, 1, 2, 2, 1]
+    for group in groups:
+        importance = sum(r.weight.abs().sum(dim=0) if r.weight.dim() == 2 else r.weight.abs().sum(dim=(0, 2, 3))
+                         for r in group["readers"])
+        assert torch.all(importance[:-1] >= importance[1:])
+
+
 def test_bn_recalibration_uses_the_subnets_own_statistics():
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1, bias=False), torch.nn.BatchNorm2d(4))
     images = 3 + 2 * torch.randn(400, 3, 4, 4)

@@ -222,7 +222,7 @@ class ElasticSupernet(SlicedSupernet):
     def _input(self, x: torch.Tensor, layers: list[Layer]) -> torch.Tensor:
         return resize(x, layers[0].input_shape[-1])
 
-    # -- importance order before the expand ratio becomes elastic -------------------------
+    # -- importance order before the expand ratio or the width becomes elastic ------------
     @torch.no_grad()
     def sort_channels(self) -> None:
         """Reorder every block's expanded channels by importance (L1 norm of their projection
@@ -231,10 +231,65 @@ class ElasticSupernet(SlicedSupernet):
         for slot in self.block_slots:
             block = self._module(slot)
             expand, depthwise, project = block.conv[0], block.conv[1], block.conv[-1]
-            order = torch.argsort(project[0].weight.abs().sum(dim=(0, 2, 3)), descending=True, stable=True)
-            expand[0].weight.copy_(expand[0].weight[order])
-            depthwise[0].weight.copy_(depthwise[0].weight[order])
-            project[0].weight.copy_(project[0].weight[:, order])
-            for bn in (expand[1], depthwise[1]):
-                for tensor in (bn.weight, bn.bias, bn.running_mean, bn.running_var):
-                    tensor.copy_(tensor[order])
+            order = _importance_order([project[0]])
+            _permute_outputs(expand, order)
+            _permute_outputs(depthwise, order)
+            _permute_inputs(project[0], order)
+
+    @torch.no_grad()
+    def sort_width(self) -> None:
+        """Reorder the channels that elastic width cuts (the stem's, every stage's, the head's)
+        by importance, the sum over the layers that read a channel of their weights' L1 norm on
+        it, so a smaller width multiplier keeps the most important ones. A stage's residual
+        blocks all write its channels: they are one group, permuted together. The largest
+        network's function is unchanged."""
+        for group in self._width_groups():
+            order = _importance_order(group["readers"])
+            for layer in group["writers"] + group["through"]:
+                _permute_outputs(layer, order)
+            for reader in group["readers"]:
+                _permute_inputs(reader, order)
+
+    def _width_groups(self) -> list[dict[str, list[nn.Module]]]:
+        """The channel groups of the largest network, in order: the layers that write a
+        group's channels (conv + BN), those that pass them channel by channel (a depthwise
+        conv + BN) and the convs / linear layers that read them."""
+        groups: list[dict[str, list[nn.Module]]] = []
+        for layer in self.layers(self.max_arch):
+            module = self._module(layer.slot)
+            if layer.op == "classifier":
+                groups[-1]["readers"].append(module.fc)
+            elif layer.op == "conv_bn_act":
+                if groups:
+                    groups[-1]["readers"].append(module[0])
+                groups.append({"writers": [module], "through": [], "readers": []})
+            elif module.hidden == module.cin:  # no expand conv: the depthwise conv passes the channels
+                groups[-1]["through"].append(module.conv[0])
+                groups[-1]["readers"].append(module.conv[-1][0])
+                groups.append({"writers": [module.conv[-1]], "through": [], "readers": []})
+            else:
+                groups[-1]["readers"].append(module.conv[0][0])
+                if module.use_residual:  # adds into the channels it reads
+                    groups[-1]["writers"].append(module.conv[-1])
+                else:
+                    groups.append({"writers": [module.conv[-1]], "through": [], "readers": []})
+        return groups
+
+
+def _importance_order(readers: Sequence[nn.Module]) -> torch.Tensor:
+    """Channels by descending importance: the L1 norm of the readers' weights on each input."""
+    importance = sum(r.weight.abs().sum(dim=0) if r.weight.dim() == 2 else r.weight.abs().sum(dim=(0, 2, 3))
+                     for r in readers)
+    return torch.argsort(importance, descending=True, stable=True)
+
+
+def _permute_outputs(conv_bn: nn.Module, order: torch.Tensor) -> None:
+    """Permute the output channels of a conv + BN pair (``ConvBNAct``)."""
+    conv, bn = conv_bn[0], conv_bn[1]
+    conv.weight.copy_(conv.weight[order])
+    for tensor in (bn.weight, bn.bias, bn.running_mean, bn.running_var):
+        tensor.copy_(tensor[order])
+
+
+def _permute_inputs(layer: nn.Module, order: torch.Tensor) -> None:
+    layer.weight.copy_(layer.weight[:, order])

@@ -71,6 +71,9 @@ class OFAConfig:
     lr_schedule: str = "phase"
     subnets: tuple[int, ...] = (1, 1, 2, 4, 4)  # per phase: full, kernel, depth, expand, width
     sandwich: bool = True  # with 2+ sub-networks per step, two are the largest and smallest admitted
+    # reorder the width-cut channels by importance before the width phase, as the expanded
+    # channels are before the expand phase
+    sort_width: bool = False
     bn_images: int = 2000
     seed: int = 0
 
@@ -207,7 +210,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
         if {k: state[k] for k in ("space", "num_classes")} != _identity(space, data.num_classes):
             raise ConfigError(f"{checkpoint} holds a supernet of another space or class count; "
                               "give another --output to train this one")
-        if state["config"] != _saved(config):
+        if _OLDER_DEFAULTS | state["config"] != _saved(config):
             raise ConfigError(f"{checkpoint} was trained with other settings; give another --output "
                               "or the same settings to resume")
         supernet.load_state_dict(state["model"])
@@ -223,6 +226,8 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
             continue
         if epoch == 0 and phase.name == "expand":
             supernet.sort_channels()
+        if epoch == 0 and phase.name == "width" and config.sort_width:
+            supernet.sort_width()
         optimizer = _optimizer(supernet, config, phase.lr)
         if state is not None and state.get("optimizer") is not None:
             optimizer.load_state_dict(state["optimizer"])
@@ -250,6 +255,9 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
                 progress(row | {"end_of_epoch": True})
         phase_index, epoch = phase_index + 1, 0
     return supernet.cpu().eval(), history
+
+
+_OLDER_DEFAULTS = {"sort_width": False}  # settings checkpoints written before they existed did without
 
 
 def _saved(config: OFAConfig) -> dict[str, Any]:
