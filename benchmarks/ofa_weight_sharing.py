@@ -28,7 +28,9 @@ import numpy as np
 import torch
 from scipy import stats
 
+from edgenas.cli._common import parse_json_object
 from edgenas.data import load_dataset
+from edgenas.errors import ConfigError
 from edgenas.estimate.train import TrainConfig, Trainer
 from edgenas.oneshot import largest, resize, sample_subnet, smallest
 from edgenas.oneshot.progressive import SMALL_IMAGES, OFAConfig, phases, subnet_accuracy, train_supernet
@@ -81,7 +83,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    space = MBConvSpace(**json.loads(args.space_config))
+    try:
+        space = MBConvSpace(**parse_json_object(args.space_config, "--space-config"))
+    except (ConfigError, TypeError) as exc:
+        parser.error(str(exc))
     data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
     data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     per_phase = args.phase_epochs.split(",")

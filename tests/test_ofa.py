@@ -191,6 +191,30 @@ def test_kill_minus_nine_mid_phase_resumes_there(tmp_path, cli):
         train_supernet(MBConvSpace(**(TINY | {"head_channels": 32})), tiny_digits(), OFAConfig(), checkpoint=straight)
 
 
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("stop_epoch", [1, 2])  # before the width sort has run, and after
+def test_interrupted_width_phase_with_sorting_resumes_to_the_same_weights(tmp_path, stop_epoch):
+    space, data = tiny_space(), tiny_digits(128)
+    config = OFAConfig(**(TINY_CONFIG | {"width_epochs": 2, "sort_width": True}))
+    train_supernet(space, data, config, checkpoint=tmp_path / "straight.pt")
+
+    def stop(row):
+        if row["phase"] == "width" and row["epoch"] == stop_epoch and row.get("step") == 1:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        train_supernet(space, data, config, checkpoint=tmp_path / "killed.pt", progress=stop)
+    last = torch.load(tmp_path / "killed.pt", weights_only=True)["history"][-1]
+    assert (last["phase"], last["epoch"]) == (("expand", 1) if stop_epoch == 1 else ("width", 1))
+    train_supernet(space, data, config, checkpoint=tmp_path / "killed.pt")
+    a, b = (torch.load(tmp_path / f, weights_only=True) for f in ("straight.pt", "killed.pt"))
+    for key in a["model"]:  # sorted exactly once, whichever side of the sort the run stopped
+        torch.testing.assert_close(b["model"][key], a["model"][key], atol=0, rtol=0)
+
+
 def test_corrupt_checkpoint_is_one_line(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
