@@ -8,6 +8,7 @@ import pytest
 from _factories import DiesOnce, ToySpace
 
 from edgenas.experiment import Experiment, Objective
+from edgenas.experiment._executors import local_ray_options
 
 ray = pytest.importorskip("ray")
 
@@ -15,8 +16,7 @@ ray = pytest.importorskip("ray")
 @pytest.fixture(scope="module")
 def local_ray():
     tests = str(Path(__file__).parent)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             runtime_env={"env_vars": {"PYTHONPATH": tests}})
+    ray.init(**local_ray_options(2), runtime_env={"env_vars": {"PYTHONPATH": tests}})  # as the executor starts it
     yield
     ray.shutdown()
 
@@ -38,6 +38,18 @@ def test_ray_executor_evaluates_in_parallel_and_retries_dead_workers(local_ray, 
                        strategy_params={"population_size": 8, "sample_size": 3}, seed=0,
                        storage=f"sqlite:///{tmp_path}/ray.db", executor="ray", workers=2).run(8)
     assert [t.arch for t in again.trials] == [t.arch for t in result.trials]
+
+
+def _niceness() -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_local_workers_run_at_normal_priority(local_ray):
+    """Ray nices its workers by default; the executor's local instance does not (a niced
+    evaluation beside any busy process waited for the CPU)."""
+    assert ray.get(ray.remote(num_cpus=1)(_niceness).remote()) == 0
 
 
 def test_arch_survives_pickling_into_a_process_with_another_hash_seed():
