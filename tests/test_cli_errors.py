@@ -330,3 +330,12 @@ def test_malformed_value_is_one_line(cli, folder, monkeypatch, command, option):
     assert code != 0, f"{command} {option} {value!r} was accepted"
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert words.lower() in err.lower() or f"'{option}'" in err, err  # says what is wrong, or names the option
+
+
+@pytest.mark.parametrize("option, value", [("--device", "cuda"), ("--target-ms", "5"), ("--warmup-epochs", "1"),
+                                           ("--loss", "hard"), ("--estimator", "reinforce")])
+def test_a_cell_method_refuses_what_only_proxyless_reads(cli, option, value):
+    """Not ignored silently: --device cuda on darts trained on the CPU for minutes."""
+    code, _, err = cli("oneshot", "search", "--method", "darts", "--dataset", "digits", option, value)
+    assert code != 0 and len(err.strip().splitlines()) == 1 and "applies to proxyless" in err, err
+    assert ("--train-device cuda" in err) == (value == "cuda")

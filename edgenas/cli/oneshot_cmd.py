@@ -48,15 +48,16 @@ def search(
                                     "runs/METHOD.pt)"),
     seed: int = typer.Option(0, min=0),
     json: bool = typer.Option(False, "--json"),
-    device: str = typer.Option("torch-cpu", help="proxyless: torch-cpu[:THREADS], onnxruntime-cpu[:THREADS], lut:PATH "
-                               "or predictor:PATH (a fitted latency predictor)"),
+    device: str = typer.Option(None, help="proxyless: the latency device, torch-cpu[:THREADS] (default), "
+                               "onnxruntime-cpu[:THREADS], lut:PATH or predictor:PATH (a fitted latency predictor)"),
     target_ms: float = typer.Option(None, help="proxyless: the latency target on the device"),
     space_config: str = typer.Option(None, help="proxyless: mbconv options as JSON (default: edgenas.oneshot "
                                      "SMALL_IMAGES; the search runs at its largest width and resolution); "
                                      'autodeeplab: e.g. \'{"layers": 8}\''),
-    warmup_epochs: int = typer.Option(2, min=0, help="proxyless: epochs of weights only"),
-    loss: str = typer.Option("target", help="proxyless: target (E[latency] to T from both sides), or the published mul-log, add-linear, hard (pull it down)"),
-    estimator: str = typer.Option("two-path", help="proxyless: two-path (binarised gates) or reinforce"),
+    warmup_epochs: int = typer.Option(None, min=0, help="proxyless: epochs of weights only (default 2)"),
+    loss: str = typer.Option(None, help="proxyless: target (default: E[latency] to T from both sides), or the "
+                             "published mul-log, add-linear, hard (pull it down)"),
+    estimator: str = typer.Option(None, help="proxyless: two-path (default: binarised gates) or reinforce"),
     workdir: Path = typer.Option(Path("runs"), help="proxyless: where measured layer tables are cached"),
     train_device: str = typer.Option("cpu", help="where the supernet trains, cpu or cuda"),
     benchmark: str = typer.Option(None, help="cell methods: a table (shipped name or CSV) to look the derived cell up "
@@ -79,9 +80,15 @@ def search(
         for name, value in (("--benchmark", benchmark), ("--plot", plot)):
             if value is not None:
                 raise ConfigError(f"{name} applies to the cell methods ({', '.join(METHODS[1:])}), not proxyless")
-        _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json, device,
-                   target_ms, space_config, warmup_epochs, loss, estimator, workdir, train_device)
+        _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json,
+                   device or "torch-cpu", target_ms, space_config, 2 if warmup_epochs is None else warmup_epochs,
+                   loss or "target", estimator or "two-path", workdir, train_device)
     else:
+        for name, value in (("--device", device), ("--target-ms", target_ms), ("--warmup-epochs", warmup_epochs),
+                            ("--loss", loss), ("--estimator", estimator)):
+            if value is not None:
+                hint = "; to train on a GPU use --train-device cuda" if name == "--device" and value in ("cuda", "cpu") else ""
+                raise ConfigError(f"{name} applies to proxyless (the latency search), not {method}{hint}")
         if space_config is not None and not trellis:
             raise ConfigError(f"--space-config applies to proxyless and autodeeplab, not {method}")
         _cell(method, space or ("autodeeplab" if trellis else "nb201"), dataset, epochs or 10, batch_size, train_size,
