@@ -115,16 +115,21 @@ def main() -> None:
     def save() -> None:
         results_path.write_text(json.dumps(results, indent=1))
 
-    supernets = {}
+    rng = np.random.default_rng(args.seed)
+    archs = [smallest(space), largest(space)] + [sample_subnet(space, rng) for _ in range(args.subnets - 2)]
+    rows = results.setdefault("subnets", {})
     for schedule in schedules if not args.worker else ():
         begin = time.perf_counter()
         cfg = replace(config, schedule=schedule)
-        supernets[schedule], history = train_supernet(space, data, cfg, checkpoint=work / f"{schedule}.pt")
+        net, history = train_supernet(space, data, cfg, checkpoint=work / f"{schedule}.pt")
         results.setdefault("train_seconds", {}).setdefault(schedule, time.perf_counter() - begin)
         print(f"{schedule}: {epochs} epochs, last phase {history[-1]}", flush=True)
-        save()
-    rng = np.random.default_rng(args.seed)
-    archs = [smallest(space), largest(space)] + [sample_subnet(space, rng) for _ in range(args.subnets - 2)]
+        for arch in archs:  # inherited accuracies now: they need no stand-alone network
+            row = rows.setdefault(arch.to_json(), {})
+            if schedule not in row:
+                row[schedule] = subnet_accuracy(net, arch, data, bn_images=2000, split="test")
+                save()
+        print(f"{schedule}: inherited mean {np.mean([rows[a.to_json()][schedule] for a in archs]):.2f}%", flush=True)
     alone_dir = work / "alone"
     alone_dir.mkdir(exist_ok=True)
 
@@ -152,12 +157,8 @@ def main() -> None:
         return
     while not all((alone_dir / f"{i}-{s}.json").exists() for i in order for s in (0, 1)):
         time.sleep(10)  # the worker's last networks
-    rows = results.setdefault("subnets", {})
     for i, arch in enumerate(archs):
-        row = rows.setdefault(arch.to_json(), {})
-        for schedule, net in supernets.items():
-            if schedule not in row:
-                row[schedule] = subnet_accuracy(net, arch, data, bn_images=2000, split="test")
+        row = rows[arch.to_json()]
         for seed in (0, 1):
             row[f"alone{seed}"] = json.loads((alone_dir / f"{i}-{seed}.json").read_text())
         print(f"{arch.to_json()}: {row}", flush=True)
