@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,17 @@ def test_constrained_search_benchmark_prints_regrets_per_limit():
     out = _run(str(BENCH / "search_constrained.py"), "--limits", "4", "--seeds", "1", "--budgets", "20",
                "--strategies", "guided")
     assert "| 4 | 3,867 | guided |" in out
+
+
+def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resumes(tmp_path):
+    space = ('{"depths": [1, 2], "kernels": [3, 5], "expands": [3, 6], "widths": [1.0], "resolutions": [12], '
+             '"stages": [[8, 2]], "head_channels": 16}')
+    args = [str(BENCH / "ofa_weight_sharing.py"), "--dataset", "digits", "--train-size", "64", "--subnets", "2",
+            "--phase-epochs", "1,1,0,0,0", "--space-config", space, "--workdir", str(tmp_path), "--threads", "1"]
+    out = _run(*args)
+    assert "progressive: inherited mean" in out and "progressive - joint:" in out
+    rows = json.loads((tmp_path / "results.json").read_text())["subnets"]
+    assert len(rows) == 2 and all({"progressive", "joint", "alone0", "alone1"} <= set(r) for r in rows.values())
+    assert _run(*args).splitlines()[-4:] == out.splitlines()[-4:]  # a rerun reads everything back
+    done = subprocess.run([sys.executable, *args[:-2], "--space-config", "[1]"], capture_output=True, text=True)
+    assert done.returncode != 0 and "Traceback" not in done.stderr and "JSON object" in done.stderr
