@@ -81,8 +81,7 @@ def search(
             if value is not None:
                 raise ConfigError(f"{name} applies to the cell methods ({', '.join(METHODS[1:])}), not proxyless")
         _proxyless(space or "mbconv", dataset, epochs or 8, batch_size, train_size, checkpoint, seed, json,
-                   device or "torch-cpu", target_ms, space_config, 2 if warmup_epochs is None else warmup_epochs,
-                   loss or "target", estimator or "two-path", workdir, train_device)
+                   device or "torch-cpu", target_ms, space_config, warmup_epochs, loss, estimator, workdir, train_device)
     else:
         for name, value in (("--device", device), ("--target-ms", target_ms), ("--warmup-epochs", warmup_epochs),
                             ("--loss", loss), ("--estimator", estimator)):
@@ -97,8 +96,8 @@ def search(
 
 
 def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path, seed: int,
-               json: bool, device: str, target_ms: float | None, space_config: str | None, warmup_epochs: int,
-               loss: str, estimator: str, workdir: Path, train_device: str) -> None:
+               json: bool, device: str, target_ms: float | None, space_config: str | None, warmup_epochs: int | None,
+               loss: str | None, estimator: str | None, workdir: Path, train_device: str) -> None:
     from edgenas.oneshot.elastic import describe
     from edgenas.oneshot.progressive import SMALL_IMAGES
     from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
@@ -107,8 +106,9 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
 
     if space != "mbconv":
         raise ConfigError(f"--method proxyless searches the mbconv space, not {space!r}")
-    config = ProxylessConfig(epochs=epochs, warmup_epochs=warmup_epochs, batch_size=batch_size, loss=loss,
-                             estimator=estimator, seed=seed)
+    given = {"warmup_epochs": warmup_epochs, "loss": loss, "estimator": estimator}  # the rest: the config's defaults
+    config = ProxylessConfig(epochs=epochs, batch_size=batch_size, seed=seed,
+                             **{k: v for k, v in given.items() if v is not None})
     sp = create_space("mbconv", **parse_json_object(space_config or jsonlib.dumps(SMALL_IMAGES), "--space-config"))
     if target_ms is None or not target_ms > 0:
         raise ConfigError(f"--method proxyless needs a positive --target-ms (the latency target), got {target_ms}")
