@@ -37,12 +37,13 @@ from edgenas.oneshot.progressive import SMALL_IMAGES, OFAConfig, phases, subnet_
 from edgenas.spaces import Arch, MBConvSpace
 
 
-def standalone(space: MBConvSpace, arch: Arch, data, epochs: int, seed: int, batch: int) -> float:
+def standalone(space: MBConvSpace, arch: Arch, data, epochs: int, seed: int, batch: int, checkpoint: Path) -> float:
+    """Train one sub-network from scratch; a checkpoint after every epoch lets a killed run go on."""
     r = int(arch["resolution"])
     sized = replace(data, x_train=resize(data.x_train, r), x_val=resize(data.x_val, r), x_test=resize(data.x_test, r))
     torch.manual_seed(seed)
     model = space.build(arch, num_classes=data.num_classes)
-    result = Trainer(TrainConfig(epochs=epochs, batch_size=batch, lr=0.05, weight_decay=3e-5, seed=seed)).fit(model, sized)
+    result = Trainer(TrainConfig(epochs=epochs, batch_size=batch, lr=0.05, weight_decay=3e-5, seed=seed), checkpoint).fit(model, sized)
     return 100.0 * result.test_accuracy
 
 
@@ -145,8 +146,10 @@ def main() -> None:
             if _alive(claim):
                 return None
             claim.write_text(str(os.getpid()))  # its process was killed: take the network over
-        value = standalone(space, archs[i], data, epochs, seed, config.batch_size)
+        partial = alone_dir / f"{i}-{seed}.pt"
+        value = standalone(space, archs[i], data, epochs, seed, config.batch_size, partial)
         done.write_text(json.dumps(value))
+        partial.unlink()
         return value
 
     order = list(range(len(archs)))
