@@ -12,7 +12,8 @@ total epochs, one by progressive shrinking, one sampling every sub-network joint
 from each supernet after BN recalibration only, and the accuracy of the same network trained
 alone for the same number of epochs with two seeds. Prints the mean gap, Kendall tau against the
 stand-alone mean, and the two stand-alone seeds' own tau (the ceiling). Every finished piece is
-stored in the workdir, so a rerun continues.
+stored in the workdir, and every network in training checkpoints each epoch, so a rerun continues
+where the killed one stopped.
 """
 
 from __future__ import annotations
