@@ -39,5 +39,5 @@ def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resu
     assert len(rows) == 2 and all({"progressive", "joint", "alone0", "alone1"} <= set(r) for r in rows.values())
     assert not list((tmp_path / "alone").glob("*.pt"))  # a finished network's per-epoch checkpoint is gone
     assert _run(*args).splitlines()[-4:] == out.splitlines()[-4:]  # a rerun reads everything back
-    done = subprocess.run([sys.executable, *args[:-2], "--space-config", "[1]"], capture_output=True, text=True)
-    assert done.returncode != 0 and "Traceback" not in done.stderr and "JSON object" in done.stderr
+    refused = subprocess.run([sys.executable, *args[:-2], "--space-config", "[1]"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr and "JSON object" in refused.stderr
