@@ -41,3 +41,12 @@ def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resu
     assert _run(*args).splitlines()[-4:] == out.splitlines()[-4:]  # a rerun reads everything back
     refused = subprocess.run([sys.executable, *args[:-2], "--space-config", "[1]"], capture_output=True, text=True)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr and "JSON object" in refused.stderr
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "alone").glob("*.json")}
+    more = _run(*args, "--alone-seeds", "3")  # a third seed on the finished run: only the new networks train
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "alone").glob("*.json")}
+    assert sorted(set(after) - set(before)) == ["0-2.json", "1-2.json"] and all(after[k] == v for k, v in before.items())
+    assert "over 3 seeds" in more
+    rows = json.loads((tmp_path / "results.json").read_text())["subnets"]
+    assert all("alone2" in r for r in rows.values())
+    refused = subprocess.run([sys.executable, *args, "--alone-seeds", "1"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr and "at least 2" in refused.stderr
