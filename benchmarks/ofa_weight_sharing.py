@@ -12,9 +12,9 @@ total epochs, one by progressive shrinking, one sampling every sub-network joint
 from each supernet after BN recalibration only, and the accuracy of the same network trained
 alone for the same number of epochs with ``--alone-seeds`` seeds (two by default; raising it on
 a finished workdir trains only the new seeds). Prints the mean gap, Kendall tau against the
-stand-alone mean, and the seeds' own tau (seed against seed, the mean over pairs: the ceiling). Every finished piece is
-stored in the workdir, and every network in training checkpoints each epoch, so a rerun continues
-where the killed one stopped.
+stand-alone mean, and the seeds' own tau (seed against seed, the mean over pairs: the ceiling).
+Every finished piece is stored in the workdir, and every network in training checkpoints each
+epoch, so a rerun continues where the killed one stopped.
 """
 
 from __future__ import annotations
