@@ -42,7 +42,10 @@ def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resu
     refused = subprocess.run([sys.executable, *args[:-2], "--space-config", "[1]"], capture_output=True, text=True)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr and "JSON object" in refused.stderr
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "alone").glob("*.json")}
+    for supernet in ("progressive.pt", "joint.pt"):  # measured already: a rerun needs neither supernet
+        (tmp_path / supernet).unlink()
     more = _run(*args, "--alone-seeds", "3")  # a third seed on the finished run: only the new networks train
+    assert not (tmp_path / "progressive.pt").exists() and not (tmp_path / "joint.pt").exists()
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "alone").glob("*.json")}
     assert sorted(set(after) - set(before)) == ["0-2.json", "1-2.json"] and all(after[k] == v for k, v in before.items())
     assert "over 3 seeds" in more
