@@ -93,8 +93,6 @@ def main() -> None:
         space = MBConvSpace(**parse_json_object(args.space_config, "--space-config"))
     except (ConfigError, TypeError) as exc:
         parser.error(str(exc))
-    data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
-    data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     per_phase = args.phase_epochs.split(",")
     if len(per_phase) != 5 or not all(e.isdigit() for e in per_phase):
         parser.error(f"--phase-epochs needs 5 whole numbers (full,kernel,depth,expand,width), got {args.phase_epochs!r}")
@@ -108,6 +106,8 @@ def main() -> None:
     schedules = args.schedules.split(",")
     if not schedules or not set(schedules) <= {"progressive", "joint"}:
         parser.error(f"--schedules takes progressive, joint or both, got {args.schedules!r}")
+    data = load_dataset(args.dataset, resolution=max(space.resolutions), seed=args.seed)
+    data = replace(data, x_train=data.x_train[: args.train_size], y_train=data.y_train[: args.train_size])
     phase_epochs = [p.epochs for p in phases(space, config)]
     epochs = sum(phase_epochs)
     setting = json.loads(json.dumps({"space": space.get_params(), "epochs": epochs, "phase_epochs": phase_epochs,
