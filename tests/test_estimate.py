@@ -151,6 +151,23 @@ def test_accuracy_predictor_ranks_unseen_cells_and_round_trips(tmp_path):
     assert np.allclose(loaded.predict([archs[i] for i in test[:30]]), pred.predict([archs[i] for i in test[:30]]))
 
 
+def test_a_table_read_again_in_one_process_follows_its_file(tmp_path):
+    """Parsed tables are kept per process: a rewritten file is read afresh, and one instance's
+    rows are its own."""
+    import os
+
+    space = NB201Space()
+    archs = TabularBenchmark("nb201-cifar10", space).archs()[:3]
+    path = tmp_path / "t.csv"
+    path.write_text("arch,score\n" + "".join(f"{space.format(a)},{i}\n" for i, a in enumerate(archs)))
+    first = TabularBenchmark(str(path), space)
+    first.rows.pop(archs[0])
+    assert TabularBenchmark(str(path), space).evaluate(archs[0]) == {"score": 0.0}
+    path.write_text("arch,score\n" + "".join(f"{space.format(a)},{10 + i}\n" for i, a in enumerate(archs)))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))  # a coarse clock
+    assert TabularBenchmark(str(path), space).evaluate(archs[0]) == {"score": 10.0}
+
+
 def test_predictor_cli(cli, tmp_path):
     small = tmp_path / "small.csv"
     table = TabularBenchmark("nb201-cifar10", NB201Space())
