@@ -3,6 +3,7 @@ SMALL fails the first test: add its small variant when you document a new one.""
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shlex
@@ -147,7 +148,9 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
     monkeypatch.setattr(ProxyEvaluator.__init__, "__kwdefaults__",
                         {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
     # devices time each network for a tenth of their usual budget: these runs check the commands, not the clock
-    monkeypatch.setattr(_Timed.__init__, "__defaults__", (1, 0.01, 0.005, 2, 0.05, 0.2))
+    short = {"warmup_s": 0.01, "round_s": 0.005, "rounds": 2, "target_spread": 0.05, "max_s": 0.2}
+    params = [p for p in inspect.signature(_Timed.__init__).parameters.values() if p.default is not p.empty]
+    monkeypatch.setattr(_Timed.__init__, "__defaults__", tuple(short.get(p.name, p.default) for p in params))
     monkeypatch.setattr(_Timed, "LAYER_PROTOCOL", {"warmup_s": 0.002, "round_s": 0.001, "max_s": 0.05})
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
                          ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
