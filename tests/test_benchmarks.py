@@ -22,11 +22,12 @@ def _main(script: str, *args: str) -> tuple[int, str, str]:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             runpy.run_path(script, run_name="__main__")
         code = 0
-    except SystemExit as exc:  # argparse's exit status, or a message the interpreter would print
-        code = exc.code if isinstance(exc.code, int) or exc.code is None else 1
-        if code == 1 and not isinstance(exc.code, int):
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):  # argparse's exit status
+            code = exc.code or 0
+        else:  # SystemExit("message"): the interpreter prints it and exits with 1
             err.write(str(exc.code))
-        code = code or 0
+            code = 1
     finally:
         sys.argv = argv
     return code, out.getvalue(), err.getvalue()
