@@ -79,21 +79,19 @@ class TabularBenchmark(Evaluator):
         key = (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, space.name,
                json.dumps(space.get_params(), sort_keys=True, default=str), None if metrics is None else tuple(metrics))
         if key not in _PARSED:
-            self.rows: dict[Arch, dict[str, float]] = {}
-            self.measured: dict[Arch, str] = {}
-            self._load(metrics)
             if len(_PARSED) >= _PARSED_KEEP:
                 _PARSED.pop(next(iter(_PARSED)))
-            _PARSED[key] = (self.metrics, self.rows, self.measured)
-        metrics_, rows, measured = _PARSED[key]
+            _PARSED[key] = self._load(metrics)
+        self.metrics, rows, measured = _PARSED[key]
         # each instance its own mappings (the row values are never changed: `evaluate` copies them)
-        self.metrics, self.rows, self.measured = metrics_, dict(rows), dict(measured)
+        self.rows, self.measured = dict(rows), dict(measured)
 
     def get_params(self) -> dict[str, Any]:
         return {"type": "TabularBenchmark", "path": self.source, "metrics": list(self.metrics),
                 "cheap": self.cheap}
 
-    def _load(self, wanted: list[str] | None) -> None:
+    def _load(self, wanted: list[str] | None) -> tuple[tuple[str, ...], dict[Arch, dict[str, float]], dict[Arch, str]]:
+        """Parse the file: (metric columns, values by architecture, measured network by architecture)."""
         reader = csv.DictReader(io.StringIO(_read_text(self.path)))
         header = reader.fieldnames or []
         if "arch" not in header:
@@ -106,7 +104,8 @@ class TabularBenchmark(Evaluator):
             numeric = list(wanted)
         if not numeric:
             raise DataError(f"{self.path}: no metric columns besides {', '.join(header)}")
-        self.metrics = tuple(numeric)
+        rows: dict[Arch, dict[str, float]] = {}
+        measured: dict[Arch, str] = {}
         positive = {c for c in numeric if "latency" in c or c.endswith("_ms")}
         cache: dict[str, Arch] = {}
         for line, row in enumerate(reader, start=2):
@@ -128,13 +127,14 @@ class TabularBenchmark(Evaluator):
                 if col in positive and value <= 0:
                     raise DataError(f"{self.path}:{line}: {col}={value} must be positive")
                 values[col] = value
-            if arch in self.rows:
+            if arch in rows:
                 raise DataError(f"{self.path}:{line}: architecture {text} appears twice")
-            self.rows[arch] = values
+            rows[arch] = values
             if row.get("measured_arch"):
-                self.measured[arch] = row["measured_arch"]
-        if not self.rows:
+                measured[arch] = row["measured_arch"]
+        if not rows:
             raise DataError(f"{self.path}: the table has no rows")
+        return tuple(numeric), rows, measured
 
     # -- evaluator ------------------------------------------------------------------
     def evaluate(self, arch: Arch) -> dict[str, float]:
