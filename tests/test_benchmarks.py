@@ -81,3 +81,13 @@ def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resu
     rows = json.loads((tmp_path / "results.json").read_text())["subnets"]
     assert all("alone2" in r for r in rows.values())
     assert "at least 2" in _refused(*args, "--alone-seeds", "1")
+
+
+def test_landscape_repeat_scores_the_tables_best_classes_again():
+    table = BENCH / "data" / "nb201-synflow.csv"
+    out = _run(str(BENCH / "landscape_repeat.py"), "--table", str(table), "--proxy", "synflow", "--top", "2",
+               "--random", "2")
+    tops = [line.split() for line in out.splitlines() if line.startswith("top ")]
+    assert [float(t[1]) for t in tops] == [114.77, 114.65]  # the table's two best classes, its scores
+    assert sum(line.startswith("random ") for line in out.splitlines()) == 2
+    assert "Spearman between the runs, all 4 classes" in out and "of it survives" in out
