@@ -2,7 +2,7 @@
 
     python benchmarks/proxyless_room.py [--results benchmarks/results/proxyless-alr005.json]
         [--key "torch-cpu:1 p50"] [--device torch-cpu:1] [--n 8] [--window 0.03] [--seeds 2]
-        [--workdir runs/proxyless-room]
+        [--workdir runs/proxyless-room] [--supernet "runs/proxyless-alr005/torch-cpu:1 p50.pt"]
 
 The ProxylessNAS goal is an export more accurate than the uniform k3e6 network of the same
 latency after the same training. This asks whether the space holds such networks at all on the
@@ -12,7 +12,10 @@ latency is within ``--window`` of T are trained from scratch with the same recip
 (`proxyless_targets.test_accuracy`) on the same Fashion-MNIST images. Prints each path's
 accuracy beside the baseline's and the export's, how many paths are ahead of the baseline on
 every seed, and the rank correlation of accuracy with the path's depth, mean kernel size and
-mean expand ratio (what a search should learn to prefer here). Accuracies are stored in
+mean expand ratio (what a search should learn to prefer here). With ``--supernet`` (the search's
+checkpoint), each path's accuracy inherited from the supernet (validation split, batch-norm
+statistics recalibrated on 2,000 training images) is set against its stand-alone accuracy: does
+the supernet rank networks of one latency as training them does? Accuracies are stored in
 ``--workdir`` as they come (a rerun continues). The layer table is the device's LUT, cached in
 ``--workdir`` (copy the run's ``lut-*.json`` there to use the table the targets came from).
 """
@@ -30,10 +33,11 @@ import torch
 from scipy.stats import spearmanr
 
 from edgenas.data import load_dataset
-from edgenas.oneshot.elastic import describe
+from edgenas.estimate.train import accuracy
+from edgenas.oneshot.elastic import describe, recalibrate_bn
 from edgenas.oneshot.finder import layer_profile_costs
 from edgenas.oneshot.progressive import SMALL_IMAGES
-from edgenas.oneshot.proxyless import random_paths
+from edgenas.oneshot.proxyless import PathSupernet, random_paths
 from edgenas.oneshot.specialize import parse_target
 from edgenas.spaces import Arch, MBConvSpace
 
@@ -45,6 +49,28 @@ def blocks(space: MBConvSpace, arch: Arch) -> list[tuple[int, int]]:
     """(kernel, expand) of every block the path keeps."""
     return [(arch[f"s{s}_b{b}_kernel"], arch[f"s{s}_b{b}_expand"])
             for s in range(len(space.stages)) for b in range(arch[f"s{s}_depth"])]
+
+
+class OnePath(torch.nn.Module):
+    """One path of a `PathSupernet` as a plain model (for batch-norm recalibration and scoring)."""
+
+    def __init__(self, net: PathSupernet, arch: Arch) -> None:
+        super().__init__()
+        self.net, self.arch = net, arch
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x, self.arch)
+
+
+def inherited(path: str, space: MBConvSpace, archs: list[Arch], data) -> list[float]:
+    """Validation accuracy of each path with the supernet's weights, its BN statistics its own."""
+    net = PathSupernet(space, data.num_classes)
+    net.load_state_dict(torch.load(path, weights_only=True)["model"])
+    out = []
+    for arch in archs:
+        model = recalibrate_bn(OnePath(net, arch), data.x_train[:2000])
+        out.append(100.0 * accuracy(model, data.x_val, data.y_val))
+    return out
 
 
 def accuracies(stored: dict, arch_json: str) -> list[float]:
@@ -62,6 +88,7 @@ def main() -> None:
     parser.add_argument("--train-size", type=int, default=10000)
     parser.add_argument("--train-epochs", type=int, default=10)
     parser.add_argument("--workdir", default="runs/proxyless-room")
+    parser.add_argument("--supernet", default=None, help="the search's checkpoint: inherited accuracies too")
     args = parser.parse_args()
     torch.set_num_threads(2)
     run = json.loads(Path(args.results).read_text())
@@ -101,8 +128,10 @@ def main() -> None:
     print(f"export          {np.mean(export):.2f} ({', '.join(f'{a:.2f}' for a in export)})  "
           f"{describe(space.parse(res['arch']))}")
     means = accs.mean(1)
-    print(f"random paths    mean {means.mean():.2f}, best {means.max():.2f}, worst {means.min():.2f}; "
-          f"seed-to-seed std within a path {accs.std(1, ddof=1).mean():.2f}, across paths {means.std(ddof=1):.2f}")
+    within = float(np.sqrt(accs.var(1, ddof=1).mean()))  # pooled over the paths
+    print(f"random paths    mean {means.mean():.2f}, best {means.max():.2f}, worst {means.min():.2f}; std of "
+          f"the paths' means {means.std(ddof=1):.2f}, of which the seeds alone would give "
+          f"{within / np.sqrt(accs.shape[1]):.2f} (seed-to-seed std within a path, pooled: {within:.2f})")
     ahead = int((accs > np.array(base)[None, :]).all(1).sum())
     print(f"ahead of the baseline on every seed: {ahead} of {len(paths)}; mean above the baseline's: "
           f"{int((means > np.mean(base)).sum())} of {len(paths)}")
@@ -112,6 +141,15 @@ def main() -> None:
                          ("mean expand", [np.mean([e for _, e in b]) for b in shapes])):
         rho = spearmanr(values, means).statistic
         print(f"Spearman(accuracy, {name}) = {rho:+.2f}")
+    if args.supernet:
+        scored = paths + [space.parse(res["arch"])]
+        inh = inherited(args.supernet, space, scored, data)
+        alone = list(means) + [np.mean(export)]
+        for arch, i, a in zip(scored, inh, alone):
+            print(f"  inherited {i:.2f}  stand-alone {a:.2f}  {describe(arch)}")
+        print(f"Spearman(inherited, stand-alone) over the {len(scored)} networks (the export last): "
+              f"{spearmanr(inh, alone).statistic:+.2f}; the export's inherited rank: "
+              f"{int((np.array(inh) > inh[-1]).sum()) + 1} of {len(scored)}")
 
 
 if __name__ == "__main__":
