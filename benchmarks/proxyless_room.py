@@ -139,8 +139,10 @@ def main() -> None:
     for name, values in (("depth", [len(b) for b in shapes]),
                          ("mean kernel", [np.mean([k for k, _ in b]) for b in shapes]),
                          ("mean expand", [np.mean([e for _, e in b]) for b in shapes])):
-        rho = spearmanr(values, means).statistic
-        print(f"Spearman(accuracy, {name}) = {rho:+.2f}")
+        if len(set(values)) == 1:
+            print(f"Spearman(accuracy, {name}): every path has {name} {values[0]:g}")
+            continue
+        print(f"Spearman(accuracy, {name}) = {spearmanr(values, means).statistic:+.2f}")
     if args.supernet:
         scored = paths + [space.parse(res["arch"])]
         inh = inherited(args.supernet, space, scored, data)
