@@ -45,6 +45,8 @@ def main() -> None:
     args = parser.parse_args()
     args.kind = "proxy" if args.proxy else "train"
 
+    if not args.table.is_file():
+        sys.exit(f"error: no table {args.table}; build one with benchmarks/nb201_landscape.py")
     with args.table.open() as f:
         rows = list(csv.DictReader(f))
     score = next(c for c in rows[0] if c not in ("index", "arch", "measured"))
@@ -71,12 +73,12 @@ def main() -> None:
     top, other = runs[: args.top], runs[args.top:]
     print(f"\n{args.table}: {len(ranked):,} classes")
     print(f"the table:        top {args.top} mean {top[:, 0].mean():.2f}, random {args.random} mean {other[:, 0].mean():.2f}")
-    print(f"trained again:    top {args.top} mean {top[:, 1].mean():.2f}, random {args.random} mean {other[:, 1].mean():.2f}")
+    print(f"scored again:     top {args.top} mean {top[:, 1].mean():.2f}, random {args.random} mean {other[:, 1].mean():.2f}")
     lead = top[:, 0].mean() - other[:, 0].mean()
     kept = top[:, 1].mean() - other[:, 1].mean()
     print(f"the top's lead:   {lead:.2f} -> {kept:.2f} points ({kept / lead:.0%} of it survives)")
     print(f"Spearman between the runs, all {len(runs)} classes: {spearmanr(runs[:, 0], runs[:, 1]).statistic:.2f}")
-    print(f"the table's best class trained again: {runs[0, 1]:.2f} (rank {int((runs[:, 1] > runs[0, 1]).sum()) + 1} "
+    print(f"the table's best class scored again: {runs[0, 1]:.2f} (rank {int((runs[:, 1] > runs[0, 1]).sum()) + 1} "
           f"of the {len(runs)})")
 
 
