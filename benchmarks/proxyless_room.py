@@ -91,6 +91,10 @@ def main() -> None:
     parser.add_argument("--supernet", default=None, help="the search's checkpoint: inherited accuracies too")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    if not Path(args.results).is_file():
+        sys.exit(f"error: no results {args.results}; run benchmarks/proxyless_targets.py first (its workdir's results.json)")
+    if args.supernet and not Path(args.supernet).is_file():
+        sys.exit(f"error: no supernet checkpoint {args.supernet}; give the .pt of that proxyless_targets.py run")
     run = json.loads(Path(args.results).read_text())
     if args.key not in run:
         sys.exit(f"error: {args.key!r} is not in {args.results}; its keys: {', '.join(run)}")
