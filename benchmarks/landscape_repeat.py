@@ -58,10 +58,10 @@ def main() -> None:
     rest = np.random.default_rng(0).choice(len(ranked) - args.top, args.random, replace=False)
     picked = ranked[: args.top] + [ranked[args.top + i] for i in sorted(rest)]
 
-    if args.proxy:
+    if args.proxy:  # the proxy's seed sets its batch and initial weights at once
         args.seed = args.init_seed
-    landscape._init(args)  # training: data and recipe as the table's; then only the initial weights change
-    args.seed = args.init_seed
+    landscape._init(args)
+    args.seed = args.init_seed  # training: the table's images and batches, then other initial weights
     pairs = []
     for i, key in enumerate(picked):
         arch, first = classes[key]

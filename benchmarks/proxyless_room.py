@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
+from edgenas.atomic import atomic_write
 from edgenas.data import load_dataset
 from edgenas.estimate.train import accuracy
 from edgenas.oneshot.elastic import describe, recalibrate_bn
@@ -121,7 +122,7 @@ def main() -> None:
             key = f"{arch.to_json()} {seed}"
             if key not in stored:
                 stored[key] = test_accuracy(space, arch, data, args.train_epochs, seed)
-                store.write_text(json.dumps(stored, indent=1))
+                atomic_write(store, lambda tmp: tmp.write_text(json.dumps(stored, indent=1)))  # a kill keeps the rest
         print(f"  {np.mean(accuracies(stored, arch.to_json())):.2f}  {describe(arch)}", flush=True)
 
     base = accuracies(res["baseline_accuracy"], res["baseline"])[: args.seeds]
