@@ -3,6 +3,7 @@
     python benchmarks/nb201_landscape.py proxy --proxy meco -o benchmarks/data/nb201-meco.csv
     python benchmarks/nb201_landscape.py train -o benchmarks/data/nb201-fmnist-short.csv [--jobs 2]
     python benchmarks/nb201_landscape.py noisy --std 0.5 -o benchmarks/data/nb201-cifar10-noisy.csv
+    python benchmarks/nb201_landscape.py reward -o benchmarks/data/nb201-reward-pi5.csv [--weight -0.07]
 
 One network per equivalence class (``NB201Space.equivalence_key``: cells computing the same
 function) is scored, in a seeded random order, and every cell of the class gets its score, so
@@ -13,6 +14,10 @@ on ``--train-size`` Fashion-MNIST images at ``--resolution`` px and reports vali
 a noisy short-training landscape, the kind a search on a new task meets. ``noisy`` adds seeded
 Gaussian noise of ``--std`` to the shipped CIFAR-10 accuracy of each class: one training seed's
 figure instead of the mean over seeds (the real spread is about 0.1-0.5 points on CIFAR-10).
+``reward`` scores every cell (not class: isomorphic cells run different ops) with MnasNet's
+trade-off on measured data, shipped CIFAR-10 accuracy x (Pi 5 ONNX latency / ``--target``) **
+``--weight`` (``Objective``'s scalarisation; target default the table's median latency): the
+landscape of a user who trades accuracy for speed, whose optimum is not CIFAR-10's.
 
 Scores are appended to ``OUT.partial`` as they come, so a stopped run resumes where it was.
 The table (``index,arch,score``; ``index`` as in the shipped NB201 tables) is written when
@@ -122,9 +127,30 @@ def fill_missing(all_cells: list[tuple[int, Arch]], scored: dict[str, float], se
     return {**dict(zip(missing, model.predict(features(missing)).tolist())), **scored}
 
 
+def write_reward(out: Path, weight: float, target: float | None) -> None:
+    """The MnasNet reward of every cell from the shipped accuracy and Pi 5 latency tables."""
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.experiment import Objective
+
+    accuracy = TabularBenchmark("nb201-cifar10", SPACE)
+    latency = TabularBenchmark("nb201-pi5-onnx", SPACE)
+    all_cells = cells()
+    latencies = [latency.evaluate(arch)["latency_ms"] for _, arch in all_cells]
+    target = target or float(np.median(latencies))
+    objective = Objective("test_accuracy", cost_metric="latency_ms", cost_target=target,
+                          weight_below=weight, weight_above=weight)
+    with out.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["index", "arch", "score", "measured"])
+        for (index, arch), ms in zip(all_cells, latencies):
+            reward = objective.fitness({**accuracy.evaluate(arch), "latency_ms": ms})
+            w.writerow([index, SPACE.format(arch), f"{reward:.6g}", 1])
+    print(f"wrote {out}: {len(all_cells):,} cells, target {target:.4g} ms, weight {weight}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("proxy", "train", "noisy"))
+    parser.add_argument("kind", choices=("proxy", "train", "noisy", "reward"))
     parser.add_argument("-o", "--out", required=True, type=Path)
     parser.add_argument("--proxy", default="meco")
     parser.add_argument("--channels", type=int, default=8)
@@ -133,6 +159,8 @@ def main() -> None:
     parser.add_argument("--val-size", type=int, default=1000)
     parser.add_argument("--resolution", type=int, default=16)
     parser.add_argument("--std", type=float, default=0.5, help="noisy: the noise's standard deviation")
+    parser.add_argument("--weight", type=float, default=-0.07, help="reward: the latency exponent")
+    parser.add_argument("--target", type=float, default=None, help="reward: the latency target in ms")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="score at most this many classes in this run")
@@ -140,10 +168,12 @@ def main() -> None:
                         "each its own partial file; the table is written from all of them)")
     parser.add_argument("--fill", action="store_true", help="write the table now; unscored classes predicted")
     args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.kind == "reward":
+        return write_reward(args.out, args.weight, args.target)
 
     all_cells = cells()
     todo_all = classes(all_cells, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     k, n = (int(v) for v in args.shard.split("/"))
     partials = [args.out.with_name(args.out.name + (".partial" if i == 0 else f".partial{i}")) for i in range(max(n, 8))]
     partial = partials[k]

@@ -1,18 +1,28 @@
 """Does timing a network paired with a reference network repeat better than timing it alone?
 
-    python benchmarks/timing_pairing.py [--kit runs/kit-bench/kit] [--n 30] [--passes 2]
+    python benchmarks/timing_pairing.py [--kit FOLDER | --resolution 32] [--n 30] [--passes 2]
+        [--protocols alone,paired] [--out TABLE.csv]
 
-Takes ``--n`` networks of a latency kit (`edgenas latency kit`) and times each, per pass, both
-ways with `kit_runner.measure` (ONNX Runtime, one thread): alone (the lowest round median) and
-paired with the kit's reference network (the ratio of medians in rounds that alternate the two).
-The two protocols alternate network by network, so both see the same machine. Prints, per
-protocol, the share of networks whose two passes agree within 10% and 5%, and the median ratio.
+Takes ``--n`` networks of a latency kit (`edgenas latency kit`; without ``--kit``, a kit of
+seed-0 NB201 networks at ``--resolution`` px written to a temporary folder) and times each, per
+pass, with `kit_runner.measure` (ONNX Runtime, one thread): alone (the lowest round median)
+and paired with the kit's reference network (the ratio of medians in rounds that alternate the
+two). The protocols alternate network by network, and passes run one after the other over all
+networks, so every protocol and pass sees the same machine. Prints, per protocol, the share of
+networks whose first two passes agree within 10% and 5%, and the median ratio; with four or
+more passes, also the same for the median of the odd passes against the median of the even
+ones (does repeating a measurement later, and keeping the median, buy repeatability?).
+``--out`` writes the first protocol's median over all passes as a latency table
+(``arch,latency_ms``; paired ratios times the reference's lowest round median) that `edgenas
+latency fit` and `benchmarks/latency_transfer.py` read: a development device at another input size.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -32,27 +42,70 @@ def _runner(kit: Path, network: dict):
     return lambda: session.run(None, feed)
 
 
+def _nb201_kit(n: int, resolution: int, folder: Path) -> Path:
+    """A kit of ``n`` seed-0 NB201 networks whose input is ``resolution`` px square (the
+    networks end in global pooling, so any size runs)."""
+    from edgenas.hardware.kit import write_kit
+    from edgenas.spaces import NB201Space
+
+    class Sized(NB201Space):
+        def input_shape(self, arch):  # noqa: ANN001, ANN202 - one override of the space's shape
+            return (1, 3, resolution, resolution)
+
+    space = Sized()
+    write_kit(space, space.sample_distinct(n, seed=0), folder / "kit")
+    return folder / "kit"
+
+
+def _agreement(name: str, ratio: np.ndarray) -> str:
+    return (f"{name}: agree within 10% for {100 * np.mean(np.abs(ratio - 1) <= 0.10):.1f}% of {len(ratio)} "
+            f"networks, within 5% for {100 * np.mean(np.abs(ratio - 1) <= 0.05):.1f}%, "
+            f"median ratio {np.median(ratio):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kit", type=Path, default=Path("runs/kit-bench/kit"))
+    parser.add_argument("--kit", type=Path, help="a kit folder (default: write an NB201 kit)")
+    parser.add_argument("--resolution", type=int, default=32, help="input px of the written kit")
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--protocols", default="alone,paired")
+    parser.add_argument("--out", type=Path, help="write the first protocol's median latencies here")
     args = parser.parse_args()
-    manifest = json.loads((args.kit / "manifest.json").read_text())
-    reference = _runner(args.kit, manifest["reference"])
-    runs = [_runner(args.kit, n) for n in manifest["networks"][: args.n]]
-    values: dict[str, list[list[float]]] = {"alone": [], "paired": []}
-    for _ in range(args.passes):
-        values["alone"].append([])
-        values["paired"].append([])
-        for run in runs:
-            values["alone"][-1].append(measure(run, **PROTOCOL)["latency_ms"])
-            values["paired"][-1].append(measure(run, **PROTOCOL, reference=reference)["ratio"])
+    protocols = args.protocols.split(",")
+    if args.passes < 2 or not set(protocols) <= {"alone", "paired"}:
+        parser.error("--passes must be at least 2 and --protocols a list of alone, paired")
+    with tempfile.TemporaryDirectory() as tmp:
+        kit = args.kit or _nb201_kit(args.n, args.resolution, Path(tmp))
+        if not (kit / "manifest.json").is_file():
+            parser.error(f"no manifest.json in {kit}; make a kit with `edgenas latency kit` or leave out --kit")
+        manifest = json.loads((kit / "manifest.json").read_text())
+        reference = _runner(kit, manifest["reference"])
+        reference_ms = measure(reference, **PROTOCOL)["latency_ms"]
+        runs = [_runner(kit, n) for n in manifest["networks"][: args.n]]
+        values: dict[str, list[list[float]]] = {name: [] for name in protocols}
+        for _ in range(args.passes):
+            for passes in values.values():
+                passes.append([])
+            for run in runs:
+                if "alone" in values:
+                    values["alone"][-1].append(measure(run, **PROTOCOL)["latency_ms"])
+                if "paired" in values:
+                    values["paired"][-1].append(measure(run, **PROTOCOL, reference=reference)["ratio"])
+    if args.out:
+        name = protocols[0]
+        medians = np.median(np.array(values[name]), axis=0) * (reference_ms if name == "paired" else 1.0)
+        with args.out.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["arch", "latency_ms"])
+            writer.writerows([n["arch"], f"{ms:.6g}"] for n, ms in zip(manifest["networks"], medians))
+        print(f"wrote {args.out}: {len(medians)} networks, the median of {args.passes} {name} passes")
     for name, passes in values.items():
-        ratio = np.array(passes[-1]) / np.array(passes[0])
-        print(f"{name}: passes agree within 10% for {100 * np.mean(np.abs(ratio - 1) <= 0.10):.1f}% of "
-              f"{len(ratio)} networks, within 5% for {100 * np.mean(np.abs(ratio - 1) <= 0.05):.1f}%, "
-              f"median ratio {np.median(ratio):.3f}")
+        table = np.array(passes)
+        print(_agreement(f"{name}, passes 1 and 2", table[1] / table[0]))
+        if len(table) >= 4:
+            print(_agreement(f"{name}, median of odd passes against even ones",
+                             np.median(table[1::2], axis=0) / np.median(table[0::2], axis=0)))
 
 
 if __name__ == "__main__":

@@ -91,3 +91,33 @@ def test_landscape_repeat_scores_the_tables_best_classes_again():
     assert [float(t[1]) for t in tops] == [114.77, 114.65]  # the table's two best classes, its scores
     assert sum(line.startswith("random ") for line in out.splitlines()) == 2
     assert "Spearman between the runs, all 4 classes" in out and "of it survives" in out
+
+
+def test_reward_landscape_is_mnasnet_reward_of_measured_accuracy_and_latency(tmp_path):
+    import csv
+    import statistics
+
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.spaces import NB201Space
+
+    out = tmp_path / "reward.csv"
+    _run(str(BENCH / "nb201_landscape.py"), "reward", "-o", str(out), "--weight", "-0.07")
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 15625
+    space = NB201Space()
+    accuracy, latency = TabularBenchmark("nb201-cifar10", space), TabularBenchmark("nb201-pi5-onnx", space)
+    target = statistics.median(latency.evaluate(space.parse(r["arch"]))["latency_ms"] for r in rows)
+    for row in rows[:3]:
+        arch = space.parse(row["arch"])
+        expected = accuracy.evaluate(arch)["test_accuracy"] * (latency.evaluate(arch)["latency_ms"] / target) ** -0.07
+        assert abs(float(row["score"]) - expected) < 1e-3 * expected
+
+
+def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path):
+    table = tmp_path / "t.csv"
+    out = _run(str(BENCH / "timing_pairing.py"), "--n", "1", "--passes", "4", "--resolution", "16",
+               "--protocols", "paired", "--out", str(table))
+    rows = table.read_text().splitlines()
+    assert rows[0] == "arch,latency_ms" and len(rows) == 2 and float(rows[1].split(",")[1]) > 0
+    assert "paired, passes 1 and 2: agree within 10%" in out and "of 1 networks" in out
+    assert "paired, median of odd passes against even ones" in out and "alone" not in out
