@@ -3,6 +3,8 @@
     python benchmarks/search_nb201.py [--tables FILE.csv[:COL],...] [--seeds 20]
         [--budgets 50,100,300] [--strategies grid,random,evolution,reinforce,local,guided]
 
+A strategy may carry parameters other than its defaults: ``guided:initial=5+top=10``.
+
 ``--tables`` takes any tables of the 15,625 cells (``index,arch,METRIC...``; a shipped table's
 name or a path, ``:COL`` naming the column to maximise, default the first *acc* column, else
 the first metric). The summary at the end sets every strategy's mean regret against Optuna
@@ -19,6 +21,7 @@ from a cache and do not count as queries. Prints mean and median regret per budg
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -72,6 +75,22 @@ def run_optuna(sampler_name: str, seed: int, space: NB201Space, table: TabularBe
     return order
 
 
+def strategy_spec(label: str) -> tuple[str, dict]:
+    """``guided:initial=5+top=10`` -> ("guided", {"initial": 5, "top": 10}): a strategy with
+    parameters other than its defaults, so a parameter check is one command."""
+    name, _, rest = label.partition(":")
+    params = {}
+    for item in filter(None, rest.split("+")):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise SystemExit(f"strategy parameter {item!r} in {label!r} is not KEY=VALUE; write e.g. guided:initial=5")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value  # a word: the strategy says if it does not know it
+    return name, params
+
+
 def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: list[int]) -> dict[str, list[float]]:
     """Print one table's regrets; return each runner's mean regret per budget."""
     path, _, metric = spec.partition(":")
@@ -82,10 +101,12 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
           f"{args.seeds} seeds; budgets {budgets} distinct queries\n")
 
     warm = {"proxy": args.warm_proxy, "pool": args.warm_pool}
-    runners: dict[str, Callable[..., list[float]]] = {
-        s: (lambda seed, s=s: run_ours(s, seed, space, table, metric, max(budgets), warm if s == "warm-local" else None))
-        for s in args.strategies.split(",")
-    }
+    runners: dict[str, Callable[..., list[float]]] = {}
+    for label in args.strategies.split(","):
+        name, params = strategy_spec(label)
+        params = {**(warm if name == "warm-local" else {}), **params}
+        runners[label] = lambda seed, name=name, params=params: run_ours(name, seed, space, table, metric,
+                                                                         max(budgets), params)
     if not args.no_optuna:
         try:
             import optuna  # noqa: F401

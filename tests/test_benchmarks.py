@@ -48,8 +48,10 @@ def _refused(*args: str) -> str:
 
 def test_search_benchmark_prints_regrets_per_table():
     out = _run(str(BENCH / "search_nb201.py"), "--tables", f"nb201-cifar10,{BENCH / 'data' / 'nb201-meco.csv'}",
-               "--seeds", "1", "--budgets", "10,20", "--strategies", "local,guided", "--no-optuna")
+               "--seeds", "1", "--budgets", "10,20", "--strategies", "local,guided,guided:initial=5", "--no-optuna")
     assert out.count("| guided |") == 2 and "metric score" in out and "metric test_accuracy" in out
+    assert out.count("| guided:initial=5 |") == 2
+    assert "not KEY=VALUE" in _refused(str(BENCH / "search_nb201.py"), "--strategies", "guided:initial", "--no-optuna")
 
 
 def test_constrained_search_benchmark_prints_regrets_per_limit():
