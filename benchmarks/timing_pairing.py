@@ -81,7 +81,7 @@ def main() -> None:
             parser.error(f"no manifest.json in {kit}; make a kit with `edgenas latency kit` or leave out --kit")
         manifest = json.loads((kit / "manifest.json").read_text())
         reference = _runner(kit, manifest["reference"])
-        reference_ms = measure(reference, **PROTOCOL)["latency_ms"]
+        scale = measure(reference, **PROTOCOL)["latency_ms"] if args.out and protocols[0] == "paired" else 1.0
         runs = [_runner(kit, n) for n in manifest["networks"][: args.n]]
         values: dict[str, list[list[float]]] = {name: [] for name in protocols}
         for _ in range(args.passes):
@@ -94,7 +94,7 @@ def main() -> None:
                     values["paired"][-1].append(measure(run, **PROTOCOL, reference=reference)["ratio"])
     if args.out:
         name = protocols[0]
-        medians = np.median(np.array(values[name]), axis=0) * (reference_ms if name == "paired" else 1.0)
+        medians = np.median(np.array(values[name]), axis=0) * scale
         with args.out.open("w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["arch", "latency_ms"])
