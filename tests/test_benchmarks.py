@@ -123,3 +123,4 @@ def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path):
     assert rows[0] == "arch,latency_ms" and len(rows) == 2 and float(rows[1].split(",")[1]) > 0
     assert "paired, passes 1 and 2: agree within 10%" in out and "of 1 networks" in out
     assert "paired, median of odd passes against even ones" in out and "alone" not in out
+    assert "--protocols a list of alone, paired" in _refused(str(BENCH / "timing_pairing.py"), "--protocols", "fast")
