@@ -4,6 +4,7 @@
     python benchmarks/nb201_landscape.py train -o benchmarks/data/nb201-fmnist-short.csv [--jobs 2]
     python benchmarks/nb201_landscape.py noisy --std 0.5 -o benchmarks/data/nb201-cifar10-noisy.csv
     python benchmarks/nb201_landscape.py reward -o benchmarks/data/nb201-reward-pi5.csv [--weight -0.07]
+        [--cost latency_ms|macs] [--weight-below W] [--target T]
 
 One network per equivalence class (``NB201Space.equivalence_key``: cells computing the same
 function) is scored, in a seeded random order, and every cell of the class gets its score, so
@@ -17,7 +18,9 @@ figure instead of the mean over seeds (the real spread is about 0.1-0.5 points o
 ``reward`` scores every cell (not class: isomorphic cells run different ops) with MnasNet's
 trade-off on measured data, shipped CIFAR-10 accuracy x (Pi 5 ONNX latency / ``--target``) **
 ``--weight`` (``Objective``'s scalarisation; target default the table's median latency): the
-landscape of a user who trades accuracy for speed, whose optimum is not CIFAR-10's.
+landscape of a user who trades accuracy for speed, whose optimum is not CIFAR-10's. ``--cost
+macs`` trades against profiled MACs instead, and ``--weight-below 0`` makes the target a
+soft limit (no reward for going under it), MnasNet's other setting.
 
 Scores are appended to ``OUT.partial`` as they come, so a stopped run resumes where it was.
 The table (``index,arch,score``; ``index`` as in the shipped NB201 tables) is written when
@@ -127,25 +130,28 @@ def fill_missing(all_cells: list[tuple[int, Arch]], scored: dict[str, float], se
     return {**dict(zip(missing, model.predict(features(missing)).tolist())), **scored}
 
 
-def write_reward(out: Path, weight: float, target: float | None) -> None:
-    """The MnasNet reward of every cell from the shipped accuracy and Pi 5 latency tables."""
+def write_reward(out: Path, cost: str, weight: float, weight_below: float | None, target: float | None) -> None:
+    """The MnasNet reward of every cell from the shipped accuracy table and a cost: the Pi 5
+    latency table (``latency_ms``) or the profiled MACs (``macs``)."""
     from edgenas.estimate import TabularBenchmark
     from edgenas.experiment import Objective
+    from edgenas.hardware.cost import ProfileCost
 
     accuracy = TabularBenchmark("nb201-cifar10", SPACE)
-    latency = TabularBenchmark("nb201-pi5-onnx", SPACE)
+    source = TabularBenchmark("nb201-pi5-onnx", SPACE) if cost == "latency_ms" else ProfileCost(SPACE)
     all_cells = cells()
-    latencies = [latency.evaluate(arch)["latency_ms"] for _, arch in all_cells]
-    target = target or float(np.median(latencies))
-    objective = Objective("test_accuracy", cost_metric="latency_ms", cost_target=target,
-                          weight_below=weight, weight_above=weight)
+    costs = [source.evaluate(arch)[cost] for _, arch in all_cells]
+    target = target or float(np.median(costs))
+    below = weight if weight_below is None else weight_below
+    objective = Objective("test_accuracy", cost_metric=cost, cost_target=target, weight_below=below,
+                          weight_above=weight)
     with out.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["index", "arch", "score", "measured"])
-        for (index, arch), ms in zip(all_cells, latencies):
-            reward = objective.fitness({**accuracy.evaluate(arch), "latency_ms": ms})
+        for (index, arch), c in zip(all_cells, costs):
+            reward = objective.fitness({**accuracy.evaluate(arch), cost: c})
             w.writerow([index, SPACE.format(arch), f"{reward:.6g}", 1])
-    print(f"wrote {out}: {len(all_cells):,} cells, target {target:.4g} ms, weight {weight}")
+    print(f"wrote {out}: {len(all_cells):,} cells, {cost} target {target:.4g}, weight {below} below, {weight} above")
 
 
 def main() -> None:
@@ -160,7 +166,11 @@ def main() -> None:
     parser.add_argument("--resolution", type=int, default=16)
     parser.add_argument("--std", type=float, default=0.5, help="noisy: the noise's standard deviation")
     parser.add_argument("--weight", type=float, default=-0.07, help="reward: the latency exponent")
-    parser.add_argument("--target", type=float, default=None, help="reward: the latency target in ms")
+    parser.add_argument("--weight-below", type=float, default=None,
+                        help="reward: the exponent below the target (default --weight; 0 is a hard-ish limit)")
+    parser.add_argument("--target", type=float, default=None, help="reward: the cost target (default its median)")
+    parser.add_argument("--cost", choices=("latency_ms", "macs"), default="latency_ms",
+                        help="reward: the Pi 5 ONNX latency table, or MACs profiled per cell")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="score at most this many classes in this run")
@@ -170,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.kind == "reward":
-        return write_reward(args.out, args.weight, args.target)
+        return write_reward(args.out, args.cost, args.weight, args.weight_below, args.target)
 
     all_cells = cells()
     todo_all = classes(all_cells, args.seed)
