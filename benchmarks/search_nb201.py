@@ -4,6 +4,9 @@
         [--budgets 50,100,300] [--strategies grid,random,evolution,reinforce,local,guided]
 
 A strategy may carry parameters other than its defaults: ``guided:initial=5+top=10``.
+``--reward-cost nb201-pi5-onnx:latency_ms [--reward-weight -0.07]`` searches MnasNet's reward
+(every table's metric x (cost / target) ** weight) with the cost as a cheap evaluator, as
+``edgenas search --latency-table ... --reward-target-ms T`` runs it; Optuna sees the reward.
 
 ``--tables`` takes any tables of the 15,625 cells (``index,arch,METRIC...``; a shipped table's
 name or a path, ``:COL`` naming the column to maximise, default the first *acc* column, else
@@ -46,14 +49,17 @@ def best_so_far(values: list[float], budgets: list[int]) -> list[float]:
     return out
 
 
-def run_ours(strategy: str, seed: int, space: NB201Space, table: TabularBenchmark, metric: str,
-             budget: int, params: dict | None = None) -> list[float]:
-    exp = Experiment(name=f"{strategy}-{seed}", space=space, evaluator=table, objective=Objective(metric),
-                     strategy=strategy, strategy_params=params or {}, seed=seed, storage="sqlite://:memory:")
-    return [t.metrics[metric] for t in exp.run(budget).trials]
+def run_ours(strategy: str, seed: int, space: NB201Space, table: TabularBenchmark, objective: Objective,
+             budget: int, params: dict | None = None, cost: TabularBenchmark | None = None) -> list[float]:
+    """Fitness per distinct query, in order; a reward's cost table is a cheap evaluator, as
+    ``edgenas search --latency-table`` makes it (the strategy knows the cost before asking)."""
+    exp = Experiment(name=f"{strategy}-{seed}", space=space, evaluator=table, objective=objective,
+                     costs=[cost] if cost else [], strategy=strategy, strategy_params=params or {}, seed=seed,
+                     storage="sqlite://:memory:")
+    return [t.fitness for t in exp.run(budget).trials]
 
 
-def run_optuna(sampler_name: str, seed: int, space: NB201Space, table: TabularBenchmark, metric: str,
+def run_optuna(sampler_name: str, seed: int, space: NB201Space, fitness: Callable[[Arch], float],
                budget: int) -> list[float]:
     import optuna
 
@@ -67,7 +73,7 @@ def run_optuna(sampler_name: str, seed: int, space: NB201Space, table: TabularBe
         trial = study.ask()
         arch = Arch({k: trial.suggest_categorical(k, OPS) for k in space.choices})
         if arch not in seen:
-            seen[arch] = table.evaluate(arch)[metric]
+            seen[arch] = fitness(arch)
             order.append(seen[arch])
         study.tell(trial, seen[arch])
         if len(order) >= budget:
@@ -96,8 +102,23 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
     path, _, metric = spec.partition(":")
     table = TabularBenchmark(path, space)
     metric = metric or next((m for m in table.metrics if "acc" in m), table.metrics[0])
-    _, optimum = table.best(metric)
-    print(f"table {table.path} ({len(table.rows):,} cells), metric {metric}, optimum {optimum:.3f}; "
+    objective, cost = Objective(metric), None
+    if args.reward_cost:
+        cost_path, _, cost_metric = args.reward_cost.partition(":")
+        cost = TabularBenchmark(cost_path, space, metrics=[cost_metric] if cost_metric else None, cheap=True)
+        cost_metric = cost_metric or cost.metrics[0]
+        target = args.reward_target or statistics.median(cost.evaluate(a)[cost_metric] for a in table.archs())
+        below = args.reward_weight if args.reward_weight_below is None else args.reward_weight_below
+        objective = Objective(metric, cost_metric=cost_metric, cost_target=target, weight_below=below,
+                              weight_above=args.reward_weight)
+
+    def fitness(arch: Arch) -> float:
+        return objective.fitness({**table.evaluate(arch), **(cost.evaluate(arch) if cost else {})})
+
+    optimum = max(fitness(a) for a in table.archs())
+    reward = f" x ({objective.cost_metric} / {objective.cost_target:.4g}) ** ({objective.weight_below:g} below, " \
+             f"{objective.weight_above:g} above)" if cost else ""
+    print(f"table {table.path} ({len(table.rows):,} cells), metric {metric}{reward}, optimum {optimum:.3f}; "
           f"{args.seeds} seeds; budgets {budgets} distinct queries\n")
 
     warm = {"proxy": args.warm_proxy, "pool": args.warm_pool}
@@ -105,14 +126,14 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
     for label in args.strategies.split(","):
         name, params = strategy_spec(label)
         params = {**(warm if name == "warm-local" else {}), **params}
-        runners[label] = lambda seed, name=name, params=params: run_ours(name, seed, space, table, metric,
-                                                                         max(budgets), params)
+        runners[label] = lambda seed, name=name, params=params: run_ours(name, seed, space, table, objective,
+                                                                         max(budgets), params, cost)
     if not args.no_optuna:
         try:
             import optuna  # noqa: F401
 
             for name in ("optuna-tpe", "optuna-random"):
-                runners[name] = lambda seed, name=name: run_optuna(name, seed, space, table, metric, max(budgets))
+                runners[name] = lambda seed, name=name: run_optuna(name, seed, space, fitness, max(budgets))
         except ImportError:
             print("optuna not installed: pip install optuna to add the TPE / random baselines\n")
 
@@ -143,6 +164,12 @@ def main() -> None:
     parser.add_argument("--warm-proxy", default="params", help="zero-cost proxy ranking warm-local's pool")
     parser.add_argument("--warm-pool", type=int, default=200)
     parser.add_argument("--no-optuna", action="store_true")
+    parser.add_argument("--reward-cost", default=None, metavar="TABLE[:COL]",
+                        help="search the MnasNet reward metric x (cost / target) ** weight, the cost from this "
+                             "table (e.g. nb201-pi5-onnx:latency_ms), known to our strategies before each query")
+    parser.add_argument("--reward-weight", type=float, default=-0.07)
+    parser.add_argument("--reward-weight-below", type=float, default=None, help="default --reward-weight")
+    parser.add_argument("--reward-target", type=float, default=None, help="default the cost's median")
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     space = NB201Space()

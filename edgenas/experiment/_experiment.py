@@ -146,10 +146,10 @@ class Experiment:
         if workers < 1:
             raise ConfigError(f"workers must be at least 1, got {workers}")
         self.executor_name, self.workers, self.address = executor, workers, address
-        cheap_metrics = set(self.costs.metrics) if self.costs else set()
-        self.cheap_constraints = [c for c in self.constraints if c.metric in cheap_metrics]
-        self.late_constraints = [c for c in self.constraints if c.metric not in cheap_metrics]
-        known = cheap_metrics | set(evaluator.metrics)
+        self.cheap_metrics = set(self.costs.metrics) if self.costs else set()
+        self.cheap_constraints = [c for c in self.constraints if c.metric in self.cheap_metrics]
+        self.late_constraints = [c for c in self.constraints if c.metric not in self.cheap_metrics]
+        known = self.cheap_metrics | set(evaluator.metrics)
         for c in self.constraints:
             if c.metric not in known:
                 raise InfeasibleError(f"constraint {c} names metric {c.metric!r}, which no evaluator "
@@ -160,7 +160,7 @@ class Experiment:
         if objective.cost_metric is not None and objective.cost_metric not in known:
             raise InfeasibleError(f"reward cost metric {objective.cost_metric!r} is not provided "
                                   f"(available: {', '.join(sorted(known))})")
-        self._strategy = create_strategy(strategy, space, seed=seed, feasible=self.feasible, **self.strategy_params)
+        self._strategy = self._new_strategy()
         self._evaluation = _Evaluation(self.costs, evaluator)  # what an executor runs
         self._state: _RunState | None = None
         self._feasible_checked = False
@@ -176,6 +176,16 @@ class Experiment:
             "evaluator": self.evaluator.get_params(),
             "costs": self.costs.get_params() if self.costs else None,
         }
+
+    def _new_strategy(self) -> Strategy:
+        known = self.objective.cost_metric is not None and self.objective.cost_metric in self.cheap_metrics
+        return create_strategy(self.strategy_name, self.space, seed=self.seed, feasible=self.feasible,
+                               fitness_factor=self.fitness_factor if known else None, **self.strategy_params)
+
+    def fitness_factor(self, arch: Arch) -> float | None:
+        """The fitness's factor known before evaluation: the objective's cost, from the cheap
+        evaluators (the strategy then learns only the metric)."""
+        return self.objective.cost_factor(self.costs.evaluate(arch))
 
     def feasible(self, arch: Arch) -> bool:
         if not self.cheap_constraints:
@@ -238,8 +248,7 @@ class Experiment:
                     f"({', '.join(diff)}); use another --name, or the same settings to continue it"
                 )
             trials = store.trials(self.name)
-            strategy = create_strategy(self.strategy_name, self.space, seed=self.seed,
-                                       feasible=self.feasible, **self.strategy_params)
+            strategy = self._new_strategy()
             self._replay(strategy, trials)
         except BaseException:
             lock.release()

@@ -69,18 +69,26 @@ class Objective:
         value = metrics.get(self.metric)
         if value is None or not math.isfinite(value):
             return -math.inf
+        factor = self.cost_factor(metrics)
+        if factor is None:
+            return -math.inf
+        return float(value * factor if self.maximize else -value * factor)
+
+    def cost_factor(self, metrics: Mapping[str, float]) -> float | None:
+        """The fitness's known part: fitness = ``(metric if maximised else -metric) * factor``,
+        the factor depending on the cost alone (1 without one; None when the cost is missing or
+        not positive). A search that knows the cost before evaluating a candidate (a latency
+        table, a profiler) needs to learn only the metric."""
         if self.cost_metric is None:
-            return float(value if self.maximize else -value)
+            return 1.0
         cost = metrics.get(self.cost_metric)
         if cost is None or not math.isfinite(cost) or cost <= 0:
-            return -math.inf
+            return None
         ratio = cost / float(self.cost_target)
         weight = self.weight_below if ratio <= 1 else self.weight_above
-        if self.maximize:
-            return float(value * ratio**weight)
         # a minimised metric (error, loss) is *inflated* by the same factor before negation,
         # so exceeding the target always lowers fitness
-        return float(-(value * ratio ** (-weight)))
+        return float(ratio**weight if self.maximize else ratio ** (-weight))
 
     def get_params(self) -> dict[str, Any]:
         return asdict(self)

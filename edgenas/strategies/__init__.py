@@ -6,7 +6,7 @@ from typing import Any
 
 from edgenas.registry import Registry
 from edgenas.spaces import SearchSpace
-from edgenas.strategies._base import Feasible, SpaceExhausted, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, SpaceExhausted, Strategy
 from edgenas.strategies.evolution import RegularizedEvolution
 from edgenas.strategies.guided import GuidedLocalSearch
 from edgenas.strategies.local import LocalSearch
@@ -15,7 +15,7 @@ from edgenas.strategies.reinforce import Reinforce
 from edgenas.strategies.simple import GridSearch, RandomSearch
 from edgenas.strategies.warmstart import ProxyWarmStart
 
-__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "GridSearch", "RandomSearch",
+__all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "Strategy", "SpaceExhausted", "Feasible", "FitnessFactor", "GridSearch", "RandomSearch",
            "RegularizedEvolution", "LocalSearch", "GuidedLocalSearch", "Reinforce", "ProxyWarmStart", "PredictorGuided", "create_strategy",
            "list_strategies"]
 
@@ -29,11 +29,11 @@ for _cls in (GridSearch, RandomSearch, RegularizedEvolution, Reinforce, LocalSea
 
 
 def create_strategy(name: str, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
-                    **params: Any) -> Strategy:
+                    fitness_factor: FitnessFactor | None = None, **params: Any) -> Strategy:
     """Build a strategy by name; ``params`` are its hyper-parameters (see each class)."""
     builder = STRATEGIES.get(name)
     try:
-        return builder(space, seed=seed, feasible=feasible, **params)
+        return builder(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor, **params)
     except (TypeError, ValueError) as exc:
         from edgenas.errors import ConfigError
 

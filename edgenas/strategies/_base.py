@@ -11,9 +11,10 @@ import numpy as np
 from edgenas.errors import EdgeNASError
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["Strategy", "SpaceExhausted", "Feasible"]
+__all__ = ["Strategy", "SpaceExhausted", "Feasible", "FitnessFactor"]
 
 Feasible = Callable[[Arch], bool]
+FitnessFactor = Callable[[Arch], "float | None"]
 
 
 class SpaceExhausted(EdgeNASError):
@@ -26,7 +27,10 @@ class Strategy:
     A strategy sees architectures only through ``ask`` (it proposes) and ``tell`` (it learns
     the fitness, higher is better, ``-inf`` for failed or infeasible). It never proposes an
     architecture equivalent to one already asked, nor one that ``feasible`` rejects: hard
-    constraints that are cheap to check cost no evaluation. Given the same seed and the same
+    constraints that are cheap to check cost no evaluation. ``fitness_factor``, when the
+    objective's cost is cheap too, gives the part of the fitness known before evaluation
+    (fitness = unknown part x factor; `Objective.cost_factor`, None where the cost is
+    missing), so a model-based strategy can learn the unknown part alone. Given the same seed and the same
     sequence of asks and tells it proposes the same architectures, which is how an experiment
     resumes after a crash.
     """
@@ -34,11 +38,12 @@ class Strategy:
     name = "strategy"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
-                 max_tries: int = 2000) -> None:
+                 fitness_factor: FitnessFactor | None = None, max_tries: int = 2000) -> None:
         self.space = space
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.feasible = feasible or (lambda arch: True)
+        self.fitness_factor = fitness_factor
         self.max_tries = max_tries
         self.seen: set[str] = set()
         self.pending: set[Arch] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
 __all__ = ["RegularizedEvolution"]
 
@@ -19,8 +19,9 @@ class RegularizedEvolution(Strategy):
     name = "evolution"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  population_size: int = 20, sample_size: int = 5, crossover_prob: float = 0.0) -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if population_size < 2 or not 1 <= sample_size <= population_size:
             raise ValueError(
                 f"need population_size >= 2 and 1 <= sample_size <= population_size, "

@@ -7,7 +7,7 @@ import numpy as np
 
 from edgenas.errors import ConfigError
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
 __all__ = ["GuidedLocalSearch", "normal_scores"]
 
@@ -24,6 +24,24 @@ def normal_scores(values: np.ndarray) -> np.ndarray:
     values = np.where(np.isfinite(values), values, -np.inf)
     order = np.argsort(np.argsort(values, kind="stable"), kind="stable")
     return norm.ppf((order + 0.5) / len(values))
+
+
+def _from_normal_scores(z: np.ndarray, scores: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Invert `normal_scores` for drawn scores ``z``: the told (score, value) pairs (finite
+    values only) interpolated, and beyond the ends extended along the secant of the best (or
+    worst) quarter, so a draw above every told score still means a higher value."""
+    finite = np.isfinite(values)
+    s, v = scores[finite], values[finite]
+    if len(s) < 2:
+        return np.full(len(z), v[0] if len(v) else 0.0)
+    order = np.argsort(s)
+    s, v = s[order], v[order]
+    q = max(1, len(s) // 4)
+    top = (v[-1] - v[-1 - q]) / max(s[-1] - s[-1 - q], 1e-12)
+    bottom = (v[q] - v[0]) / max(s[q] - s[0], 1e-12)
+    out = np.interp(z, s, v)
+    out = np.where(z > s[-1], v[-1] + top * (z - s[-1]), out)
+    return np.where(z < s[0], v[0] + bottom * (z - s[0]), out)
 
 
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -47,6 +65,11 @@ class GuidedLocalSearch(Strategy):
     are all asked (or infeasible) gives its place to the next best one; only when no evaluated
     cell has a new neighbour does a random architecture restart the walk.
 
+    When the objective's cost is known before evaluation (``fitness_factor``: a latency table
+    or a profiler beside a MnasNet reward), the GP learns the metric alone (fitness divided by
+    the factor) and each candidate is scored by its drawn metric, mapped back from ranks to
+    values, times its own factor: the trade-off is computed, not learned.
+
     ``noise`` is the share of the rank variance the GP treats as unexplained (larger: trusts
     the model less). The GP sees at most ``memory`` points (the best two thirds and the most
     recent third), so an ask costs the same after 300 or 30,000 evaluations.
@@ -55,13 +78,15 @@ class GuidedLocalSearch(Strategy):
     name = "guided"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  initial: int = 10, top: int = 5, noise: float = 0.3, memory: int = 300) -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial:
             raise ConfigError(f"guided needs initial >= 2, top >= 1, 0 < noise < 10 and memory >= initial; got "
                               f"initial={initial}, top={top}, noise={noise}, memory={memory}")
         self.initial, self.top, self.noise, self.memory = initial, top, noise, memory
         self._features: dict[Arch, np.ndarray] = {}
+        self._factor_cache: dict[Arch, float] = {}
         self._exhausted: set[Arch] = set()
 
     def get_params(self) -> dict:
@@ -83,8 +108,7 @@ class GuidedLocalSearch(Strategy):
         """Unseen feasible neighbours of the ``top`` best cells that still have any: under a
         tight constraint the best cells' neighbourhoods run out, and the next best cells',
         not a random restart, carry on the climb."""
-        out: list[Arch] = []
-        keys: set[str] = set()
+        out: dict[str, Arch] = {}
         parents = 0
         for parent in ranked:
             if parents == self.top:
@@ -98,10 +122,13 @@ class GuidedLocalSearch(Strategy):
             parents += 1
             for arch in fresh:
                 key = self.space.equivalence_key(arch)
-                if key not in keys:
-                    keys.add(key)
-                    out.append(arch)
-        return out
+                if key not in out:
+                    out[key] = arch
+                elif self.fitness_factor is not None:  # one function, two costs: the cheaper one
+                    both = self._factors([out[key], arch])
+                    if both[1] > both[0]:
+                        out[key] = arch
+        return list(out.values())
 
     def _remembered(self, order: list[int]) -> list[tuple[Arch, float]]:
         """What the GP sees: everything, or beyond ``memory`` the best (``order``: history
@@ -128,9 +155,28 @@ class GuidedLocalSearch(Strategy):
         scale = x_all.std(axis=0)
         keep = scale > 1e-9
         x_all = (x_all[:, keep] - x_all[:, keep].mean(axis=0)) / scale[keep]
-        y = normal_scores(np.array([f for _, f in told]))
-        scores = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
-        return candidates[int(np.argmax(scores))]
+        fitness = np.array([f for _, f in told])
+        if self.fitness_factor is None:
+            scores = self._gp_sample(x_all[: len(told)], normal_scores(fitness), x_all[len(told):])
+            return candidates[int(np.argmax(scores))]
+        # the cost's factor is known: learn the metric alone, then score each candidate by its
+        # drawn metric times its own factor
+        told_factor = self._factors([a for a, _ in told])
+        metric = np.where(np.isfinite(fitness) & np.isfinite(told_factor), fitness / told_factor, -np.inf)
+        y = normal_scores(metric)
+        drawn = _from_normal_scores(self._gp_sample(x_all[: len(told)], y, x_all[len(told):]), y, metric)
+        scores = drawn * self._factors(candidates)
+        return candidates[int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf)))]
+
+    def _factors(self, archs: list[Arch]) -> np.ndarray:
+        """``fitness_factor`` per architecture, cached (nan where the cost is unknown)."""
+        out = []
+        for arch in archs:
+            if arch not in self._factor_cache:
+                factor = self.fitness_factor(arch)
+                self._factor_cache[arch] = np.nan if factor is None else float(factor)
+            out.append(self._factor_cache[arch])
+        return np.array(out, dtype=np.float64)
 
     def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> np.ndarray:
         """One joint posterior draw over the candidates."""

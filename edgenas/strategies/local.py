@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
 __all__ = ["LocalSearch"]
 
@@ -22,8 +22,9 @@ class LocalSearch(Strategy):
     name = "local"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  initial: int = 10) -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if initial < 1:
             raise ValueError(f"initial must be >= 1, got {initial}")
         self.initial = initial

@@ -9,7 +9,7 @@ import numpy as np
 
 from edgenas.errors import ConfigError
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
 __all__ = ["PredictorGuided"]
 
@@ -22,9 +22,10 @@ class PredictorGuided(Strategy):
     name = "bananas"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  initial: int = 10, pool: int = 200, parents: int = 10, batch: int = 10,
                  model: str = "gbm") -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if initial < 5 or pool < 1 or parents < 1 or batch < 1:
             raise ConfigError(f"bananas needs initial >= 5 (the predictor fits on at least 5 results) and "
                               f"positive pool, parents and batch; got initial={initial}, pool={pool}, "

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
 __all__ = ["Reinforce", "Controller"]
 
@@ -52,9 +52,10 @@ class Reinforce(Strategy):
     name = "reinforce"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  hidden: int = 64, lr: float = 0.02, baseline_decay: float = 0.9,
                  entropy_weight: float = 1e-3) -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         self.hidden, self.lr = hidden, lr
         self.baseline_decay, self.entropy_weight = baseline_decay, entropy_weight
         self.keys = list(space.choices)

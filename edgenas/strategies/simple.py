@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, SpaceExhausted, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, SpaceExhausted, Strategy
 
 __all__ = ["GridSearch", "RandomSearch"]
 
@@ -15,8 +15,9 @@ class GridSearch(Strategy):
 
     name = "grid"
 
-    def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None) -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+    def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None) -> None:
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         self._grid: Iterator[Arch] = space.grid()
 
     def _propose(self) -> Arch:

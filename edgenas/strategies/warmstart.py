@@ -4,7 +4,7 @@ first, then local search continues from the best of them."""
 from __future__ import annotations
 
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.strategies._base import Feasible, Strategy
+from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 from edgenas.strategies.local import LocalSearch
 
 __all__ = ["ProxyWarmStart"]
@@ -17,8 +17,9 @@ class ProxyWarmStart(Strategy):
     name = "warm-local"
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
+                 fitness_factor: FitnessFactor | None = None,
                  proxy: str = "params", pool: int = 200, top: int = 10, data: str = "digits") -> None:
-        super().__init__(space, seed=seed, feasible=feasible)
+        super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         self.proxy, self.pool, self.top, self.data = proxy, pool, top, data
         self.inner = LocalSearch(space, seed=seed, feasible=feasible, initial=top)
         self.queue: list[Arch] | None = None
