@@ -104,14 +104,15 @@ class GuidedLocalSearch(Strategy):
             rows.append(hit)
         return np.array(rows, dtype=np.float64)
 
-    def _candidates(self, ranked: list[Arch]) -> list[Arch]:
+    def _candidates(self, ranked: list[Arch], parents_limit: int) -> list[Arch]:
         """Unseen feasible neighbours of the ``top`` best cells that still have any: under a
         tight constraint the best cells' neighbourhoods run out, and the next best cells',
         not a random restart, carry on the climb."""
         out: dict[str, Arch] = {}
+        self._parent_of: dict[str, int] = {}
         parents = 0
         for parent in ranked:
-            if parents == self.top:
+            if parents == parents_limit:
                 break
             if parent in self._exhausted:
                 continue
@@ -124,6 +125,7 @@ class GuidedLocalSearch(Strategy):
                 key = self.space.equivalence_key(arch)
                 if key not in out:
                     out[key] = arch
+                    self._parent_of[key] = parents - 1
                 elif self.fitness_factor is not None:  # one function, two costs: the cheaper one
                     both = self._factors([out[key], arch])
                     if both[1] > both[0]:
@@ -144,7 +146,8 @@ class GuidedLocalSearch(Strategy):
         if len(self.history) < self.initial:
             return self.random_fresh()
         order = sorted(range(len(self.history)), key=lambda i: -self.history[i][1])
-        candidates = self._candidates([self.history[i][0] for i in order])
+        known = self.fitness_factor is not None
+        candidates = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
@@ -164,9 +167,18 @@ class GuidedLocalSearch(Strategy):
         told_factor = self._factors([a for a, _ in told])
         metric = np.where(np.isfinite(fitness) & np.isfinite(told_factor), fitness / told_factor, -np.inf)
         y = normal_scores(metric)
-        drawn = _from_normal_scores(self._gp_sample(x_all[: len(told)], y, x_all[len(told):]), y, metric)
-        scores = drawn * self._factors(candidates)
-        return candidates[int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf)))]
+        mean, sd, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):], full=True)
+        factors = self._factors(candidates)
+        scores = _from_normal_scores(draw, y, metric) * factors
+        scores = np.where(np.isfinite(scores), scores, -np.inf)
+        # a candidate that could not beat the best found even at its metric's optimistic
+        # bound (GP mean + 2 sd) is dropped, and its parent with it when it has no other: the
+        # walk moves on to parents whose neighbours can still win (2 x top of the 4 x top best)
+        hope = _from_normal_scores(mean + 2 * sd, y, metric) * factors > np.max(fitness)
+        parent = np.array([self._parent_of[self.space.equivalence_key(a)] for a in candidates])
+        hopeful = sorted(set(parent[hope].tolist()))[: 2 * self.top]
+        eligible = hope & np.isin(parent, hopeful) if hopeful else parent < self.top
+        return candidates[int(np.argmax(np.where(eligible, scores, -np.inf)))]
 
     def _factors(self, archs: list[Arch]) -> np.ndarray:
         """``fitness_factor`` per architecture, cached (nan where the cost is unknown)."""
@@ -178,7 +190,7 @@ class GuidedLocalSearch(Strategy):
             out.append(self._factor_cache[arch])
         return np.array(out, dtype=np.float64)
 
-    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> np.ndarray:
+    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray, full: bool = False):
         """One joint posterior draw over the candidates."""
         d_xx, d_cx, d_cc = _distances(x, x), _distances(x_cand, x), _distances(x_cand, x_cand)
         best = None
@@ -193,4 +205,7 @@ class GuidedLocalSearch(Strategy):
         v = np.linalg.solve(chol, k_star.T)
         cov = np.exp(-d_cc / (2 * length**2)) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
-        return k_star @ alpha + root @ self.rng.standard_normal(len(x_cand))
+        draw = k_star @ alpha + root @ self.rng.standard_normal(len(x_cand))
+        if full:
+            return k_star @ alpha, np.sqrt(np.maximum(np.diag(cov), 0)), draw
+        return draw
