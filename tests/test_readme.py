@@ -33,6 +33,8 @@ SMALL = {
         "--name pi5 --plot {t}/pareto.png",
     "runs list": "runs list",
     "runs show pi5": "runs show pi5",
+    "search --space nb201 --budget 100 --latency-table nb201-pi5-onnx --reward-target-ms 2":
+        "search --space nb201 --budget 15 --latency-table nb201-pi5-onnx --reward-target-ms 2 --name reward",
     "search ... --executor ray --address auto": None,  # tests/test_ray.py runs `search --executor ray` end to end
     "latency fit --table pi5.csv -o pi5.pt": "latency fit --table {t}/pi5.csv -o {t}/pi5.pt",
     "latency eval --predictor pi5.pt --table test.csv": "latency eval --predictor {t}/pi5.pt --table {t}/test.csv",

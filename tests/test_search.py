@@ -302,3 +302,17 @@ def test_guided_learns_the_metric_alone_when_the_cost_is_known(nb201):
     known = [_reward_regret(nb201, seed, True) for seed in range(4)]
     opaque = [_reward_regret(nb201, seed, False) for seed in range(4)]
     assert np.mean(known) < 2 / 3 * np.mean(opaque)
+
+
+def test_a_search_that_knows_the_cost_resumes_on_the_same_path(tmp_path, nb201):
+    space, accuracy, latency = nb201
+    reward = Objective("test_accuracy", cost_metric="latency_ms", cost_target=3.0, weight_below=0.0,
+                       weight_above=-0.5)
+
+    def experiment(name):
+        return Experiment(name=name, space=space, evaluator=accuracy, objective=reward, costs=[latency], seed=3,
+                          storage=f"sqlite:///{tmp_path}/k.db")
+
+    straight = [t.arch for t in experiment("straight").run(40).trials]
+    experiment("resumed").run(25)
+    assert [t.arch for t in experiment("resumed").run(40).trials] == straight
