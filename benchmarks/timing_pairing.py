@@ -15,6 +15,8 @@ ones (does repeating a measurement later, and keeping the median, buy repeatabil
 ``--out`` writes the first protocol's median over all passes as a latency table
 (``arch,latency_ms``; paired ratios times the reference's lowest round median) that `edgenas
 latency fit` and `benchmarks/latency_transfer.py` read: a development device at another input size.
+With ``--out`` every timing is appended to ``OUT.partial`` as it is taken, and a stopped run
+resumes there.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import argparse
 import csv
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +67,37 @@ def _agreement(name: str, ratio: np.ndarray) -> str:
             f"median ratio {np.median(ratio):.3f}")
 
 
+class _Log:
+    """Every timing of a run with ``--out``, appended to ``OUT.partial`` as it is taken: a run
+    stopped after an hour starts again where it was (same kit networks and protocols).
+    Without ``--out`` it only times."""
+
+    def __init__(self, out: Path | None, settings: dict) -> None:
+        self.path = out and out.with_name(out.name + ".partial")
+        self.done: dict[str, float] = {}
+        if self.path is None:
+            return
+        if self.path.is_file():
+            lines = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+            if not lines or lines[0] != settings:
+                raise SystemExit(f"{self.path} holds timings of other networks or protocols: delete it, or rerun "
+                                 "with the settings that wrote it")
+            self.done = {k: v for line in lines[1:] for k, v in line.items()}
+        else:
+            self._append(settings)
+
+    def _append(self, line: dict) -> None:
+        with self.path.open("a") as f:
+            f.write(json.dumps(line) + "\n")
+
+    def get(self, key: str, time_it: Callable[[Any], float], run: Any) -> float:
+        if key not in self.done:
+            self.done[key] = float(time_it(run))
+            if self.path is not None:
+                self._append({key: self.done[key]})
+        return self.done[key]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kit", type=Path, help="a kit folder (default: write an NB201 kit)")
@@ -80,18 +115,20 @@ def main() -> None:
         if not (kit / "manifest.json").is_file():
             parser.error(f"no manifest.json in {kit}; make a kit with `edgenas latency kit` or leave out --kit")
         manifest = json.loads((kit / "manifest.json").read_text())
+        networks = manifest["networks"][: args.n]
+        log = _Log(args.out, {"archs": [n["arch"] for n in networks], "protocols": protocols})
         reference = _runner(kit, manifest["reference"])
-        scale = measure(reference, **PROTOCOL)["latency_ms"] if args.out and protocols[0] == "paired" else 1.0
-        runs = [_runner(kit, n) for n in manifest["networks"][: args.n]]
+        timers = {"alone": lambda run: measure(run, **PROTOCOL)["latency_ms"],
+                  "paired": lambda run: measure(run, **PROTOCOL, reference=reference)["ratio"]}
+        scale = log.get("scale", timers["alone"], reference) if args.out and protocols[0] == "paired" else 1.0
+        runs = [_runner(kit, n) for n in networks]
         values: dict[str, list[list[float]]] = {name: [] for name in protocols}
-        for _ in range(args.passes):
+        for p in range(args.passes):
             for passes in values.values():
                 passes.append([])
-            for run in runs:
-                if "alone" in values:
-                    values["alone"][-1].append(measure(run, **PROTOCOL)["latency_ms"])
-                if "paired" in values:
-                    values["paired"][-1].append(measure(run, **PROTOCOL, reference=reference)["ratio"])
+            for i, run in enumerate(runs):
+                for name in protocols:
+                    values[name][-1].append(log.get(f"{p}/{name}/{i}", timers[name], run))
     if args.out:
         name = protocols[0]
         medians = np.median(np.array(values[name]), axis=0) * scale
@@ -100,6 +137,7 @@ def main() -> None:
             writer.writerow(["arch", "latency_ms"])
             writer.writerows([n["arch"], f"{ms:.6g}"] for n, ms in zip(manifest["networks"], medians))
         print(f"wrote {args.out}: {len(medians)} networks, the median of {args.passes} {name} passes")
+        log.path.unlink()
     for name, passes in values.items():
         table = np.array(passes)
         print(_agreement(f"{name}, passes 1 and 2", table[1] / table[0]))
