@@ -146,3 +146,14 @@ def test_timing_pairing_resumes_from_the_timings_it_logged(tmp_path):
     assert float(table.read_text().splitlines()[1].rsplit(",", 1)[1]) == 2.0 * 1.3
     (tmp_path / "t.csv.partial").write_text(json.dumps({"archs": ["other"], "protocols": ["paired"]}) + "\n")
     assert "delete it" in _refused(script, *args)
+
+
+def test_latency_auto_choice_prints_every_rule_against_the_oracle():
+    out = _run(str(BENCH / "latency_auto_choice.py"), "--tables", str(BENCH / "data" / "nb201-here-ort1.csv"),
+               "--sizes", "10", "--seeds", "1", "--models", "linear,gbm")
+    row = next(line for line in out.splitlines() if line.startswith("| nb201-here-ort1.csv | 10 |"))
+    shares = [float(c.strip().rstrip("%")) for c in row.split("|")[3:13]]
+    assert len(shares) == 10 and all(0 <= v <= 100 for v in shares)
+    assert shares[-1] >= max(shares[:5])  # no rule that picks one model beats the best one
+    assert "unknown models" in _refused(str(BENCH / "latency_auto_choice.py"), "--tables", "nb201-pi5-onnx",
+                                        "--models", "linear,nope")
