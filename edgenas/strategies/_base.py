@@ -30,9 +30,9 @@ class Strategy:
     constraints that are cheap to check cost no evaluation. ``fitness_factor``, when the
     objective's cost is cheap too, gives the part of the fitness known before evaluation
     (fitness = unknown part x factor; `Objective.cost_factor`, None where the cost is
-    missing), so a model-based strategy can learn the unknown part alone. Given the same seed and the same
-    sequence of asks and tells it proposes the same architectures, which is how an experiment
-    resumes after a crash.
+    missing), so a model-based strategy can learn the unknown part alone. Given the same
+    seed and the same sequence of asks and tells it proposes the same architectures, which
+    is how an experiment resumes after a crash.
     """
 
     name = "strategy"

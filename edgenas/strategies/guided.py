@@ -68,7 +68,10 @@ class GuidedLocalSearch(Strategy):
     When the objective's cost is known before evaluation (``fitness_factor``: a latency table
     or a profiler beside a MnasNet reward), the GP learns the metric alone (fitness divided by
     the factor) and each candidate is scored by its drawn metric, mapped back from ranks to
-    values, times its own factor: the trade-off is computed, not learned.
+    values, times its own factor: the trade-off is computed, not learned. Of equivalent
+    candidates the cheaper is kept; one that could not beat the best fitness even at its
+    optimistic bound (GP mean + 2 sd) is dropped, and the walk climbs from the 2 x ``top``
+    best cells (of the 4 x ``top`` best) that still have a hopeful neighbour.
 
     ``noise`` is the share of the rank variance the GP treats as unexplained (larger: trusts
     the model less). The GP sees at most ``memory`` points (the best two thirds and the most
@@ -104,12 +107,13 @@ class GuidedLocalSearch(Strategy):
             rows.append(hit)
         return np.array(rows, dtype=np.float64)
 
-    def _candidates(self, ranked: list[Arch], parents_limit: int) -> list[Arch]:
-        """Unseen feasible neighbours of the ``top`` best cells that still have any: under a
-        tight constraint the best cells' neighbourhoods run out, and the next best cells',
-        not a random restart, carry on the climb."""
+    def _candidates(self, ranked: list[Arch], parents_limit: int) -> tuple[list[Arch], list[int]]:
+        """Unseen feasible neighbours of the ``parents_limit`` best cells that still have any
+        (under a tight constraint the best cells' neighbourhoods run out, and the next best
+        cells', not a random restart, carry on the climb), and the rank among those parents
+        of each one's parent."""
         out: dict[str, Arch] = {}
-        self._parent_of: dict[str, int] = {}
+        parent_of: dict[str, int] = {}
         parents = 0
         for parent in ranked:
             if parents == parents_limit:
@@ -125,12 +129,12 @@ class GuidedLocalSearch(Strategy):
                 key = self.space.equivalence_key(arch)
                 if key not in out:
                     out[key] = arch
-                    self._parent_of[key] = parents - 1
+                    parent_of[key] = parents - 1
                 elif self.fitness_factor is not None:  # one function, two costs: the cheaper one
                     both = self._factors([out[key], arch])
                     if both[1] > both[0]:
                         out[key] = arch
-        return list(out.values())
+        return list(out.values()), list(parent_of.values())
 
     def _remembered(self, order: list[int]) -> list[tuple[Arch, float]]:
         """What the GP sees: everything, or beyond ``memory`` the best (``order``: history
@@ -147,27 +151,27 @@ class GuidedLocalSearch(Strategy):
             return self.random_fresh()
         order = sorted(range(len(self.history)), key=lambda i: -self.history[i][1])
         known = self.fitness_factor is not None
-        candidates = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
+        candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
             picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
-            candidates = [candidates[i] for i in picked]
+            candidates, parent = [candidates[i] for i in picked], [parent[i] for i in picked]
         told = self._remembered(order)
         x_all = self.features([a for a, _ in told] + candidates)
         scale = x_all.std(axis=0)
         keep = scale > 1e-9
         x_all = (x_all[:, keep] - x_all[:, keep].mean(axis=0)) / scale[keep]
         fitness = np.array([f for _, f in told])
-        if self.fitness_factor is None:
-            scores = self._gp_sample(x_all[: len(told)], normal_scores(fitness), x_all[len(told):])
-            return candidates[int(np.argmax(scores))]
+        if not known:
+            _, _, draw = self._gp_sample(x_all[: len(told)], normal_scores(fitness), x_all[len(told):])
+            return candidates[int(np.argmax(draw))]
         # the cost's factor is known: learn the metric alone, then score each candidate by its
         # drawn metric times its own factor
         told_factor = self._factors([a for a, _ in told])
         metric = np.where(np.isfinite(fitness) & np.isfinite(told_factor), fitness / told_factor, -np.inf)
         y = normal_scores(metric)
-        mean, sd, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):], full=True)
+        mean, sd, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
         factors = self._factors(candidates)
         scores = _from_normal_scores(draw, y, metric) * factors
         scores = np.where(np.isfinite(scores), scores, -np.inf)
@@ -175,7 +179,7 @@ class GuidedLocalSearch(Strategy):
         # bound (GP mean + 2 sd) is dropped, and its parent with it when it has no other: the
         # walk moves on to parents whose neighbours can still win (2 x top of the 4 x top best)
         hope = _from_normal_scores(mean + 2 * sd, y, metric) * factors > np.max(fitness)
-        parent = np.array([self._parent_of[self.space.equivalence_key(a)] for a in candidates])
+        parent = np.array(parent)
         hopeful = sorted(set(parent[hope].tolist()))[: 2 * self.top]
         eligible = hope & np.isin(parent, hopeful) if hopeful else parent < self.top
         return candidates[int(np.argmax(np.where(eligible, scores, -np.inf)))]
@@ -190,8 +194,8 @@ class GuidedLocalSearch(Strategy):
             out.append(self._factor_cache[arch])
         return np.array(out, dtype=np.float64)
 
-    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray, full: bool = False):
-        """One joint posterior draw over the candidates."""
+    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The posterior mean and standard deviation at the candidates, and one joint draw."""
         d_xx, d_cx, d_cc = _distances(x, x), _distances(x_cand, x), _distances(x_cand, x_cand)
         best = None
         for length in LENGTH_SCALES:
@@ -205,7 +209,5 @@ class GuidedLocalSearch(Strategy):
         v = np.linalg.solve(chol, k_star.T)
         cov = np.exp(-d_cc / (2 * length**2)) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
-        draw = k_star @ alpha + root @ self.rng.standard_normal(len(x_cand))
-        if full:
-            return k_star @ alpha, np.sqrt(np.maximum(np.diag(cov), 0)), draw
-        return draw
+        mean = k_star @ alpha
+        return mean, np.sqrt(np.maximum(np.diag(cov), 0)), mean + root @ self.rng.standard_normal(len(x_cand))
