@@ -10,7 +10,7 @@ networks within 10% of that choice is printed (mean over seeds). Rules: ``w10`` 
 share within 10%, then MAPE), ``mape``, ``mdape`` (median APE), ``logrmse``, ``w5+w10+w20``;
 ``top2`` / ``top3`` (geometric mean of the 2 / 3 best by ``w10``), ``top2-log`` (the 2 best by
 ``logrmse``), ``median-all`` (the median of every model); ``oracle``, the best single model on
-the test networks (what no rule can beat by picking).
+the test networks (what no rule can beat by picking); then each model's own share.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def one_split(space, archs, y, n: int, seed: int, models: list[str]) -> dict[str
             "top2-log": within_10(blend(by_log[:2]), truth),
             "median-all": within_10(np.median([pred[k] for k in fig], axis=0), truth),
             "oracle": max(within_10(p, truth) for p in pred.values())}
-    return out
+    return out | {f"model {kind}": within_10(p, truth) for kind, p in pred.items()}
 
 
 def main() -> None:
@@ -79,7 +79,7 @@ def main() -> None:
     unknown = set(models) - set(LatencyPredictor(space).models())
     if unknown:
         parser.error(f"unknown models {sorted(unknown)}; choose among {', '.join(LatencyPredictor(space).models())}")
-    rules = [*PICKS, *BLENDS, "oracle"]
+    rules = [*PICKS, *BLENDS, "oracle", *(f"model {kind}" for kind in models)]
     print("| table | N | " + " | ".join(rules) + " |")
     print("|" + "---|" * (len(rules) + 2))
     for path in args.tables.split(","):

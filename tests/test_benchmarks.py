@@ -152,8 +152,9 @@ def test_latency_auto_choice_prints_every_rule_against_the_oracle():
     out = _run(str(BENCH / "latency_auto_choice.py"), "--tables", str(BENCH / "data" / "nb201-here-ort1.csv"),
                "--sizes", "10", "--seeds", "1", "--models", "linear,gbm")
     row = next(line for line in out.splitlines() if line.startswith("| nb201-here-ort1.csv | 10 |"))
-    shares = [float(c.strip().rstrip("%")) for c in row.split("|")[3:13]]
-    assert len(shares) == 10 and all(0 <= v <= 100 for v in shares)
-    assert shares[-1] >= max(shares[:5])  # no rule that picks one model beats the best one
+    shares = [float(c.strip().rstrip("%")) for c in row.split("|")[3:15]]
+    assert len(shares) == 12 and all(0 <= v <= 100 for v in shares)
+    assert shares[9] == max(shares[10:])  # the oracle is the better of the two models
+    assert shares[9] >= max(shares[:5])  # and no rule that picks one model beats it
     assert "unknown models" in _refused(str(BENCH / "latency_auto_choice.py"), "--tables", "nb201-pi5-onnx",
                                         "--models", "linear,nope")
