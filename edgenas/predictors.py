@@ -37,6 +37,10 @@ class ArchPredictor:
         """The models this space allows (graph models need a cell DAG)."""
         return tuple(m for m in self.MODELS if m not in ("graph", "paths") or self.space.cell_edges is not None)
 
+    def _auto_candidates(self, n: int) -> tuple[str, ...]:
+        """The models ``auto`` chooses among for ``n`` training rows (all, by default)."""
+        return self.models()
+
     # -- for subclasses ---------------------------------------------------------------
     def encode(self, arch: Arch) -> np.ndarray:
         """One-hot part of the features (the space's encoding by default)."""
@@ -80,11 +84,12 @@ class ArchPredictor:
             # where a single hold-out of ~20 networks picks the model by luck
             order = np.random.default_rng(self.seed).permutation(len(y))
             folds = np.array_split(order, 5) if len(y) < self.CV_BELOW else [order[: max(2, len(y) // 5)]]
-            for candidate in self.models():
+            candidates = self._auto_candidates(len(y))
+            for candidate in candidates if len(candidates) > 1 else ():
                 pred = self._out_of_fold(candidate, archs, y, folds)
                 held = np.concatenate(folds)
                 self.validation_[candidate] = self._select(pred[held], y[held])
-            kind = max(self.validation_, key=lambda k: self.validation_[k])
+            kind = max(self.validation_, key=lambda k: self.validation_[k]) if self.validation_ else candidates[0]
         self.kind_ = kind
         self.parts_ = self._fit_kind(kind, archs, y)
         self.n_train_ = len(y)

@@ -264,3 +264,15 @@ def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
     code, _, err = cli("latency", "measure", "--space", "nb201", "--device", "microcontroller", "--calibrate", "-o",
                        str(tmp_path / "x.csv"))
     assert code != 0 and "does not run networks" in err
+
+
+def test_auto_keeps_to_the_per_path_model_below_few_networks(pi5):
+    """Fewer than FEW networks: no cross-validation among models few networks cannot fit
+    (the per-path model fitted straight away); from FEW on, every model competes again."""
+    from edgenas.hardware.latency_predictor import FEW
+
+    space, _, archs, y = pi5
+    few = LatencyPredictor(space).fit(archs[:FEW - 1], y[:FEW - 1])
+    assert few.kind_ == "paths" and few.validation_ == {}
+    enough = LatencyPredictor(space).fit(archs[:FEW], y[:FEW])
+    assert set(enough.validation_) == set(LatencyPredictor(space).models())

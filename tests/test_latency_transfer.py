@@ -86,3 +86,11 @@ def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
     code, _, err = cli("latency", "fit", "--table", str(table), "--from", str(tmp_path / "none.csv"), "-o",
                        str(tmp_path / "c.pt"))
     assert code == 1 and "not found" in err
+
+
+def test_below_few_networks_auto_weighs_the_per_path_model_against_the_transfer_ones(pi5):
+    from edgenas.hardware.latency_predictor import FEW
+
+    archs, y, source = pi5
+    fitted = LatencyPredictor(SPACE, sources=[source]).fit(archs[:FEW - 1], y[:FEW - 1])
+    assert set(fitted.validation_) == {"paths", *TRANSFER_MODELS}

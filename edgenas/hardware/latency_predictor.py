@@ -49,6 +49,7 @@ __all__ = ["LatencyPredictor", "LATENCY_MODELS", "TRANSFER_MODELS", "LatencySour
 
 LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
 TRANSFER_MODELS = ("transfer", "transfer-ops", "transfer-gbm")  # need sources
+FEW = 30  # fewer measured networks than this: `auto` keeps to the models that few networks can fit
 FORMAT = "edgenas-latency-predictor"
 GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
 NEURAL = ("mlp", *GRAPH_MODELS)  # PyTorch regressors: cross-validation folds train together
@@ -140,6 +141,15 @@ class LatencyPredictor(ArchPredictor):
 
     def models(self) -> tuple[str, ...]:
         return super().models() + (TRANSFER_MODELS if self.sources else ())
+
+    def _auto_candidates(self, n: int) -> tuple[str, ...]:
+        """Below ``FEW`` networks, where the space has it, the per-path model (few parameters)
+        and the transfer models only: with folds of 2-4 networks the hold-out picks the others
+        by luck, and `benchmarks/latency_auto_choice.py` found the per-path model the best one on
+        average on every development table at 10 and 20 networks."""
+        if n < FEW and "paths" in self.models():
+            return ("paths", *(TRANSFER_MODELS if self.sources else ()))
+        return self.models()
 
     def _extra_state(self) -> dict[str, Any]:
         return {"sources": [source.state(self.space) for source in self.sources]}
