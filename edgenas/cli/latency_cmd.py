@@ -61,7 +61,7 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
-    from edgenas.hardware.latency_predictor import LatencySource
+    from edgenas.hardware.latency_predictor import FEW, LatencySource
 
     check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
@@ -72,6 +72,9 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
     console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks{via} -> {output}")
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
         console.print(f"  held out {kind:>12}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
+    if model == "auto" and not predictor.validation_:
+        console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, without "
+                      f"cross-validation (measure {FEW} or more to let auto choose among every model)")
 
 
 @latency_app.command("eval")
