@@ -154,3 +154,34 @@ def test_latency_auto_choice_prints_every_rule_against_the_oracle():
     assert shares[9] >= max(shares[:5])  # and no rule that picks one model beats it
     assert "unknown models" in _refused(str(BENCH / "latency_auto_choice.py"), "--tables", "nb201-pi5-onnx",
                                         "--models", "linear,nope")
+
+
+def test_search_benchmark_searches_a_reward_with_its_cost_known():
+    out = _run(str(BENCH / "search_nb201.py"), "--tables", "nb201-cifar10", "--reward-cost",
+               "nb201-pi5-onnx:latency_ms", "--reward-target", "4", "--seeds", "1", "--budgets", "15",
+               "--strategies", "guided", "--no-optuna")
+    assert "metric test_accuracy x (latency_ms / 4) ** (-0.07 below, -0.07 above)" in out
+    assert out.count("| guided |") == 1
+
+
+def test_the_macs_reward_table_is_the_profiled_macs_reward():
+    """The committed MACs cost table holds each cell's profiled MACs (cached per op multiset
+    when it was written), and the reward table the soft-limit reward of them."""
+    import csv
+    import statistics
+
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.hardware.cost import ProfileCost
+    from edgenas.spaces import NB201Space
+
+    space = NB201Space()
+    macs = list(csv.DictReader((BENCH / "data" / "nb201-macs.csv").open()))
+    reward = list(csv.DictReader((BENCH / "data" / "nb201-reward-macs.csv").open()))
+    target = statistics.median(float(r["macs"]) for r in macs)
+    accuracy, profiler = TabularBenchmark("nb201-cifar10", space), ProfileCost(space)
+    for i in (0, 1, 7777):
+        arch = space.parse(macs[i]["arch"])
+        assert float(macs[i]["macs"]) == profiler.evaluate(arch)["macs"]
+        ratio = float(macs[i]["macs"]) / target
+        expected = accuracy.evaluate(arch)["test_accuracy"] * (1.0 if ratio <= 1 else ratio ** -0.5)
+        assert abs(float(reward[i]["score"]) - expected) < 1e-4 * expected
