@@ -75,10 +75,11 @@ def main() -> None:
     parser.add_argument("--models", default=None, help="default: every model `auto` chooses among")
     args = parser.parse_args()
     space = create_space(args.space)
-    models = args.models.split(",") if args.models else list(LatencyPredictor(space).models())
-    unknown = set(models) - set(LatencyPredictor(space).models())
+    available = LatencyPredictor(space).models()
+    models = args.models.split(",") if args.models else list(available)
+    unknown = set(models) - set(available)
     if unknown:
-        parser.error(f"unknown models {sorted(unknown)}; choose among {', '.join(LatencyPredictor(space).models())}")
+        parser.error(f"unknown models {sorted(unknown)}; choose among {', '.join(available)}")
     rules = [*PICKS, *BLENDS, "oracle", *(f"model {kind}" for kind in models)]
     print("| table | N | " + " | ".join(rules) + " |")
     print("|" + "---|" * (len(rules) + 2))

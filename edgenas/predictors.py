@@ -85,11 +85,13 @@ class ArchPredictor:
             order = np.random.default_rng(self.seed).permutation(len(y))
             folds = np.array_split(order, 5) if len(y) < self.CV_BELOW else [order[: max(2, len(y) // 5)]]
             candidates = self._auto_candidates(len(y))
-            for candidate in candidates if len(candidates) > 1 else ():
-                pred = self._out_of_fold(candidate, archs, y, folds)
+            kind = candidates[0]
+            if len(candidates) > 1:  # one candidate needs no cross-validation
                 held = np.concatenate(folds)
-                self.validation_[candidate] = self._select(pred[held], y[held])
-            kind = max(self.validation_, key=lambda k: self.validation_[k]) if self.validation_ else candidates[0]
+                for candidate in candidates:
+                    pred = self._out_of_fold(candidate, archs, y, folds)
+                    self.validation_[candidate] = self._select(pred[held], y[held])
+                kind = max(self.validation_, key=lambda k: self.validation_[k])
         self.kind_ = kind
         self.parts_ = self._fit_kind(kind, archs, y)
         self.n_train_ = len(y)
