@@ -29,6 +29,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from edgenas.errors import EdgeNASError
 from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import Experiment, Objective
 from edgenas.spaces import Arch, NB201Space
@@ -173,7 +174,10 @@ def main() -> None:
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     space = NB201Space()
-    results = {spec: compare(space, spec, args, budgets) for spec in args.tables.split(",")}
+    try:
+        results = {spec: compare(space, spec, args, budgets) for spec in args.tables.split(",")}
+    except EdgeNASError as exc:  # a missing table or column: one line, not a traceback
+        raise SystemExit(f"error: {exc}") from None
     if "optuna-tpe" not in next(iter(results.values())):
         return
     print("Mean regret against Optuna TPE's (ratio < 0.5: half of TPE's regret)\n")

@@ -162,6 +162,8 @@ def test_search_benchmark_searches_a_reward_with_its_cost_known():
                "--strategies", "guided", "--no-optuna")
     assert "metric test_accuracy x (latency_ms / 4) ** (-0.07 below, -0.07 above)" in out
     assert out.count("| guided |") == 1
+    for bad, says in (("nope.csv:ms", "table 'nope.csv' not found"), ("nb201-pi5-onnx:ms", "missing column(s) ms")):
+        assert says in _refused(str(BENCH / "search_nb201.py"), "--reward-cost", bad, "--no-optuna")
 
 
 def test_the_macs_reward_table_is_the_profiled_macs_reward():
