@@ -97,3 +97,31 @@ def test_kit_bad_inputs(cli, tmp_path, bare):
     archs.write_text("|nor_conv_3x3~0|+|bogus~0|\n")
     code, _, err = cli("latency", "kit", "--archs", str(archs), "-o", str(tmp_path / "k2"))
     assert code == 1 and f"{archs}:1" in err
+
+
+def test_kit_runner_passes_keep_each_networks_median_and_resume(cli, tmp_path, bare):
+    """--passes: every timing logged with its pass, OUT the per-network median, rewritten after
+    each pass; a 1-pass OUT run again counts as the first pass; a stop mid-pass resumes there."""
+    kit = tmp_path / "kit"
+    assert cli("latency", "kit", "--space", "nb201", "--n", "3", "-o", str(kit))[0] == 0
+    assert _runner(kit, bare).returncode == 0  # one plain pass first
+    table, log = kit / "latency.csv", kit / "latency.csv.passes"
+    first = {r["arch"]: r for r in _rows(table)}
+    out = _runner(kit, bare, "--passes", "3", "--limit", "4")  # pass 2, and one network of pass 3
+    assert out.returncode == 0, out.stderr
+    assert [int(r["pass"]) for r in _rows(log)] == [1, 1, 1, 2, 2, 2, 3]
+    out = _runner(kit, bare, "--passes", "3")
+    assert out.returncode == 0, out.stderr
+    timings = _rows(log)
+    assert [int(r["pass"]) for r in timings] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert {r["arch"]: r["latency_ms"] for r in timings if r["pass"] == "1"} == \
+        {a: r["latency_ms"] for a, r in first.items()}
+    rows = _rows(table)
+    assert sorted(r["arch"] for r in rows) == sorted(first)
+    for row in rows:
+        mine = [r for r in timings if r["arch"] == row["arch"]]
+        assert float(row["latency_ms"]) == pytest.approx(sorted(float(r["latency_ms"]) for r in mine)[1], rel=1e-5)
+        assert int(row["runs"]) == sum(int(r["runs"]) for r in mine)
+    assert json.loads((kit / "latency.csv.board.json").read_text())["passes"] == 3
+    out = _runner(kit, bare, "--passes", "0")
+    assert out.returncode == 2 and "--passes must be at least 1" in out.stderr

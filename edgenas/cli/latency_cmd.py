@@ -214,7 +214,7 @@ def _measured_rows(output: Path) -> set[str]:
     from edgenas.hardware.kit_runner import KitError, done_rows
 
     try:
-        return done_rows(str(output), _MEASURE_HEADER, option="-o")
+        return set(done_rows(str(output), _MEASURE_HEADER, option="-o"))
     except KitError as exc:
         raise DataError(str(exc)) from None
 

@@ -29,6 +29,7 @@ On the board (Python 3.9+):
     pip install numpy onnxruntime
     python3 run.py                 # -> latency.csv (+ latency.csv.board.json); rerun to resume
     python3 run.py --threads 4 --out latency-4t.csv
+    python3 run.py --passes 4      # every network 4 times, the median kept: steadier on a busy board
 
 Back with edgenas:
     edgenas latency fit --space {space} --table latency.csv -o board.npz
