@@ -132,6 +132,7 @@ BAD = {
     ("latency measure", "--seed"): ("-1", "seed"),
     ("latency measure", "--threads"): ("0", "threads"),
     ("latency measure", "--resolution"): ("0", "resolution"),
+    ("latency measure", "--passes"): ("0", "passes"),
     ("latency measure", "-o"): ("/proc/x/m.csv", "cannot write"),
     ("latency lut", "--device"): ("bogus", "unknown device"),
     ("latency lut", "--resolution"): ("-1", "resolution"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 
@@ -230,6 +231,34 @@ def test_latency_measure_resumes(cli, tmp_path):
     first = out.read_text()
     assert cli(*args)[0] == 0
     assert out.read_text() == first and len(first.splitlines()) == 6
+
+
+def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path):
+    """--passes: a 1-pass file is the first pass, every timing is logged with its pass, the CSV
+    holds each network's median, and a run stopped mid-pass (a cut-off row) resumes there."""
+    out, log = tmp_path / "m.csv", tmp_path / "m.csv.passes"
+    args = ("latency", "measure", "--space", "nb201", "--device", "torch-cpu", "--n", "3", "-o", str(out))
+    assert cli(*args)[0] == 0
+    first = {r["arch"]: r["latency_ms"] for r in csv.DictReader(out.open())}
+    code, _, err = cli(*args, "--passes", "2")
+    assert code == 0, err
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:30])  # killed while writing the last row
+    code, _, err = cli(*args, "--passes", "3")
+    assert code == 0, err
+    timings = list(csv.DictReader(log.open()))
+    assert [int(r["pass"]) for r in timings] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert {r["arch"]: r["latency_ms"] for r in timings if r["pass"] == "1"} == first
+    rows = list(csv.DictReader(out.open()))
+    assert sorted(r["arch"] for r in rows) == sorted(first)
+    for row in rows:
+        mine = sorted(float(r["latency_ms"]) for r in timings if r["arch"] == row["arch"])
+        assert float(row["latency_ms"]) == pytest.approx(mine[1], rel=1e-5)
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    code, _, err = cli("latency", "measure", "--space", "nb201", "--device", "torch-cpu", "--n", "3", "--passes", "2",
+                       "-o", str(tmp_path / "bad.csv"))
+    assert code == 1 and "not a measurement file" in err and "Traceback" not in err
+    assert not (tmp_path / "bad.csv.passes").exists()
 
 
 def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):

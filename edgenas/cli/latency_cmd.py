@@ -116,9 +116,13 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
                                            "each one and rescale to the machine's speed when the file began "
                                            "(a shared or throttling machine); the reference is kept in "
                                            "OUTPUT.reference.json"),
+            passes: int = typer.Option(1, min=1, help="time every network this many times, one pass after "
+                                       "another, and keep the median (each timing logged in OUTPUT.passes)"),
             output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Measure N distinct random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
+
+    from edgenas.hardware.kit_runner import start_log, write_medians
 
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
@@ -126,14 +130,22 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     if calibrate:
         dev = _calibration(dev, sp, output, device)
     archs = sp.sample_distinct(n, seed)
-    done = _measured_rows(output) if output.exists() else set()
-    if not output.exists():
-        output.write_text("arch,latency_ms,spread,reliable\n")
-    todo = [a for a in archs if sp.format(a) not in done]
-    with progress(f"measuring on {device}") as bar, output.open("a", newline="") as f:
-        task = bar.add_task("m", total=len(archs), completed=len(archs) - len(todo))
+    log = output.with_name(output.name + ".passes") if passes > 1 else output
+    header = _MEASURE_HEADER + (["pass"] if log != output else [])
+    if log != output and not log.exists():
+        if output.exists():
+            _measured_rows(output)  # a file of this command (it becomes the first pass)?
+        start_log(str(log), str(output), _MEASURE_HEADER)
+    done = _measured_rows(log, header) if log.exists() else {}
+    if not log.exists():
+        log.write_text(",".join(header) + "\n")
+    # pass p measures the networks timed fewer than p times, in sampling order
+    todo = [(p, a) for p in range(1, passes + 1) for a in archs if done.get(sp.format(a), 0) < p]
+    total = len(archs) * passes
+    with progress(f"measuring on {device}") as bar, log.open("a", newline="") as f:
+        task = bar.add_task("m", total=total, completed=total - len(todo))
         writer = csv.writer(f)
-        for arch in todo:
+        for i, (p, arch) in enumerate(todo, 1):
             if hasattr(dev, "measure"):
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(0)
@@ -142,10 +154,16 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
                 row = [f"{m.median_ms:.6f}", f"{m.spread:.4f}", int(m.reliable)]
             else:  # a table or an estimate: nothing to time
                 row = [f"{dev.latency(sp, arch):.6f}", "0", 1]
-            writer.writerow([sp.format(arch), *row])
+            writer.writerow([sp.format(arch), *row] + ([p] if log != output else []))
             f.flush()  # every measurement is on disk before the next starts
             bar.update(task, advance=1)
-    console.print(f"{len(archs)} measurements in {output} ({len(archs) - len(todo)} were already there)")
+            if log != output and (i == len(todo) or todo[i][0] != p):
+                write_medians(str(log), str(output), _MEASURE_HEADER)  # a pass is complete
+    if log != output and not todo and not output.exists():
+        write_medians(str(log), str(output), _MEASURE_HEADER)
+    median = f", the median of {passes} passes" if passes > 1 else ""
+    console.print(f"{len(archs)} measurements in {output}{median} ({total - len(todo)} of {total} timings were "
+                  "already there)")
 
 
 @latency_app.command("kit")
@@ -209,12 +227,13 @@ def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:
 _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
 
 
-def _measured_rows(output: Path) -> set[str]:
-    """Architectures already measured in ``output`` (the kit runner's resume rule)."""
+def _measured_rows(output: Path, header: list[str] = _MEASURE_HEADER) -> dict[str, int]:
+    """How often each architecture is in ``output`` (the kit runner's resume rule): a
+    measurement CSV, or with ``header`` + pass the per-pass log of ``--passes``."""
     from edgenas.hardware.kit_runner import KitError, done_rows
 
     try:
-        return set(done_rows(str(output), _MEASURE_HEADER, option="-o"))
+        return done_rows(str(output), header, option="-o")
     except KitError as exc:
         raise DataError(str(exc)) from None
 

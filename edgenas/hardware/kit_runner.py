@@ -38,7 +38,6 @@ import sys
 import time
 
 HEADER = ["arch", "latency_ms", "ratio", "spread", "reliable", "rounds", "runs", "file"]
-LOG_HEADER = HEADER + ["pass"]  # OUT.passes of a multi-pass run: every timing
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -217,8 +216,8 @@ def _run(args) -> int:
                            "give another --out for this setting")
     log = out + ".passes" if args.passes > 1 else out
     if log != out and not os.path.exists(log):
-        _start_log(log, out)
-    done = done_rows(log, LOG_HEADER if log != out else HEADER) if os.path.exists(log) else {}
+        start_log(log, out)
+    done = done_rows(log, HEADER + ["pass"] if log != out else HEADER) if os.path.exists(log) else {}
     if not os.path.exists(log):
         with open(log, "w", newline="") as f:
             csv.writer(f).writerow(HEADER)
@@ -258,26 +257,31 @@ def _run(args) -> int:
                 print(f"{sum(done.values()) + i}/{len(networks) * args.passes} timings taken", file=sys.stderr)
             if log != out and (i == len(todo) or todo[i][0] != p):
                 f.flush()
-                _write_medians(log, out)  # a pass is complete (or the run stops): OUT is up to date
+                write_medians(log, out)  # a pass is complete (or the run stops): OUT is up to date
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
-def _start_log(log: str, out: str) -> None:
-    """The per-pass log of a multi-pass run; a 1-pass ``out`` measured before is its first pass."""
+def start_log(log: str, out: str, header: list = HEADER) -> None:
+    """The per-pass log of a multi-pass run (``header`` + pass); a 1-pass ``out`` measured
+    before is its first pass."""
     rows = []
     if os.path.exists(out):
-        done_rows(out)  # checks the header, drops a cut-off last row
+        done_rows(out, header)  # checks the header, drops a cut-off last row
         with open(out) as f:
             rows = [row + [1] for row in list(csv.reader(f))[1:]]
     with open(log, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(LOG_HEADER)
+        writer.writerow(header + ["pass"])
         writer.writerows(rows)
 
 
-def _write_medians(log: str, out: str) -> None:
-    """``out`` from the per-pass ``log``: each network's median latency and ratio over its
+_MERGE = {"latency_ms": "median", "ratio": "median", "spread": "max", "reliable": "min", "rounds": "sum",
+          "runs": "sum"}  # how write_medians merges a network's passes, by column; others: the first
+
+
+def write_medians(log: str, out: str, header: list = HEADER) -> None:
+    """``out`` from the per-pass ``log``: each network's median latency (and ratio) over its
     passes, the widest spread, reliable only if every pass was, rounds and runs summed."""
     import numpy as np
 
@@ -286,15 +290,15 @@ def _write_medians(log: str, out: str) -> None:
     by_arch: dict = {}
     for row in rows:
         by_arch.setdefault(row["arch"], []).append(row)
+    merge = {"median": lambda v: f"{np.median(v):.6f}", "max": lambda v: f"{max(v):.4f}",
+             "min": lambda v: int(min(v)), "sum": lambda v: int(sum(v))}
     tmp = out + ".tmp"
     with open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(HEADER)
-        for arch, group in by_arch.items():
-            column = {key: [float(r[key]) for r in group] for key in HEADER[1:7]}
-            writer.writerow([arch, f"{np.median(column['latency_ms']):.6f}", f"{np.median(column['ratio']):.6f}",
-                             f"{max(column['spread']):.4f}", int(min(column["reliable"])), int(sum(column["rounds"])),
-                             int(sum(column["runs"])), group[0]["file"]])
+        writer.writerow(header)
+        for group in by_arch.values():
+            writer.writerow([merge[_MERGE[key]]([float(r[key]) for r in group]) if key in _MERGE else group[0][key]
+                             for key in header])
     os.replace(tmp, out)
 
 
