@@ -244,8 +244,9 @@ def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path):
     assert code == 0, err
     lines = log.read_text().splitlines()
     log.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:30])  # killed while writing the last row
-    code, _, err = cli(*args, "--passes", "3")
+    code, out_text, err = cli(*args, "--passes", "3")
     assert code == 0, err
+    assert "passes 1 and 2 agree within 10% for" in out_text + err
     timings = list(csv.DictReader(log.open()))
     assert [int(r["pass"]) for r in timings] == [1, 1, 1, 2, 2, 2, 3, 3, 3]
     assert {r["arch"]: r["latency_ms"] for r in timings if r["pass"] == "1"} == first

@@ -122,7 +122,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     """Measure N distinct random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
 
-    from edgenas.hardware.kit_runner import start_log, write_medians
+    from edgenas.hardware.kit_runner import pass_agreement, start_log, write_medians
 
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
@@ -164,6 +164,8 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     median = f", the median of {passes} passes" if passes > 1 else ""
     console.print(f"{len(archs)} measurements in {output}{median} ({total - len(todo)} of {total} timings were "
                   "already there)")
+    if passes > 1 and (line := pass_agreement(str(log))):
+        console.print(line)
 
 
 @latency_app.command("kit")
