@@ -256,7 +256,6 @@ def _run(args) -> int:
             if i % 10 == 0 or i == len(todo):
                 print(f"{sum(done.values()) + i}/{len(networks) * args.passes} timings taken", file=sys.stderr)
             if log != out and (i == len(todo) or todo[i][0] != p):
-                f.flush()
                 write_medians(log, out)  # a pass is complete (or the run stops): OUT is up to date
     if log != out and (line := pass_agreement(log)):
         print(line, file=sys.stderr)
@@ -282,7 +281,7 @@ _MERGE = {"latency_ms": "median", "ratio": "median", "spread": "max", "reliable"
           "runs": "sum"}  # how write_medians merges a network's passes, by column; others: the first
 
 
-def pass_agreement(log: str):
+def pass_agreement(log: str) -> str | None:
     """A line saying how often the first two passes of ``log`` agree within 10% (None before a
     second pass): how steady the board is. Below ~95% the median of more passes pays: on a
     shared host here it made a predictor's source 74% -> 94% accurate."""
