@@ -55,6 +55,10 @@ class ArchPredictor:
     def _select(self, pred: np.ndarray, true: np.ndarray) -> tuple[float, ...]:
         raise NotImplementedError
 
+    def _choose(self, n_held: int) -> str:
+        """``auto``'s model from ``validation_`` (figures on ``n_held`` held-out rows): the best."""
+        return max(self.validation_, key=lambda k: self.validation_[k])
+
     def _check_targets(self, y: np.ndarray) -> None:
         if not np.all(np.isfinite(y)):
             raise DataError("targets must be finite numbers")
@@ -91,7 +95,7 @@ class ArchPredictor:
                 for candidate in candidates:
                     pred = self._out_of_fold(candidate, archs, y, folds)
                     self.validation_[candidate] = self._select(pred[held], y[held])
-                kind = max(self.validation_, key=lambda k: self.validation_[k])
+                kind = self._choose(len(held))
         self.kind_ = kind
         self.parts_ = self._fit_kind(kind, archs, y)
         self.n_train_ = len(y)

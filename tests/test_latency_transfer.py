@@ -98,3 +98,17 @@ def test_below_few_networks_auto_weighs_the_per_path_model_against_the_transfer_
     gbm = LatencyPredictor(SPACE, "transfer-gbm", sources=[source]).fit(archs[:FEW - 1], y[:FEW - 1])
     ops = LatencyPredictor(SPACE, "transfer-ops", sources=[source]).fit(archs[:FEW - 1], y[:FEW - 1])
     assert np.allclose(gbm.predict(archs[FEW:FEW + 50]), ops.predict(archs[FEW:FEW + 50]), rtol=0.01)
+
+
+def test_auto_keeps_the_power_law_unless_transfer_ops_is_clearly_better(pi5):
+    """transfer-ops extends transfer: it must beat it by more than one standard error of its
+    held-out share within 10%, else the simpler one is kept (folds of 2-4 networks pick by luck)."""
+    _, _, source = pi5
+    predictor = LatencyPredictor(SPACE, sources=[source])
+    predictor.validation_ = {"paths": (0.50, -0.10), "transfer": (0.80, -0.05), "transfer-ops": (0.85, -0.04)}
+    assert predictor._choose(20) == "transfer"  # 0.85 - sqrt(0.85 * 0.15 / 20) = 0.77 <= 0.80
+    assert predictor._choose(2000) == "transfer-ops"  # SE 0.008: the 5 points are real
+    predictor.validation_["transfer"] = (0.60, -0.10)
+    assert predictor._choose(20) == "transfer-ops"
+    predictor.validation_["paths"] = (0.90, -0.03)
+    assert predictor._choose(20) == "paths"

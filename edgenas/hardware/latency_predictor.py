@@ -152,6 +152,17 @@ class LatencyPredictor(ArchPredictor):
             return ("paths", *(("transfer", "transfer-ops") if self.sources else ()))
         return self.models()
 
+    def _choose(self, n_held: int) -> str:
+        """The best, except that ``transfer-ops`` (a ridge on the sources and the structure) must
+        beat the power law ``transfer`` it extends by more than one standard error of its share
+        within 10%: the simpler of two nested models unless the data say otherwise."""
+        best = super()._choose(n_held)
+        if best == "transfer-ops" and "transfer" in self.validation_:
+            share = self.validation_[best][0]
+            if self.validation_["transfer"][0] >= share - math.sqrt(share * (1 - share) / n_held):
+                return "transfer"
+        return best
+
     def _extra_state(self) -> dict[str, Any]:
         return {"sources": [source.state(self.space) for source in self.sources]}
 
