@@ -72,6 +72,9 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
     console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks{via} -> {output}")
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
         console.print(f"  held out {kind:>12}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
+    best = max(predictor.validation_, key=predictor.validation_.get, default=predictor.kind_)
+    if best != predictor.kind_:
+        console.print(f"  {predictor.kind_} kept: {best}, which extends it, is not ahead by one standard error")
     if model == "auto" and not predictor.validation_:
         console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, without "
                       f"cross-validation (measure {FEW} or more to let auto choose among every model)")
