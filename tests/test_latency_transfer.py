@@ -112,3 +112,15 @@ def test_auto_keeps_the_power_law_unless_transfer_ops_is_clearly_better(pi5):
     assert predictor._choose(20) == "transfer-ops"
     predictor.validation_["paths"] = (0.90, -0.03)
     assert predictor._choose(20) == "paths"
+
+
+def test_fit_says_when_a_better_figure_was_passed_over(cli, tmp_path, pi5, monkeypatch):
+    """`latency fit` prints a line when auto's choice is not the best held-out figure (the
+    nested-model rule); here the rule is replaced by "the worst" to make the line appear."""
+    archs, y, _ = pi5
+    table = tmp_path / "board.csv"
+    table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{0.5 * v}\n" for a, v in zip(archs[:20], y[:20])))
+    monkeypatch.setattr(LatencyPredictor, "_choose", lambda self, n: min(self.validation_, key=self.validation_.get))
+    code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "-o", str(tmp_path / "b.pt"))
+    assert code == 0, err
+    assert "kept:" in out and "is not ahead by one standard error" in out
