@@ -125,7 +125,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     """Measure N distinct random architectures on DEVICE into a CSV (arch, latency_ms); resumes a file."""
     import torch
 
-    from edgenas.hardware.kit_runner import pass_agreement, start_log, write_medians
+    from edgenas.hardware.kit_runner import KitError, ends_pass, open_log, pass_agreement, plan, write_medians
 
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
@@ -133,17 +133,12 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     if calibrate:
         dev = _calibration(dev, sp, output, device)
     archs = sp.sample_distinct(n, seed)
-    log = output.with_name(output.name + ".passes") if passes > 1 else output
-    header = _MEASURE_HEADER + (["pass"] if log != output else [])
-    if log != output and not log.exists():
-        if output.exists():
-            _measured_rows(output)  # a file of this command (it becomes the first pass)?
-        start_log(str(log), str(output), _MEASURE_HEADER)
-    done = _measured_rows(log, header) if log.exists() else {}
-    if not log.exists():
-        log.write_text(",".join(header) + "\n")
-    # pass p measures the networks timed fewer than p times, in sampling order
-    todo = [(p, a) for p in range(1, passes + 1) for a in archs if done.get(sp.format(a), 0) < p]
+    try:
+        name, done = open_log(str(output), passes, _MEASURE_HEADER, option="-o")
+    except KitError as exc:  # a file of another command or a broken row: one line
+        raise DataError(str(exc)) from None
+    log = Path(name)
+    todo = plan(archs, done, passes, sp.format)
     total = len(archs) * passes
     with progress(f"measuring on {device}") as bar, log.open("a", newline="") as f:
         task = bar.add_task("m", total=total, completed=total - len(todo))
@@ -160,7 +155,7 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
             writer.writerow([sp.format(arch), *row] + ([p] if log != output else []))
             f.flush()  # every measurement is on disk before the next starts
             bar.update(task, advance=1)
-            if log != output and (i == len(todo) or todo[i][0] != p):
+            if log != output and ends_pass(todo, i):
                 write_medians(str(log), str(output), _MEASURE_HEADER)  # a pass is complete
     if log != output and not todo and not output.exists():
         write_medians(str(log), str(output), _MEASURE_HEADER)
@@ -230,17 +225,6 @@ def _calibration(dev: Any, space: Any, output: Path, name: str) -> Any:
 
 
 _MEASURE_HEADER = ["arch", "latency_ms", "spread", "reliable"]
-
-
-def _measured_rows(output: Path, header: list[str] = _MEASURE_HEADER) -> dict[str, int]:
-    """How often each architecture is in ``output`` (the kit runner's resume rule): a
-    measurement CSV, or with ``header`` + pass the per-pass log of ``--passes``."""
-    from edgenas.hardware.kit_runner import KitError, done_rows
-
-    try:
-        return done_rows(str(output), header, option="-o")
-    except KitError as exc:
-        raise DataError(str(exc)) from None
 
 
 @latency_app.command("lut")

@@ -214,13 +214,7 @@ def _run(args) -> int:
         if before.get("threads") != args.threads or before.get("cpu") != description["cpu"]:
             raise KitError(f"{out} was measured with {before.get('threads')} thread(s) on {before.get('cpu')!r}; "
                            "give another --out for this setting")
-    log = out + ".passes" if args.passes > 1 else out
-    if log != out and not os.path.exists(log):
-        start_log(log, out)
-    done = done_rows(log, HEADER + ["pass"] if log != out else HEADER) if os.path.exists(log) else {}
-    if not os.path.exists(log):
-        with open(log, "w", newline="") as f:
-            csv.writer(f).writerow(HEADER)
+    log, done = open_log(out, args.passes)
     protocol = {k: getattr(args, k) for k in ("warmup_s", "round_s", "rounds", "target_spread", "max_s")}
     rng = np.random.default_rng(0)
 
@@ -241,8 +235,7 @@ def _run(args) -> int:
         json.dump(description | {"kit": manifest.get("space"), "reference_ms": reference_ms, "protocol": protocol,
                                  "passes": args.passes}, f, indent=2)
     networks = manifest["networks"]
-    # pass p measures the networks timed fewer than p times, in the kit's order
-    todo = [(p, n) for p in range(1, args.passes + 1) for n in networks if done.get(n["arch"], 0) < p][: args.limit]
+    todo = plan(networks, done, args.passes, lambda n: n["arch"])[: args.limit]
     print(f"{sum(done.values())} of {len(networks) * args.passes} timings already taken; taking {len(todo)} "
           f"on {description['cpu']} ({args.threads} thread(s))", file=sys.stderr)
     with open(log, "a", newline="") as f:
@@ -255,7 +248,7 @@ def _run(args) -> int:
             f.flush()  # on disk before the next network starts
             if i % 10 == 0 or i == len(todo):
                 print(f"{sum(done.values()) + i}/{len(networks) * args.passes} timings taken", file=sys.stderr)
-            if log != out and (i == len(todo) or todo[i][0] != p):
+            if log != out and ends_pass(todo, i):
                 write_medians(log, out)  # a pass is complete (or the run stops): OUT is up to date
     if log != out and (line := pass_agreement(log)):
         print(line, file=sys.stderr)
@@ -263,12 +256,36 @@ def _run(args) -> int:
     return 0
 
 
-def start_log(log: str, out: str, header: list = HEADER) -> None:
+def open_log(out: str, passes: int, header: list = HEADER, option: str = "--out") -> tuple:
+    """The file timings are appended to (``out``; with ``passes`` > 1 the per-pass log
+    ``out.passes``, whose rows add the pass), created if missing, and how many times each
+    architecture is already in it."""
+    log = out + ".passes" if passes > 1 else out
+    if log != out and not os.path.exists(log):
+        start_log(log, out, header, option)
+    if not os.path.exists(log):
+        with open(log, "w", newline="") as f:
+            csv.writer(f).writerow(header)
+        return log, {}
+    return log, done_rows(log, header + ["pass"] if log != out else header, option)
+
+
+def plan(items: list, done: dict, passes: int, key) -> list:
+    """(pass, item) still to time: pass p times the items timed fewer than p times, in order."""
+    return [(p, item) for p in range(1, passes + 1) for item in items if done.get(key(item), 0) < p]
+
+
+def ends_pass(todo: list, i: int) -> bool:
+    """Whether the ``i``-th (1-based) timing of ``todo`` completes a pass (or the run)."""
+    return i == len(todo) or todo[i][0] != todo[i - 1][0]
+
+
+def start_log(log: str, out: str, header: list = HEADER, option: str = "--out") -> None:
     """The per-pass log of a multi-pass run (``header`` + pass); a 1-pass ``out`` measured
     before is its first pass."""
     rows = []
     if os.path.exists(out):
-        done_rows(out, header)  # checks the header, drops a cut-off last row
+        done_rows(out, header, option)  # checks the header, drops a cut-off last row
         with open(out) as f:
             rows = [row + [1] for row in list(csv.reader(f))[1:]]
     with open(log, "w", newline="") as f:
