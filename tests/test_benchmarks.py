@@ -187,3 +187,19 @@ def test_the_macs_reward_table_is_the_profiled_macs_reward():
         ratio = float(macs[i]["macs"]) / target
         expected = accuracy.evaluate(arch)["test_accuracy"] * (1.0 if ratio <= 1 else ratio ** -0.5)
         assert abs(float(reward[i]["score"]) - expected) < 1e-4 * expected
+
+
+def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import numpy as np
+    import pytest
+    from search_noise_draws import oracle_regret
+
+    # asked best-first by clean accuracy: the third class (clean 3.0, noisy 2.5), then the second (2.6)
+    regret = oracle_regret(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.6, 2.5]), budgets=[1, 2, 3])
+    assert regret == pytest.approx([0.1, 0.0, 0.0])
+    out = _run(str(BENCH / "search_noise_draws.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
+               "--strategies", "guided,local", "--no-optuna", "--std", "0.5")
+    assert out.count("draw 10") == 2 and "| oracle |" in out and "| guided |" in out
+    assert "local: @5" in out  # the paired difference to the first strategy
+    assert "must be >= 2" in _refused(str(BENCH / "search_noise_draws.py"), "--draws", "1")

@@ -244,6 +244,27 @@ def test_guided_climbs_on_from_the_next_best_cell_when_the_best_ones_are_used_up
     assert strategy.ask() in set(space.neighbors(second))
 
 
+def test_guided_climbs_from_the_best_neighbourhood_not_the_luckiest_cell():
+    """Fitness grows smoothly towards all 0s, but the all-3s cell (true fitness 0) was told
+    the best of all (a lucky training seed), beside its poor neighbours. By the GP's posterior
+    mean the smooth top ranks first, so with top=1 the next move is not next to the lucky cell;
+    ranked by told fitness, it is."""
+    from edgenas.spaces import Arch
+
+    space = ToySpace()
+    lucky = Arch({f"c{i}": 3 for i in range(4)})
+    rng = np.random.default_rng(0)
+    cells = {space.sample(rng) for _ in range(120)} - {lucky}
+    told = [(lucky, 13.0)] + [(a, float(sum(3 - a[f"c{i}"] for i in range(4)))) for a in sorted(cells, key=str)[:30]]
+    told += [(a, 1.0) for a in space.neighbors(lucky)[:8] if a not in cells]
+    for smooth in (True, False):
+        strategy = create_strategy("guided", space, seed=0, top=1, initial=2, smooth_parents=smooth)
+        for arch, fitness in told:
+            strategy.seen.add(space.equivalence_key(arch))
+            strategy.tell(arch, fitness)
+        assert (strategy.ask() in set(space.neighbors(lucky))) is not smooth
+
+
 def test_cost_factor_is_the_known_part_of_the_fitness():
     up = Objective("acc", cost_metric="lat", cost_target=4.0, weight_below=-0.07, weight_above=-0.5)
     down = Objective("err", maximize=False, cost_metric="lat", cost_target=4.0, weight_below=-0.07, weight_above=-0.5)

@@ -44,6 +44,13 @@ def _from_normal_scores(z: np.ndarray, scores: np.ndarray, values: np.ndarray) -
     return np.where(z < s[0], v[0] + bottom * (z - s[0]), out)
 
 
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """Features scaled to zero mean and unit variance; constant ones dropped."""
+    scale = x.std(axis=0)
+    keep = scale > 1e-9
+    return (x[:, keep] - x[:, keep].mean(axis=0)) / scale[keep]
+
+
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Squared Euclidean distances per feature (so one length scale suits any feature count)."""
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
@@ -60,7 +67,10 @@ class GuidedLocalSearch(Strategy):
     highest. Candidates are the unseen neighbours (one choice changed) of the ``top`` best
     architectures so far: every step is a local move, but the model decides which move and
     from which good point, so what a hill climber learns one query at a time (this op is good
-    on this edge) is shared across the neighbourhood. Thompson sampling keeps trying moves the
+    on this edge) is shared across the neighbourhood. "Best" is by the GP's posterior mean at
+    the told cells (``smooth_parents``), not their told fitness: where fitness is noisy (one
+    training seed) the best told cells are partly the luckiest, and the mean, which pools each
+    cell's neighbours, climbs from where the networks are good. Thompson sampling keeps trying moves the
     model is unsure of, which is what holds up on noisy fitness. A best cell whose neighbours
     are all asked (or infeasible) gives its place to the next best one; only when no evaluated
     cell has a new neighbour does a random architecture restart the walk.
@@ -82,18 +92,21 @@ class GuidedLocalSearch(Strategy):
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
                  fitness_factor: FitnessFactor | None = None,
-                 initial: int = 10, top: int = 5, noise: float = 0.3, memory: int = 300) -> None:
+                 initial: int = 10, top: int = 5, noise: float = 0.3, memory: int = 300,
+                 smooth_parents: bool = True) -> None:
         super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial:
             raise ConfigError(f"guided needs initial >= 2, top >= 1, 0 < noise < 10 and memory >= initial; got "
                               f"initial={initial}, top={top}, noise={noise}, memory={memory}")
         self.initial, self.top, self.noise, self.memory = initial, top, noise, memory
+        self.smooth_parents = smooth_parents
         self._features: dict[Arch, np.ndarray] = {}
         self._factor_cache: dict[Arch, float] = {}
         self._exhausted: set[Arch] = set()
 
     def get_params(self) -> dict:
-        return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory}
+        return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory,
+                "smooth_parents": self.smooth_parents}
 
     def features(self, archs: list[Arch]) -> np.ndarray:
         rows = []
@@ -136,33 +149,45 @@ class GuidedLocalSearch(Strategy):
                         out[key] = arch
         return list(out.values()), list(parent_of.values())
 
-    def _remembered(self, order: list[int]) -> list[tuple[Arch, float]]:
-        """What the GP sees: everything, or beyond ``memory`` the best (``order``: history
+    def _remembered(self, order: list[int]) -> list[int]:
+        """History indices the GP sees: all, or beyond ``memory`` the best (``order``: history
         indices, best first) and the most recent."""
         if len(self.history) <= self.memory:
-            return self.history
+            return list(range(len(self.history)))
         n_best = self.memory * 2 // 3
         best = set(order[:n_best])
         recent = [i for i in range(len(self.history) - 1, -1, -1) if i not in best][: self.memory - n_best]
-        return [self.history[i] for i in sorted(best.union(recent))]
+        return sorted(best.union(recent))
+
+    def _smoothed(self, order: list[int], seen: list[int], y: np.ndarray, x: np.ndarray) -> list[int]:
+        """``order`` (best told fitness first) with the GP's cells (``seen``, scores ``y``,
+        standardised features ``x``) ranked by the GP's posterior mean there instead: on a noisy
+        landscape the best told cells are partly the luckiest, and climbing from them spends
+        moves where luck, not the network, was good. The mean pools each cell's neighbours, so
+        its top is where the good networks are. Cells the GP does not see keep their place after."""
+        _, _, alpha = self._gp_fit(x, y)
+        mean = y - self.noise * alpha  # K (K + noise I)^-1 y at the told points
+        ranked = [seen[i] for i in np.argsort(-mean, kind="stable")]
+        rest = set(seen)
+        return ranked + [i for i in order if i not in rest]
 
     def _propose(self) -> Arch:
         if len(self.history) < self.initial:
             return self.random_fresh()
         order = sorted(range(len(self.history)), key=lambda i: -self.history[i][1])
         known = self.fitness_factor is not None
+        seen = self._remembered(order)
+        told = [self.history[i] for i in seen]
+        fitness = np.array([f for _, f in told])
+        if self.smooth_parents and not known:
+            order = self._smoothed(order, seen, normal_scores(fitness), _standardised(self.features([a for a, _ in told])))
         candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
             picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
             candidates, parent = [candidates[i] for i in picked], [parent[i] for i in picked]
-        told = self._remembered(order)
-        x_all = self.features([a for a, _ in told] + candidates)
-        scale = x_all.std(axis=0)
-        keep = scale > 1e-9
-        x_all = (x_all[:, keep] - x_all[:, keep].mean(axis=0)) / scale[keep]
-        fitness = np.array([f for _, f in told])
+        x_all = _standardised(self.features([a for a, _ in told] + candidates))
         if not known:
             _, _, draw = self._gp_sample(x_all[: len(told)], normal_scores(fitness), x_all[len(told):])
             return candidates[int(np.argmax(draw))]
@@ -194,9 +219,10 @@ class GuidedLocalSearch(Strategy):
             out.append(self._factor_cache[arch])
         return np.array(out, dtype=np.float64)
 
-    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The posterior mean and standard deviation at the candidates, and one joint draw."""
-        d_xx, d_cx, d_cc = _distances(x, x), _distances(x_cand, x), _distances(x_cand, x_cand)
+    def _gp_fit(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """The length scale of the highest marginal likelihood, the Cholesky factor of the
+        kernel matrix plus noise, and (K + noise I)^-1 y."""
+        d_xx = _distances(x, x)
         best = None
         for length in LENGTH_SCALES:
             chol = np.linalg.cholesky(np.exp(-d_xx / (2 * length**2)) + self.noise * np.eye(len(x)))
@@ -204,7 +230,12 @@ class GuidedLocalSearch(Strategy):
             loglik = -0.5 * y @ alpha - np.log(np.diag(chol)).sum()
             if best is None or loglik > best[0]:
                 best = (loglik, length, chol, alpha)
-        _, length, chol, alpha = best
+        return best[1:]
+
+    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The posterior mean and standard deviation at the candidates, and one joint draw."""
+        length, chol, alpha = self._gp_fit(x, y)
+        d_cx, d_cc = _distances(x_cand, x), _distances(x_cand, x_cand)
         k_star = np.exp(-d_cx / (2 * length**2))
         v = np.linalg.solve(chol, k_star.T)
         cov = np.exp(-d_cc / (2 * length**2)) - v.T @ v

@@ -1,0 +1,125 @@
+"""Regret over many draws of a noisy NAS-Bench-201 landscape, against Optuna TPE and an oracle.
+
+    python benchmarks/search_noise_draws.py [--std 0.75] [--draws 20] [--first-draw 100]
+        [--seeds 10] [--budgets 50,100] [--strategies guided,local] [--no-optuna]
+
+One noisy table (``nb201_landscape.py noisy --std S --seed K``: CIFAR-10 accuracy plus N(0, S)
+per equivalence class) is a single draw of the noise, and on it the regret measures which
+strategy met that draw's luckiest class as much as which one searches better. This runs every
+strategy on ``--draws`` draws (seeds ``--first-draw`` on, each built exactly as the ``noisy``
+command builds it) and prints the mean regret over draws with its standard error, and the ratio
+to TPE's. Draws of separate ranges are independent landscapes, so defaults chosen on one range
+can be checked on another.
+
+The oracle knows every class's noise-free accuracy and asks the classes best first: no strategy
+does better in expectation over draws (the noise is independent of everything it can learn),
+so its regret is the floor of what a search can reach at this noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from nb201_landscape import SPACE, cells, classes
+from search_nb201 import best_so_far, run_optuna, run_ours, strategy_spec
+
+from edgenas.estimate import TabularBenchmark
+from edgenas.experiment import Objective
+
+
+def write_draw(path: Path, all_cells: list, accuracy: TabularBenchmark, std: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``noisy`` table of this seed, written to ``path``; returns the classes' noise-free
+    accuracies (the oracle's knowledge) and noisy values, in the order they are drawn."""
+    rng = np.random.default_rng([seed, 7])
+    reps = classes(all_cells, seed)
+    clean = np.array([accuracy.evaluate(arch)["test_accuracy"] for _, arch in reps])
+    noisy = clean + std * rng.standard_normal(len(reps))
+    value = {key: float(f"{v:.6g}") for (key, _), v in zip(reps, noisy)}
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["index", "arch", "score", "measured"])
+        for index, arch in all_cells:
+            w.writerow([index, SPACE.format(arch), f"{value[SPACE.equivalence_key(arch)]:.6g}", 1])
+    return clean, np.array([value[key] for key, _ in reps])
+
+
+def oracle_regret(clean: np.ndarray, noisy: np.ndarray, budgets: list[int]) -> list[float]:
+    """Regret after asking the classes in order of their noise-free accuracy."""
+    order = np.argsort(-clean, kind="stable")
+    return [float(noisy.max() - noisy[order[:b]].max()) for b in budgets]
+
+
+def mean_regrets(table: TabularBenchmark, optimum: float, specs: dict[str, tuple[str, dict]],
+                 args: argparse.Namespace, budgets: list[int]) -> dict[str, np.ndarray]:
+    """Each strategy's (and TPE's) regret per budget on one draw, the mean over seeds."""
+    runs = {label: (lambda seed, name=name, params=params:
+                    run_ours(name, seed, SPACE, table, Objective("score"), max(budgets), params))
+            for label, (name, params) in specs.items()}
+    if not args.no_optuna:
+        runs["optuna-tpe"] = lambda seed: run_optuna("optuna-tpe", seed, SPACE, lambda a: table.evaluate(a)["score"],
+                                                     max(budgets))
+    return {name: np.mean([[optimum - best for best in best_so_far(run(seed), budgets)] for seed in range(args.seeds)],
+                          axis=0)
+            for name, run in runs.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--std", type=float, default=0.75, help="the per-class noise's standard deviation")
+    parser.add_argument("--draws", type=int, default=20)
+    parser.add_argument("--first-draw", type=int, default=100, help="the first draw's seed")
+    parser.add_argument("--seeds", type=int, default=10, help="search seeds per draw")
+    parser.add_argument("--budgets", default="50,100")
+    parser.add_argument("--strategies", default="guided,local")
+    parser.add_argument("--no-optuna", action="store_true")
+    args = parser.parse_args()
+    if args.draws < 2 or args.seeds < 1:
+        raise SystemExit("error: --draws must be >= 2 (a standard error needs two) and --seeds >= 1")
+    budgets = [int(b) for b in args.budgets.split(",")]
+    specs = {label: strategy_spec(label) for label in args.strategies.split(",")}
+    names = list(specs) + ([] if args.no_optuna else ["optuna-tpe"]) + ["oracle"]
+    all_cells = cells()
+    accuracy = TabularBenchmark("nb201-cifar10", SPACE)
+    regret = {name: [] for name in names}  # per draw: the mean over seeds, per budget
+    print(f"noise std {args.std}, draws {args.first_draw}-{args.first_draw + args.draws - 1}, {args.seeds} seeds "
+          f"per draw, budgets {budgets} distinct queries", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for draw in range(args.first_draw, args.first_draw + args.draws):
+            path = Path(tmp) / f"draw{draw}.csv"
+            clean, noisy = write_draw(path, all_cells, accuracy, args.std, draw)
+            table = TabularBenchmark(str(path), SPACE)
+            for name, mean in mean_regrets(table, float(noisy.max()), specs, args, budgets).items():
+                regret[name].append(mean)
+            regret["oracle"].append(np.array(oracle_regret(clean, noisy, budgets)))
+            line = ", ".join(f"{name} " + " / ".join(f"{r:.3f}" for r in regret[name][-1]) for name in names)
+            print(f"draw {draw}: {line}", flush=True)
+
+    print("\nMean regret over draws (± standard error), and its ratio to TPE's\n")
+    header = "| strategy | " + " | ".join(f"@{b}" for b in budgets) + " | " + \
+             " | ".join(f"/ TPE @{b}" for b in budgets) + " |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for name in names:
+        rows = np.array(regret[name])
+        cells_ = " | ".join(f"{m:.3f} ± {s:.3f}" for m, s in zip(rows.mean(0), rows.std(0, ddof=1) / np.sqrt(len(rows))))
+        if "optuna-tpe" in regret:
+            tpe = np.array(regret["optuna-tpe"]).mean(0)
+            cells_ += " | " + " | ".join(f"{m / t:.2f}" if t > 0 else "inf" for m, t in zip(rows.mean(0), tpe))
+        else:
+            cells_ += " | " + " | ".join("—" for _ in budgets)
+        print(f"| {name} | {cells_} |")
+    first = names[0]
+    if len(specs) > 1:
+        print(f"\nPaired over draws: each strategy's mean regret minus {first}'s (± standard error)\n")
+        for name in list(specs)[1:]:
+            diff = np.array(regret[name]) - np.array(regret[first])
+            se = diff.std(0, ddof=1) / np.sqrt(len(diff))
+            print(f"{name}: " + ", ".join(f"@{b} {m:+.3f} ± {e:.3f}" for b, m, e in zip(budgets, diff.mean(0), se)))
+
+
+if __name__ == "__main__":
+    main()
