@@ -1,7 +1,7 @@
 """Regret of the strategies under a hard latency limit on NAS-Bench-201 (the demo's search).
 
     python benchmarks/search_constrained.py [--limits 2,4] [--seeds 20] [--budgets 50,100]
-        [--strategies guided,local,evolution] [--accuracy nb201-cifar10] [--latency nb201-pi5-onnx]
+        [--strategies guided,local,evolution,guided:top=10] [--accuracy nb201-cifar10] [--latency nb201-pi5-onnx]
 
 Each run is `create_experiment(..., costs=["latency-table:LATENCY"], constraints=["latency_ms<=L"])`,
 the path of `edgenas search --latency-table ... --max-latency-ms L`: infeasible cells are never
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+
+from search_nb201 import strategy_spec
 
 from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import create_experiment
@@ -39,12 +41,13 @@ def main() -> None:
         feasible = [a for a in accuracy.archs() if latency.evaluate(a)["latency_ms"] <= limit]
         top = max(accuracy.evaluate(a)[metric] for a in feasible)
         for strategy in args.strategies.split(","):
+            name, params = strategy_spec(strategy)
             regrets: list[list[float]] = [[] for _ in budgets]
             for seed in range(args.seeds):
                 experiment = create_experiment(
-                    name=f"{strategy}-{limit}-{seed}", space=space, evaluator=accuracy, objective=metric,
+                    name=f"{name}-{limit}-{seed}", space=space, evaluator=accuracy, objective=metric,
                     costs=[f"latency-table:{args.latency}"], constraints=[f"latency_ms<={limit!r}"],
-                    strategy=strategy, seed=seed, storage="sqlite://:memory:")
+                    strategy=name, strategy_params=params, seed=seed, storage="sqlite://:memory:")
                 found = [t.metrics.get(metric, float("-inf")) for t in experiment.run(max(budgets)).trials]
                 for i, budget in enumerate(budgets):
                     regrets[i].append(top - max(found[:budget]))

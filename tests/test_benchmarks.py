@@ -20,8 +20,9 @@ def _main(script: str, *args: str) -> tuple[int, str, str]:
     import torch
 
     out, err = io.StringIO(), io.StringIO()
-    argv, threads = sys.argv, torch.get_num_threads()
+    argv, path, threads = sys.argv, list(sys.path), torch.get_num_threads()
     sys.argv = [script, *args]
+    sys.path.insert(0, str(Path(script).parent))  # as `python script` does: scripts import their neighbours
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             runpy.run_path(script, run_name="__main__")
@@ -33,7 +34,7 @@ def _main(script: str, *args: str) -> tuple[int, str, str]:
             err.write(str(exc.code))
             code = 1
     finally:
-        sys.argv = argv
+        sys.argv, sys.path[:] = argv, path
         torch.set_num_threads(threads)
     return code, out.getvalue(), err.getvalue()
 
@@ -61,8 +62,8 @@ def test_search_benchmark_prints_regrets_per_table():
 
 def test_constrained_search_benchmark_prints_regrets_per_limit():
     out = _run(str(BENCH / "search_constrained.py"), "--limits", "4", "--seeds", "1", "--budgets", "20",
-               "--strategies", "guided")
-    assert "| 4 | 3,867 | guided |" in out
+               "--strategies", "guided,guided:top=2")
+    assert "| 4 | 3,867 | guided |" in out and "| 4 | 3,867 | guided:top=2 |" in out
 
 
 def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resumes(tmp_path):
