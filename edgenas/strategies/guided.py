@@ -70,8 +70,8 @@ class GuidedLocalSearch(Strategy):
     on this edge) is shared across the neighbourhood. "Best" is by the GP's posterior mean at
     the told cells (``smooth_parents``), not their told fitness: where fitness is noisy (one
     training seed) the best told cells are partly the luckiest, and the mean, which pools each
-    cell's neighbours, climbs from where the networks are good. Thompson sampling keeps trying moves the
-    model is unsure of, which is what holds up on noisy fitness. A best cell whose neighbours
+    cell's neighbours, climbs from where the networks are good. Thompson sampling keeps trying
+    moves the model is unsure of, which is what holds up on noisy fitness. A best cell whose neighbours
     are all asked (or infeasible) gives its place to the next best one; only when no evaluated
     cell has a new neighbour does a random architecture restart the walk.
 
