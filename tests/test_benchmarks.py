@@ -204,3 +204,9 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     assert out.count("draw 10") == 2 and "| oracle |" in out and "| guided |" in out
     assert "local: @5" in out  # the paired difference to the first strategy
     assert "must be >= 2" in _refused(str(BENCH / "search_noise_draws.py"), "--draws", "1")
+
+
+def test_warm_start_simulation_runs_guided_warm_over_draws():
+    out = _run(str(BENCH / "guided_warm_start_sim.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
+               "--strategies", "guided,guided-warm:warm=3", "--no-optuna", "--std", "0.5")
+    assert "| guided-warm:warm=3 |" in out and "guided-warm:warm=3: @5" in out

@@ -1,0 +1,73 @@
+"""What a zero-cost warm start would give `guided` on noisy landscapes, before building it.
+
+    python benchmarks/guided_warm_start_sim.py [search_noise_draws.py options]
+        --strategies guided,guided-warm,guided-warm:warm=10
+
+Registers ``guided-warm``: `guided` whose first ``warm`` asks are the best of ``pool`` random
+unseen cells by a proxy's scores read from a stored table of every cell (``--proxy-table``,
+default the synflow table; what `ProxyEvaluator` would compute, at no cost), the rest of its
+``initial`` cells random as before. Then runs `search_noise_draws.py` with the other options, so
+the warm start is measured over many draws of the noise, paired with `guided`. A simulation
+for a decision, not a strategy: a real warm start computes the proxy (0.13 s per synflow cell).
+"""
+
+from __future__ import annotations
+
+import csv
+import runpy
+import sys
+from pathlib import Path
+
+from nb201_landscape import SPACE
+
+from edgenas.spaces import Arch
+from edgenas.strategies import STRATEGIES
+from edgenas.strategies.guided import GuidedLocalSearch
+
+HERE = Path(__file__).parent
+
+
+def proxy_scores(path: Path) -> dict[str, float]:
+    with path.open() as f:
+        return {SPACE.equivalence_key(SPACE.parse(r["arch"])): float(r["score"]) for r in csv.DictReader(f)}
+
+
+def register(scores: dict[str, float]) -> None:
+    class WarmGuided(GuidedLocalSearch):
+        name = "guided-warm"
+
+        def __init__(self, *args, warm: int = 5, pool: int = 200, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.warm, self.pool, self.queue = warm, pool, None
+
+        def _propose(self) -> Arch:
+            if self.queue is None:
+                pool: dict[str, Arch] = {}
+                while len(pool) < self.pool:
+                    arch = self.space.sample(self.rng)
+                    if self.is_new(arch):
+                        pool.setdefault(self.space.equivalence_key(arch), arch)
+                ranked = sorted(pool, key=lambda key: -scores[key])
+                self.queue = [pool[key] for key in ranked[: self.warm]][::-1]
+            while self.queue:
+                arch = self.queue.pop()
+                if self.is_new(arch):
+                    return arch
+            return super()._propose()
+
+    STRATEGIES.register("guided-warm")(WarmGuided)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    table = HERE / "data" / "nb201-synflow.csv"
+    if "--proxy-table" in args:
+        i = args.index("--proxy-table")
+        table, args = Path(args[i + 1]), args[:i] + args[i + 2:]
+    register(proxy_scores(table))
+    sys.argv = [str(HERE / "search_noise_draws.py"), *args]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
