@@ -42,13 +42,8 @@ def register(scores: dict[str, float]) -> None:
 
         def _propose(self) -> Arch:
             if self.queue is None:
-                pool: dict[str, Arch] = {}
-                while len(pool) < self.pool:
-                    arch = self.space.sample(self.rng)
-                    if self.is_new(arch):
-                        pool.setdefault(self.space.equivalence_key(arch), arch)
-                ranked = sorted(pool, key=lambda key: -scores[key])
-                self.queue = [pool[key] for key in ranked[: self.warm]][::-1]
+                ranked = sorted(self.random_pool(self.pool), key=lambda a: -scores[self.space.equivalence_key(a)])
+                self.queue = ranked[: self.warm][::-1]
             while self.queue:
                 arch = self.queue.pop()
                 if self.is_new(arch):

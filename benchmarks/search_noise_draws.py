@@ -31,8 +31,10 @@ from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import Objective
 
 
-def write_draw(path: Path, all_cells: list, accuracy: TabularBenchmark, std: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``noisy`` table of this seed, written to ``path``; returns the classes' noise-free
+def write_draw(path: Path, all_cells: list, cell_keys: list[str], accuracy: TabularBenchmark, std: float,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``noisy`` table of this seed, written to ``path`` (``cell_keys``: each cell's
+    equivalence class, computed once for every draw); returns the classes' noise-free
     accuracies (the oracle's knowledge) and noisy values, in the order they are drawn."""
     rng = np.random.default_rng([seed, 7])
     reps = classes(all_cells, seed)
@@ -42,8 +44,8 @@ def write_draw(path: Path, all_cells: list, accuracy: TabularBenchmark, std: flo
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["index", "arch", "score", "measured"])
-        for index, arch in all_cells:
-            w.writerow([index, SPACE.format(arch), f"{value[SPACE.equivalence_key(arch)]:.6g}", 1])
+        for (index, arch), key in zip(all_cells, cell_keys):
+            w.writerow([index, SPACE.format(arch), f"{value[key]:.6g}", 1])
     return clean, np.array([value[key] for key, _ in reps])
 
 
@@ -83,6 +85,7 @@ def main() -> None:
     specs = {label: strategy_spec(label) for label in args.strategies.split(",")}
     names = list(specs) + ([] if args.no_optuna else ["optuna-tpe"]) + ["oracle"]
     all_cells = cells()
+    cell_keys = [SPACE.equivalence_key(arch) for _, arch in all_cells]
     accuracy = TabularBenchmark("nb201-cifar10", SPACE)
     regret = {name: [] for name in names}  # per draw: the mean over seeds, per budget
     print(f"noise std {args.std}, draws {args.first_draw}-{args.first_draw + args.draws - 1}, {args.seeds} seeds "
@@ -90,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for draw in range(args.first_draw, args.first_draw + args.draws):
             path = Path(tmp) / f"draw{draw}.csv"
-            clean, noisy = write_draw(path, all_cells, accuracy, args.std, draw)
+            clean, noisy = write_draw(path, all_cells, cell_keys, accuracy, args.std, draw)
             table = TabularBenchmark(str(path), SPACE)
             for name, mean in mean_regrets(table, float(noisy.max()), specs, args, budgets).items():
                 regret[name].append(mean)

@@ -89,6 +89,19 @@ class Strategy:
                 return arch
         return None
 
+    def random_pool(self, n: int) -> list[Arch]:
+        """Up to ``n`` random new, feasible architectures, no two equivalent (within ``20 n``
+        samples): a pool for a zero-cost ranking before anything is evaluated."""
+        pool: dict[str, Arch] = {}
+        for _ in range(n * 20):
+            if len(pool) == n:
+                break
+            arch = self.space.sample(self.rng)
+            key = self.space.equivalence_key(arch)
+            if key not in pool and self.is_new(arch):
+                pool[key] = arch
+        return list(pool.values())
+
     def random_fresh(self) -> Arch:
         arch = self.fresh(lambda: self.space.sample(self.rng))
         if arch is None:

@@ -179,8 +179,9 @@ class GuidedLocalSearch(Strategy):
         seen = self._remembered(order)
         told = [self.history[i] for i in seen]
         fitness = np.array([f for _, f in told])
+        y = normal_scores(fitness)  # the GP's targets where the cost is not known
         if self.smooth_parents and not known:
-            order = self._smoothed(order, seen, normal_scores(fitness), _standardised(self.features([a for a, _ in told])))
+            order = self._smoothed(order, seen, y, _standardised(self.features([a for a, _ in told])))
         candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
@@ -189,7 +190,7 @@ class GuidedLocalSearch(Strategy):
             candidates, parent = [candidates[i] for i in picked], [parent[i] for i in picked]
         x_all = _standardised(self.features([a for a, _ in told] + candidates))
         if not known:
-            _, _, draw = self._gp_sample(x_all[: len(told)], normal_scores(fitness), x_all[len(told):])
+            _, _, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
             return candidates[int(np.argmax(draw))]
         # the cost's factor is known: learn the metric alone, then score each candidate by its
         # drawn metric times its own factor

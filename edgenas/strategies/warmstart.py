@@ -31,16 +31,7 @@ class ProxyWarmStart(Strategy):
         from edgenas.estimate.proxies import ProxyEvaluator
 
         evaluator = ProxyEvaluator(self.space, [self.proxy], data=self.data, seed=self.seed)
-        candidates: list[Arch] = []
-        keys: set[str] = set()
-        for _ in range(self.pool * 20):
-            if len(candidates) == self.pool:
-                break
-            arch = self.space.sample(self.rng)
-            key = self.space.equivalence_key(arch)
-            if key not in keys and self.is_new(arch):
-                keys.add(key)
-                candidates.append(arch)
+        candidates = self.random_pool(self.pool)
         scores = [evaluator.evaluate(a)[self.proxy] for a in candidates]
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [candidates[i] for i in order[: self.top]][::-1]
