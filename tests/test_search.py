@@ -337,3 +337,32 @@ def test_a_search_that_knows_the_cost_resumes_on_the_same_path(tmp_path, nb201):
     straight = [t.arch for t in experiment("straight").run(40).trials]
     experiment("resumed").run(25)
     assert [t.arch for t in experiment("resumed").run(40).trials] == straight
+
+
+def test_a_run_stored_before_a_strategy_parameter_existed_resumes_as_it_was_run(tmp_path, nb201):
+    """A store written before guided gained ``smooth_parents`` (its config lacks the key)
+    continues with the old behaviour, through `Experiment` and `load_experiment` alike; a
+    user who sets the parameter explicitly is told the settings differ."""
+    import json
+    import sqlite3
+
+    from edgenas.experiment import load_experiment
+
+    space, accuracy, _ = nb201
+    url = f"sqlite:///{tmp_path}/old.db"
+
+    def experiment(name, **params):
+        return Experiment(name=name, space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                          strategy="guided", strategy_params=params, seed=4, storage=url)
+
+    old_way = [t.arch for t in experiment("straight", smooth_parents=False).run(40).trials]
+    assert old_way != [t.arch for t in experiment("new").run(40).trials]  # the parameter matters here
+    experiment("old", smooth_parents=False).run(25)
+    with sqlite3.connect(f"{tmp_path}/old.db") as db:  # what an older edgenas stored
+        config = json.loads(db.execute("SELECT config FROM experiments WHERE name='old'").fetchone()[0])
+        del config["strategy"]["smooth_parents"]
+        db.execute("UPDATE experiments SET config=? WHERE name='old'", (json.dumps(config, sort_keys=True),))
+    assert [t.arch for t in experiment("old").run(32).trials] == old_way[:32]
+    assert [t.arch for t in load_experiment("old", url).run(40).trials] == old_way
+    with pytest.raises(StoreError, match="different settings"):
+        experiment("old", smooth_parents=True).run(41)

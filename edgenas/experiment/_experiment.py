@@ -177,6 +177,19 @@ class Experiment:
             "costs": self.costs.get_params() if self.costs else None,
         }
 
+    def _adopt_added_params(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A run stored before the strategy gained a parameter continues as it was run: the
+        parameter takes the value that gave the old behaviour (`Strategy.added_params`), unless
+        the user set it. Returns the stored config with those values filled in."""
+        if stored is None or stored.get("strategy", {}).get("name") != self.strategy_name:
+            return stored
+        missing = {k: v for k, v in self._strategy.added_params.items() if k not in stored["strategy"]}
+        adopt = {k: v for k, v in missing.items() if k not in self.strategy_params}
+        if adopt:
+            self.strategy_params.update(adopt)
+            self._strategy = self._new_strategy()
+        return {**stored, "strategy": {**stored["strategy"], **missing}}
+
     def _new_strategy(self) -> Strategy:
         known = self.objective.cost_metric is not None and self.objective.cost_metric in self.cheap_metrics
         return create_strategy(self.strategy_name, self.space, seed=self.seed, feasible=self.feasible,
@@ -237,8 +250,9 @@ class Experiment:
         store = Store(self.storage)
         lock = store.lock(self.name)
         try:
-            config = self.get_params()
             stored = store.experiment_config(self.name)
+            stored = self._adopt_added_params(stored)
+            config = self.get_params()
             if stored is None:
                 store.create_experiment(self.name, config)
             elif stored != config:

@@ -36,6 +36,9 @@ class Strategy:
     """
 
     name = "strategy"
+    #: parameters added after experiments were stored, each with the value that reproduces
+    #: the behaviour before it: a stored run without the parameter resumes with that value
+    added_params: dict[str, Any] = {}
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
                  fitness_factor: FitnessFactor | None = None, max_tries: int = 2000) -> None:

@@ -89,6 +89,7 @@ class GuidedLocalSearch(Strategy):
     """
 
     name = "guided"
+    added_params = {"smooth_parents": False}  # runs stored before it climbed from the told best
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
                  fitness_factor: FitnessFactor | None = None,
