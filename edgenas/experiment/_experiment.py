@@ -250,8 +250,7 @@ class Experiment:
         store = Store(self.storage)
         lock = store.lock(self.name)
         try:
-            stored = store.experiment_config(self.name)
-            stored = self._adopt_added_params(stored)
+            stored = self._adopt_added_params(store.experiment_config(self.name))
             config = self.get_params()
             if stored is None:
                 store.create_experiment(self.name, config)

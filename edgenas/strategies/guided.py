@@ -76,9 +76,8 @@ class GuidedLocalSearch(Strategy):
     mean): of a hundred candidates, a full joint draw's best is often merely the least known
     one; tempered, the draw still tries uncertain moves but finds better cells within 50
     queries on noisy landscapes, at a small cost on some clean ones (docs/benchmarks.md). A best
-    cell whose neighbours
-    are all asked (or infeasible) gives its place to the next best one; only when no evaluated
-    cell has a new neighbour does a random architecture restart the walk.
+    cell whose neighbours are all asked (or infeasible) gives its place to the next best one;
+    only when no evaluated cell has a new neighbour does a random architecture restart the walk.
 
     When the objective's cost is known before evaluation (``fitness_factor``: a latency table
     or a profiler beside a MnasNet reward), the GP learns the metric alone (fitness divided by
