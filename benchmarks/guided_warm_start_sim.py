@@ -13,6 +13,7 @@ for a decision, not a strategy: a real warm start computes the proxy (0.13 s per
 
 from __future__ import annotations
 
+import argparse
 import csv
 import runpy
 import sys
@@ -54,13 +55,13 @@ def register(scores: dict[str, float]) -> None:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    table = HERE / "data" / "nb201-synflow.csv"
-    if "--proxy-table" in args:
-        i = args.index("--proxy-table")
-        table, args = Path(args[i + 1]), args[:i] + args[i + 2:]
-    register(proxy_scores(table))
-    sys.argv = [str(HERE / "search_noise_draws.py"), *args]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proxy-table", type=Path, default=HERE / "data" / "nb201-synflow.csv")
+    args, rest = parser.parse_known_args()  # the rest is search_noise_draws.py's
+    if not args.proxy_table.is_file():
+        parser.error(f"no proxy table {args.proxy_table}: give a CSV of every cell's score (nb201_landscape.py proxy)")
+    register(proxy_scores(args.proxy_table))
+    sys.argv = [str(HERE / "search_noise_draws.py"), *rest]
     runpy.run_path(sys.argv[0], run_name="__main__")
 
 

@@ -66,6 +66,27 @@ def classes(all_cells: list[tuple[int, Arch]], seed: int) -> list[tuple[str, Arc
     return [(keys[i], reps[keys[i]]) for i in order]
 
 
+def noisy_classes(all_cells: list[tuple[int, Arch]], accuracy, std: float, seed: int
+                  ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The ``noisy`` landscape: each class (in its seeded order), its CIFAR-10 accuracy, and
+    that accuracy plus one seeded N(0, ``std``) draw."""
+    rng = np.random.default_rng([seed, 7])
+    reps = classes(all_cells, seed)
+    clean = np.array([accuracy.evaluate(arch)["test_accuracy"] for _, arch in reps])
+    return [key for key, _ in reps], clean, clean + std * rng.standard_normal(len(reps))
+
+
+def write_table(out: Path, all_cells: list[tuple[int, Arch]], values: dict[str, float], measured: set[str],
+                cell_keys: list[str] | None = None) -> None:
+    """Every cell with its class's value (``cell_keys``: each cell's class, when known)."""
+    keys = cell_keys or [SPACE.equivalence_key(arch) for _, arch in all_cells]
+    with out.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["index", "arch", "score", "measured"])
+        for (index, arch), key in zip(all_cells, keys):
+            w.writerow([index, SPACE.format(arch), f"{values[key]:.6g}", int(key in measured)])
+
+
 _SCORER = None
 
 
@@ -74,13 +95,6 @@ def _init(args: argparse.Namespace) -> None:
 
     global _SCORER
     torch.set_num_threads(1)
-    if args.kind == "noisy":
-        from edgenas.estimate import TabularBenchmark
-
-        table = TabularBenchmark("nb201-cifar10", SPACE)
-        rng = np.random.default_rng([args.seed, 7])
-        _SCORER = lambda arch: table.evaluate(arch)["test_accuracy"] + args.std * rng.standard_normal()  # noqa: E731
-        return
     if args.kind == "proxy":
         from edgenas.estimate.proxies import ProxyEvaluator
 
@@ -195,6 +209,13 @@ def main() -> None:
         return write_reward(args.out, args.cost, args.weight, args.weight_below, args.target)
 
     all_cells = cells()
+    if args.kind == "noisy":
+        from edgenas.estimate import TabularBenchmark
+
+        keys, _, noisy = noisy_classes(all_cells, TabularBenchmark("nb201-cifar10", SPACE), args.std, args.seed)
+        write_table(args.out, all_cells, dict(zip(keys, noisy.tolist())), set(keys))
+        print(f"wrote {args.out}: {len(all_cells):,} cells, {len(keys):,} classes")
+        return
     todo_all = classes(all_cells, args.seed)
     k, n = (int(v) for v in args.shard.split("/"))
     partials = [args.out.with_name(args.out.name + (".partial" if i == 0 else f".partial{i}")) for i in range(max(n, 8))]
@@ -218,13 +239,7 @@ def main() -> None:
     if len(scored) < len(todo_all) and not args.fill:
         print(f"{len(todo_all) - len(scored):,} classes left; run again to go on, or --fill to write the table now")
         return
-    values = fill_missing(all_cells, scored, args.seed)
-    with args.out.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["index", "arch", "score", "measured"])
-        for index, arch in all_cells:
-            key = SPACE.equivalence_key(arch)
-            w.writerow([index, SPACE.format(arch), f"{values[key]:.6g}", int(key in scored)])
+    write_table(args.out, all_cells, fill_missing(all_cells, scored, args.seed), set(scored))
     print(f"wrote {args.out}: {len(all_cells):,} cells, {len(scored):,} of {len(todo_all):,} classes scored")
 
 

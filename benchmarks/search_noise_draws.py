@@ -19,12 +19,11 @@ so its regret is the floor of what a search can reach at this noise.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from nb201_landscape import SPACE, cells, classes
+from nb201_landscape import SPACE, cells, noisy_classes, write_table
 from search_nb201 import best_so_far, run_optuna, run_ours, strategy_spec
 
 from edgenas.estimate import TabularBenchmark
@@ -35,18 +34,11 @@ def write_draw(path: Path, all_cells: list, cell_keys: list[str], accuracy: Tabu
                seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``noisy`` table of this seed, written to ``path`` (``cell_keys``: each cell's
     equivalence class, computed once for every draw); returns the classes' noise-free
-    accuracies (the oracle's knowledge) and noisy values, in the order they are drawn."""
-    rng = np.random.default_rng([seed, 7])
-    reps = classes(all_cells, seed)
-    clean = np.array([accuracy.evaluate(arch)["test_accuracy"] for _, arch in reps])
-    noisy = clean + std * rng.standard_normal(len(reps))
-    value = {key: float(f"{v:.6g}") for (key, _), v in zip(reps, noisy)}
-    with path.open("w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["index", "arch", "score", "measured"])
-        for (index, arch), key in zip(all_cells, cell_keys):
-            w.writerow([index, SPACE.format(arch), f"{value[key]:.6g}", 1])
-    return clean, np.array([value[key] for key, _ in reps])
+    accuracies (the oracle's knowledge) and noisy values as the table holds them."""
+    keys, clean, noisy = noisy_classes(all_cells, accuracy, std, seed)
+    value = {key: float(f"{v:.6g}") for key, v in zip(keys, noisy)}
+    write_table(path, all_cells, value, set(keys), cell_keys)
+    return clean, np.array([value[key] for key in keys])
 
 
 def oracle_regret(clean: np.ndarray, noisy: np.ndarray, budgets: list[int]) -> list[float]:

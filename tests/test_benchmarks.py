@@ -210,3 +210,4 @@ def test_warm_start_simulation_runs_guided_warm_over_draws():
     out = _run(str(BENCH / "guided_warm_start_sim.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
                "--strategies", "guided,guided-warm:warm=3", "--no-optuna", "--std", "0.5")
     assert "| guided-warm:warm=3 |" in out and "guided-warm:warm=3: @5" in out
+    assert "no proxy table" in _refused(str(BENCH / "guided_warm_start_sim.py"), "--proxy-table", "missing.csv")
