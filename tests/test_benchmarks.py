@@ -190,7 +190,7 @@ def test_the_macs_reward_table_is_the_profiled_macs_reward():
         assert abs(float(reward[i]["score"]) - expected) < 1e-4 * expected
 
 
-def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(monkeypatch):
+def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(BENCH))
     import numpy as np
     import pytest
@@ -204,6 +204,12 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     assert out.count("draw 10") == 2 and "| oracle |" in out and "| guided |" in out
     assert "local: @5" in out  # the paired difference to the first strategy
     assert "must be >= 2" in _refused(str(BENCH / "search_noise_draws.py"), "--draws", "1")
+    # the same pairing from the logs, as a strategy measured later pairs with an earlier run
+    log = tmp_path / "draws.txt"
+    log.write_text(out)
+    paired = _run(str(BENCH / "pair_noise_draws.py"), str(log), "guided", str(log), "local")
+    assert paired.split("): ")[1].strip() == out.split("local: ")[1].splitlines()[0].strip()
+    assert "no per-draw figures of 'nope'" in _refused(str(BENCH / "pair_noise_draws.py"), str(log), "nope", str(log), "local")
 
 
 def test_warm_start_simulation_runs_guided_warm_over_draws():

@@ -356,10 +356,11 @@ def test_a_search_that_knows_the_cost_resumes_on_the_same_path(tmp_path, nb201):
     assert [t.arch for t in experiment("resumed").run(40).trials] == straight
 
 
-def test_a_run_stored_before_a_strategy_parameter_existed_resumes_as_it_was_run(tmp_path, nb201):
+def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201):
     """A store written before guided gained ``smooth_parents`` and ``exploration`` (its config
-    lacks the keys) continues with the old behaviour, through `Experiment` and `load_experiment` alike; a
-    user who sets the parameter explicitly is told the settings differ."""
+    lacks the keys), and when its GP noise defaulted to 0.3, continues with the old behaviour,
+    through `Experiment` and `load_experiment` alike; a user who sets a parameter explicitly to
+    another value is told the settings differ."""
     import json
     import sqlite3
 
@@ -372,13 +373,13 @@ def test_a_run_stored_before_a_strategy_parameter_existed_resumes_as_it_was_run(
         return Experiment(name=name, space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
                           strategy="guided", strategy_params=params, seed=4, storage=url)
 
-    legacy = {"smooth_parents": False, "exploration": 1.0}
+    legacy = {"smooth_parents": False, "exploration": 1.0, "noise": 0.3}
     old_way = [t.arch for t in experiment("straight", **legacy).run(40).trials]
     assert old_way != [t.arch for t in experiment("new").run(40).trials]  # the parameter matters here
     experiment("old", **legacy).run(25)
     with sqlite3.connect(f"{tmp_path}/old.db") as db:  # what an older edgenas stored
         config = json.loads(db.execute("SELECT config FROM experiments WHERE name='old'").fetchone()[0])
-        for key in legacy:
+        for key in ("smooth_parents", "exploration"):  # the noise was stored, as a default
             del config["strategy"][key]
         db.execute("UPDATE experiments SET config=? WHERE name='old'", (json.dumps(config, sort_keys=True),))
     assert [t.arch for t in experiment("old").run(32).trials] == old_way[:32]

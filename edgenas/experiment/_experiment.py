@@ -177,18 +177,23 @@ class Experiment:
             "costs": self.costs.get_params() if self.costs else None,
         }
 
-    def _adopt_added_params(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
-        """A run stored before the strategy gained a parameter continues as it was run: the
-        parameter takes the value that gave the old behaviour (`Strategy.added_params`), unless
-        the user set it. Returns the stored config with those values filled in."""
+    def _adopt_stored_params(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A resumed run continues with the strategy settings it was run with: a parameter the
+        user did not set takes its stored value, so a default changed since changes new runs
+        only; one the run was stored without (it did not exist yet) takes the value that gave
+        the old behaviour (`Strategy.added_params`). Returns the stored config with those
+        values filled in."""
         if stored is None or stored.get("strategy", {}).get("name") != self.strategy_name:
             return stored
         missing = {k: v for k, v in self._strategy.added_params.items() if k not in stored["strategy"]}
-        adopt = {k: v for k, v in missing.items() if k not in self.strategy_params}
+        was_run = {**stored["strategy"], **missing}
+        current = self._strategy.get_params()
+        adopt = {k: v for k, v in was_run.items()
+                 if k in current and k not in self.strategy_params and v != current[k]}
         if adopt:
             self.strategy_params.update(adopt)
             self._strategy = self._new_strategy()
-        return {**stored, "strategy": {**stored["strategy"], **missing}}
+        return {**stored, "strategy": was_run}
 
     def _new_strategy(self) -> Strategy:
         known = self.objective.cost_metric is not None and self.objective.cost_metric in self.cheap_metrics
@@ -250,7 +255,7 @@ class Experiment:
         store = Store(self.storage)
         lock = store.lock(self.name)
         try:
-            stored = self._adopt_added_params(store.experiment_config(self.name))
+            stored = self._adopt_stored_params(store.experiment_config(self.name))
             config = self.get_params()
             if stored is None:
                 store.create_experiment(self.name, config)
