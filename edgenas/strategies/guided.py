@@ -90,8 +90,9 @@ class GuidedLocalSearch(Strategy):
     ``noise`` is the share of the rank variance the GP treats as unexplained (larger: trusts
     the model less). 0.6, not the 0.3 it was: with the tempered draw, a smoother GP is led
     less far by one lucky cell on noisy fitness, at some cost on noise-free trade-offs whose
-    top is a plateau (docs/benchmarks.md). The GP sees at most ``memory`` points (the best two thirds and the most
-    recent third), so an ask costs the same after 300 or 30,000 evaluations.
+    top is a plateau (docs/benchmarks.md). The GP sees at most ``memory`` points (the best two
+    thirds and the most recent third), so an ask costs the same after 300 or 30,000
+    evaluations.
     """
 
     name = "guided"
