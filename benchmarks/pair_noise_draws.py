@@ -20,10 +20,10 @@ DRAW_LINE = re.compile(r"draw (\d+): (.*)")
 BUDGETS = re.compile(r"budgets \[([\d, ]+)\]")
 
 
-def per_draw(path: Path, label: str) -> dict[int, list[float]]:
+def per_draw(path: Path, log: str, label: str) -> dict[int, list[float]]:
     """{draw: regret per budget} of one strategy in a log ('draw N: name a / b, name c / d')."""
     out = {}
-    for line in path.read_text().splitlines():
+    for line in log.splitlines():
         match = DRAW_LINE.match(line)
         if not match:
             continue
@@ -46,11 +46,12 @@ def main() -> None:
     for path in (args.log_a, args.log_b):
         if not path.is_file():
             raise SystemExit(f"error: no log {path}; give the output of benchmarks/search_noise_draws.py")
-    a, b = per_draw(args.log_a, args.label_a), per_draw(args.log_b, args.label_b)
+    log_a = args.log_a.read_text()
+    a, b = per_draw(args.log_a, log_a, args.label_a), per_draw(args.log_b, args.log_b.read_text(), args.label_b)
     draws = sorted(set(a) & set(b))
     if len(draws) < 2:
         raise SystemExit("error: the two logs share fewer than two draws; run them on the same --first-draw range")
-    found = BUDGETS.search(args.log_a.read_text())
+    found = BUDGETS.search(log_a)
     budgets = found.group(1).split(", ") if found else [str(i + 1) for i in range(len(a[draws[0]]))]
     diff = np.array([b[d] for d in draws]) - np.array([a[d] for d in draws])
     se = diff.std(0, ddof=1) / np.sqrt(len(draws))
