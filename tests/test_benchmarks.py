@@ -210,6 +210,7 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     paired = _run(str(BENCH / "pair_noise_draws.py"), str(log), "guided", str(log), "local")
     assert paired.split("): ")[1].strip() == out.split("local: ")[1].splitlines()[0].strip()
     assert "no per-draw figures of 'nope'" in _refused(str(BENCH / "pair_noise_draws.py"), str(log), "nope", str(log), "local")
+    assert "no log missing.txt" in _refused(str(BENCH / "pair_noise_draws.py"), "missing.txt", "guided", str(log), "local")
 
 
 def test_warm_start_simulation_runs_guided_warm_over_draws():
