@@ -2,6 +2,7 @@
 
     python benchmarks/search_noise_draws.py [--std 0.75] [--draws 20] [--first-draw 100]
         [--seeds 10] [--budgets 50,100] [--strategies guided,local] [--no-optuna]
+        [--references 100,300]
 
 One noisy table (``nb201_landscape.py noisy --std S --seed K``: CIFAR-10 accuracy plus N(0, S)
 per equivalence class) is a single draw of the noise, and on it the regret measures which
@@ -13,7 +14,9 @@ can be checked on another.
 
 The oracle knows every class's noise-free accuracy and asks the classes best first: no strategy
 does better in expectation over draws (the noise is independent of everything it can learn),
-so its regret is the floor of what a search can reach at this noise.
+so its regret is the floor of what a search can reach at this noise. ``--references K,...``
+adds graded references between the oracle and random sampling: 10 random classes, then random
+ones of the K best by noise-free accuracy (how far into the top a strategy's walk must stay).
 """
 
 from __future__ import annotations
@@ -47,6 +50,23 @@ def oracle_regret(clean: np.ndarray, noisy: np.ndarray, budgets: list[int]) -> l
     return [float(noisy.max() - noisy[order[:b]].max()) for b in budgets]
 
 
+def top_k_regret(clean: np.ndarray, noisy: np.ndarray, budgets: list[int], k: int, initial: int = 10,
+                 repeats: int = 200, seed: int = 0) -> list[float]:
+    """Mean regret of a reference that asks ``initial`` random classes, then random classes
+    of the ``k`` best by noise-free accuracy: what a search reaches whose every move after
+    its random start lands somewhere in that top. Between the oracle (asks the top in order)
+    and random sampling, it says how far into the top a strategy's walk must stay."""
+    rng = np.random.default_rng(seed)
+    top = np.argsort(-clean, kind="stable")[:k]
+    out = np.zeros(len(budgets))
+    for _ in range(repeats):
+        start = rng.choice(len(clean), initial, replace=False)
+        rest = rng.permutation(top[~np.isin(top, start)])
+        asked = np.concatenate([start, rest])
+        out += [noisy.max() - noisy[asked[:b]].max() for b in budgets]
+    return (out / repeats).tolist()
+
+
 def mean_regrets(table: TabularBenchmark, optimum: float, specs: dict[str, tuple[str, dict]],
                  args: argparse.Namespace, budgets: list[int]) -> dict[str, np.ndarray]:
     """Each strategy's (and TPE's) regret per budget on one draw, the mean over seeds."""
@@ -70,12 +90,20 @@ def main() -> None:
     parser.add_argument("--budgets", default="50,100")
     parser.add_argument("--strategies", default="guided,local")
     parser.add_argument("--no-optuna", action="store_true")
+    parser.add_argument("--references", default="", help="K1,K2,...: also the regret of 10 random classes, then "
+                        "random ones of the K best by noise-free accuracy (how far into the top a walk must stay)")
     args = parser.parse_args()
     if args.draws < 2 or args.seeds < 1:
         raise SystemExit("error: --draws must be >= 2 (a standard error needs two) and --seeds >= 1")
     budgets = [int(b) for b in args.budgets.split(",")]
+    try:
+        references = [int(k) for k in args.references.split(",") if k]
+    except ValueError:
+        references = [0]
+    if any(k < 1 for k in references):
+        raise SystemExit(f"error: --references takes positive class counts, e.g. 100,300; got {args.references!r}")
     specs = {label: strategy_spec(label) for label in args.strategies.split(",")}
-    names = list(specs) + ([] if args.no_optuna else ["optuna-tpe"]) + ["oracle"]
+    names = list(specs) + ([] if args.no_optuna else ["optuna-tpe"]) + ["oracle"] + [f"top-{k}" for k in references]
     all_cells = cells()
     cell_keys = [SPACE.equivalence_key(arch) for _, arch in all_cells]
     accuracy = TabularBenchmark("nb201-cifar10", SPACE)
@@ -90,6 +118,8 @@ def main() -> None:
             for name, mean in mean_regrets(table, float(noisy.max()), specs, args, budgets).items():
                 regret[name].append(mean)
             regret["oracle"].append(np.array(oracle_regret(clean, noisy, budgets)))
+            for k in references:
+                regret[f"top-{k}"].append(np.array(top_k_regret(clean, noisy, budgets, k, seed=draw)))
             line = ", ".join(f"{name} " + " / ".join(f"{r:.3f}" for r in regret[name][-1]) for name in names)
             print(f"draw {draw}: {line}", flush=True)
 

@@ -194,14 +194,25 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     monkeypatch.syspath_prepend(str(BENCH))
     import numpy as np
     import pytest
-    from search_noise_draws import oracle_regret
+    from search_noise_draws import oracle_regret, top_k_regret
 
     # asked best-first by clean accuracy: the third class (clean 3.0, noisy 2.5), then the second (2.6)
     regret = oracle_regret(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.6, 2.5]), budgets=[1, 2, 3])
     assert regret == pytest.approx([0.1, 0.0, 0.0])
+    # the graded reference: once every class of the top K is asked, the noisy best among them is found
+    rng = np.random.default_rng(0)
+    clean = rng.normal(size=200)
+    noisy = clean + rng.normal(scale=0.5, size=200)
+    in_top = noisy[np.argsort(-clean)[:20]].max()
+    tops = {k: top_k_regret(clean, noisy, [12, 30, 200], k, initial=10, repeats=50) for k in (1, 20, 200)}
+    assert 0 <= tops[20][1] <= noisy.max() - in_top + 1e-12  # by 30 queries all 20 are asked
+    assert tops[200][2] == 0.0  # every class asked
+    assert all(r[0] >= r[1] >= r[2] for r in tops.values())
     out = _run(str(BENCH / "search_noise_draws.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
-               "--strategies", "guided,local", "--no-optuna", "--std", "0.5")
+               "--strategies", "guided,local", "--no-optuna", "--std", "0.5", "--references", "5,4930")
     assert out.count("draw 10") == 2 and "| oracle |" in out and "| guided |" in out
+    assert "| top-5 |" in out and "| top-4930 |" in out
+    assert "positive class counts" in _refused(str(BENCH / "search_noise_draws.py"), "--references", "10,x")
     assert "local: @5" in out  # the paired difference to the first strategy
     assert "must be >= 2" in _refused(str(BENCH / "search_noise_draws.py"), "--draws", "1")
     # the same pairing from the logs, as a strategy measured later pairs with an earlier run
