@@ -2,12 +2,14 @@
 
     python benchmarks/guided_warm_start_sim.py [search_noise_draws.py options]
         --strategies guided,guided-warm,guided-warm:warm=10
+    python benchmarks/guided_warm_start_sim.py --fixed-tables [search_nb201.py options]
 
 Registers ``guided-warm``: `guided` whose first ``warm`` asks are the best of ``pool`` random
 unseen cells by a proxy's scores read from a stored table of every cell (``--proxy-table``,
 default the synflow table; what `ProxyEvaluator` would compute, at no cost), the rest of its
 ``initial`` cells random as before. Then runs `search_noise_draws.py` with the other options, so
-the warm start is measured over many draws of the noise, paired with `guided`. A simulation
+the warm start is measured over many draws of the noise, paired with `guided` (with
+``--fixed-tables``, `search_nb201.py` instead: on the tables given). A simulation
 for a decision, not a strategy: a real warm start computes the proxy (0.13 s per synflow cell).
 """
 
@@ -17,6 +19,7 @@ import argparse
 import csv
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 from nb201_landscape import SPACE
@@ -51,17 +54,20 @@ def register(scores: dict[str, float]) -> None:
                     return arch
             return super()._propose()
 
-    STRATEGIES.register("guided-warm")(WarmGuided)
+    with warnings.catch_warnings():  # a second call in one process (the tests) replaces the scores
+        warnings.simplefilter("ignore", UserWarning)
+        STRATEGIES.register("guided-warm")(WarmGuided)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proxy-table", type=Path, default=HERE / "data" / "nb201-synflow.csv")
-    args, rest = parser.parse_known_args()  # the rest is search_noise_draws.py's
+    parser.add_argument("--fixed-tables", action="store_true", help="run search_nb201.py on its --tables instead")
+    args, rest = parser.parse_known_args()  # the rest is the search script's
     if not args.proxy_table.is_file():
         parser.error(f"no proxy table {args.proxy_table}: give a CSV of every cell's score (nb201_landscape.py proxy)")
     register(proxy_scores(args.proxy_table))
-    sys.argv = [str(HERE / "search_noise_draws.py"), *rest]
+    sys.argv = [str(HERE / ("search_nb201.py" if args.fixed_tables else "search_noise_draws.py")), *rest]
     runpy.run_path(sys.argv[0], run_name="__main__")
 
 

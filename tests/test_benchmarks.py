@@ -229,3 +229,10 @@ def test_warm_start_simulation_runs_guided_warm_over_draws():
                "--strategies", "guided,guided-warm:warm=3", "--no-optuna", "--std", "0.5")
     assert "| guided-warm:warm=3 |" in out and "guided-warm:warm=3: @5" in out
     assert "no proxy table" in _refused(str(BENCH / "guided_warm_start_sim.py"), "--proxy-table", "missing.csv")
+    # on a fixed table that is the proxy itself, the warm cells are the best of their pool: ahead at 5 queries
+    fixed = _run(str(BENCH / "guided_warm_start_sim.py"), "--fixed-tables", "--tables",
+                 str(BENCH / "data" / "nb201-synflow.csv"), "--seeds", "2", "--budgets", "5,10",
+                 "--strategies", "guided,guided-warm", "--no-optuna")
+    at5 = {line.split("|")[1].strip(): float(line.split("|")[2]) for line in fixed.splitlines()
+           if line.startswith("| guided")}
+    assert at5["guided-warm"] < at5["guided"]
