@@ -224,6 +224,17 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     assert "no log missing.txt" in _refused(str(BENCH / "pair_noise_draws.py"), "missing.txt", "guided", str(log), "local")
 
 
+def test_guided_replay_scores_encodings_on_the_candidates_guided_weighed():
+    out = _run(str(BENCH / "guided_replay.py"), "--draws", "1", "--seeds", "1", "--encodings", "raw,structure,live")
+    shares = {line.split(":")[0]: [float(v) for v in line.split(":")[1].split("/")]
+              for line in out.splitlines() if line.startswith(("GP on", "best candidate", "random candidate"))}
+    assert set(shares) == {"random candidate", "best candidate", "GP on raw", "GP on structure", "GP on live"}
+    assert all(0 <= v <= 1 for row in shares.values() for v in row)
+    assert all(best >= raw for best, raw in zip(shares["best candidate"], shares["GP on raw"]))  # nothing beats it
+    assert "guided's asks in the noise-free top 300" in out
+    assert "unknown encoding 'nope'" in _refused(str(BENCH / "guided_replay.py"), "--encodings", "raw,nope")
+
+
 def test_warm_start_simulation_runs_guided_warm_over_draws():
     out = _run(str(BENCH / "guided_warm_start_sim.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
                "--strategies", "guided,guided-warm:warm=3", "--no-optuna", "--std", "0.5")
