@@ -162,6 +162,8 @@ def test_strategy_params_are_validated():
         create_strategy("bayes", ToySpace())
     with pytest.raises(ConfigError, match="exploration=2"):
         create_strategy("guided", ToySpace(), exploration=2)
+    with pytest.raises(ConfigError, match="choice_weight=1.5"):
+        create_strategy("guided", ToySpace(), choice_weight=1.5)
 
 
 def test_guided_exploration_scales_the_draw_around_the_posterior_mean():
@@ -175,6 +177,27 @@ def test_guided_exploration_scales_the_draw_around_the_posterior_mean():
         assert sd.min() > 0
     np.testing.assert_allclose(draws[0.0], mean)
     np.testing.assert_allclose(draws[0.25] - mean, 0.25 * (draws[1.0] - mean))
+
+
+def test_guided_weighs_the_raw_choices_against_the_structure_features(nb201):
+    """On NB201 (structure features computed), the GP's one-hot columns come out with spread
+    ``choice_weight`` and the structure columns with spread 1; at 0 only the structure is seen,
+    and a space without structure features keeps its one-hot columns whole."""
+    space = nb201[0]
+    archs = space.sample_distinct(40, seed=1)
+    n_choices = space.encoding_size
+    rows = {}
+    for w in (0.0, 0.25, 1.0):
+        strategy = create_strategy("guided", space, choice_weight=w)
+        raw = strategy.features(archs)
+        rows[w] = strategy._standardised(raw)
+        varying = raw.std(axis=0) > 1e-9
+        assert rows[w].shape[1] == varying[n_choices:].sum() + (varying[:n_choices].sum() if w else 0)
+    np.testing.assert_allclose(rows[0.25][:, : varying[:n_choices].sum()].std(axis=0), 0.25)
+    np.testing.assert_allclose(rows[1.0][:, varying[:n_choices].sum():], rows[0.0])
+    toy = create_strategy("guided", ToySpace(), choice_weight=0.0)
+    toy_archs = ToySpace().sample_distinct(10, seed=0)
+    assert toy._standardised(toy.features(toy_archs)).shape[1] > 0
 
 
 def _accuracies(strategy, budget, nb201, **params):
@@ -357,8 +380,8 @@ def test_a_search_that_knows_the_cost_resumes_on_the_same_path(tmp_path, nb201):
 
 
 def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201):
-    """A store written before guided gained ``smooth_parents`` and ``exploration`` (its config
-    lacks the keys), and when its GP noise defaulted to 0.3, continues with the old behaviour,
+    """A store written before guided gained ``smooth_parents``, ``exploration`` and
+    ``choice_weight`` (its config lacks the keys), and when its GP noise defaulted to 0.3, continues with the old behaviour,
     through `Experiment` and `load_experiment` alike; a user who sets a parameter explicitly to
     another value is told the settings differ."""
     import json
@@ -373,13 +396,13 @@ def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201)
         return Experiment(name=name, space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
                           strategy="guided", strategy_params=params, seed=4, storage=url)
 
-    legacy = {"smooth_parents": False, "exploration": 1.0, "noise": 0.3}
+    legacy = {"smooth_parents": False, "exploration": 1.0, "noise": 0.3, "choice_weight": 1.0}
     old_way = [t.arch for t in experiment("straight", **legacy).run(40).trials]
     assert old_way != [t.arch for t in experiment("new").run(40).trials]  # the parameter matters here
     experiment("old", **legacy).run(25)
     with sqlite3.connect(f"{tmp_path}/old.db") as db:  # what an older edgenas stored
         config = json.loads(db.execute("SELECT config FROM experiments WHERE name='old'").fetchone()[0])
-        for key in ("smooth_parents", "exploration"):  # the noise was stored, as a default
+        for key in ("smooth_parents", "exploration", "choice_weight"):  # the noise was stored, as a default
             del config["strategy"][key]
         db.execute("UPDATE experiments SET config=? WHERE name='old'", (json.dumps(config, sort_keys=True),))
     assert [t.arch for t in experiment("old").run(32).trials] == old_way[:32]

@@ -44,13 +44,6 @@ def _from_normal_scores(z: np.ndarray, scores: np.ndarray, values: np.ndarray) -
     return np.where(z < s[0], v[0] + bottom * (z - s[0]), out)
 
 
-def _standardised(x: np.ndarray) -> np.ndarray:
-    """Features scaled to zero mean and unit variance; constant ones dropped."""
-    scale = x.std(axis=0)
-    keep = scale > 1e-9
-    return (x[:, keep] - x[:, keep].mean(axis=0)) / scale[keep]
-
-
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Squared Euclidean distances per feature (so one length scale suits any feature count)."""
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
@@ -93,30 +86,40 @@ class GuidedLocalSearch(Strategy):
     top is a plateau (docs/benchmarks.md). The GP sees at most ``memory`` points (the best two
     thirds and the most recent third), so an ask costs the same after 300 or 30,000
     evaluations.
+
+    Where the space computes structure features (op counts, live paths, depth), the raw
+    choices' one-hot columns weigh ``choice_weight`` (0.25) against them in the GP's distance:
+    weighed equally, the one-hot columns (changed by every move, dead edges included) dominate
+    the distance, so the GP tells neighbours apart by which choice moved rather than by what
+    the move did to the network; on noisy landscapes its picks then land in the top less often
+    (docs/benchmarks.md, `benchmarks/guided_replay.py`).
     """
 
     name = "guided"
-    # runs stored before these existed climbed from the told best, with full Thompson draws
-    added_params = {"smooth_parents": False, "exploration": 1.0}
+    # runs stored before these existed climbed from the told best, with full Thompson draws, on
+    # features that weighed the raw choices as much as the structure
+    added_params = {"smooth_parents": False, "exploration": 1.0, "choice_weight": 1.0}
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
                  fitness_factor: FitnessFactor | None = None,
                  initial: int = 10, top: int = 5, noise: float = 0.6, memory: int = 300,
-                 smooth_parents: bool = True, exploration: float = 0.25) -> None:
+                 smooth_parents: bool = True, exploration: float = 0.25, choice_weight: float = 0.25) -> None:
         super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
-        if initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial or not 0 <= exploration <= 1:
-            raise ConfigError(f"guided needs initial >= 2, top >= 1, 0 < noise < 10, memory >= initial and "
-                              f"0 <= exploration <= 1; got initial={initial}, top={top}, noise={noise}, "
-                              f"memory={memory}, exploration={exploration}")
+        if (initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial or not 0 <= exploration <= 1
+                or not 0 <= choice_weight <= 1):
+            raise ConfigError(f"guided needs initial >= 2, top >= 1, 0 < noise < 10, memory >= initial, "
+                              f"0 <= exploration <= 1 and 0 <= choice_weight <= 1; got initial={initial}, top={top}, "
+                              f"noise={noise}, memory={memory}, exploration={exploration}, choice_weight={choice_weight}")
         self.initial, self.top, self.noise, self.memory = initial, top, noise, memory
-        self.smooth_parents, self.exploration = smooth_parents, exploration
+        self.smooth_parents, self.exploration, self.choice_weight = smooth_parents, exploration, choice_weight
         self._features: dict[Arch, np.ndarray] = {}
         self._factor_cache: dict[Arch, float] = {}
         self._exhausted: set[Arch] = set()
 
     def get_params(self) -> dict:
         return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory,
-                "smooth_parents": self.smooth_parents, "exploration": self.exploration}
+                "smooth_parents": self.smooth_parents, "exploration": self.exploration,
+                "choice_weight": self.choice_weight}
 
     def features(self, archs: list[Arch]) -> np.ndarray:
         rows = []
@@ -129,6 +132,16 @@ class GuidedLocalSearch(Strategy):
                 self._features[arch] = hit
             rows.append(hit)
         return np.array(rows, dtype=np.float64)
+
+    def _standardised(self, x: np.ndarray) -> np.ndarray:
+        """Features scaled to zero mean and unit variance, constant ones dropped; beside the
+        structure features, the raw choices' one-hot columns then weigh ``choice_weight``."""
+        scale = x.std(axis=0)
+        weight = np.ones(x.shape[1])
+        if self.space.cheap_structure_features:
+            weight[: self.space.encoding_size] = self.choice_weight
+        keep = (scale > 1e-9) & (weight > 0)
+        return (x[:, keep] - x[:, keep].mean(axis=0)) / scale[keep] * weight[keep]
 
     def _candidates(self, ranked: list[Arch], parents_limit: int) -> tuple[list[Arch], list[int]]:
         """Unseen feasible neighbours of the ``parents_limit`` best cells that still have any
@@ -191,14 +204,14 @@ class GuidedLocalSearch(Strategy):
         fitness = np.array([f for _, f in told])
         y = normal_scores(fitness)  # the GP's targets where the cost is not known
         if self.smooth_parents and not known:
-            order = self._smoothed(order, seen, y, _standardised(self.features([a for a, _ in told])))
+            order = self._smoothed(order, seen, y, self._standardised(self.features([a for a, _ in told])))
         candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
         if len(candidates) > MAX_CANDIDATES:
             picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
             candidates, parent = [candidates[i] for i in picked], [parent[i] for i in picked]
-        x_all = _standardised(self.features([a for a, _ in told] + candidates))
+        x_all = self._standardised(self.features([a for a, _ in told] + candidates))
         if not known:
             _, _, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
             return candidates[int(np.argmax(draw))]
