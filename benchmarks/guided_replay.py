@@ -2,8 +2,9 @@
 
     python benchmarks/guided_replay.py [--std 1.0] [--draws 10] [--first-draw 100] [--seeds 3]
         [--top 300] [--encodings raw,structure,choices-0.25,live] [--noise 0.6] [--clean]
+        [--runs guided:choice_weight=1.0]
 
-Runs `guided` (its defaults) on draws of the noisy landscape, built as `search_noise_draws.py`
+Runs `guided` (its defaults, or the parameters ``--runs`` gives) on draws of the noisy landscape, built as `search_noise_draws.py`
 builds them, and prints where its asks land: the share in the ``--top`` classes by noise-free
 accuracy per window of queries. At every fourth ask from the 10th to the 59th it records the
 told cells and the candidates it chose among; then the GP of each encoding (guided's own fit:
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from nb201_landscape import SPACE, cells, classes
+from search_nb201 import strategy_spec
 from search_noise_draws import write_draw
 
 from edgenas.estimate import TabularBenchmark
@@ -65,30 +67,28 @@ with warnings.catch_warnings():  # imported twice in one process (the tests): th
     STRATEGIES.register("guided-replay")(_Recorder)
 
 
-def encode(archs: list[Arch], encoding: str) -> tuple[np.ndarray, np.ndarray]:
-    """Features of ``archs`` and each column's weight (0 drops it) under ``encoding``."""
-    n_choices = len(SPACE.encode(archs[0]))
-    if encoding == "live":
-        archs = [Arch(dict(zip(SPACE.choices, SPACE.encode_live(a)))) for a in archs]
-    x = np.array([np.concatenate([SPACE.encode(a), SPACE.structure_features(a)]) for a in archs], dtype=np.float64)
-    weight = np.ones(x.shape[1])
+def choice_weight_of(encoding: str) -> float:
+    """The `choice_weight` an encoding stands for (``live`` and ``raw``: the choices whole)."""
+    if encoding in ("raw", "live"):
+        return 1.0
     if encoding == "structure":
-        weight[:n_choices] = 0.0
-    elif encoding.startswith("choices-"):
-        weight[:n_choices] = float(encoding.split("-", 1)[1])
-    elif encoding not in ("raw", "live"):
-        raise SystemExit(f"error: unknown encoding {encoding!r}; use raw, structure, choices-W or live")
-    return x, weight
+        return 0.0
+    try:
+        return float(encoding.removeprefix("choices-")) if encoding.startswith("choices-") else -1.0
+    except ValueError:
+        return -1.0
 
 
 def gp_mean(told: list[Arch], y: np.ndarray, candidates: list[Arch], encoding: str, noise: float) -> np.ndarray:
-    """The posterior mean at the candidates of guided's GP on ``encoding``."""
-    x, weight = encode(told + candidates, encoding)
-    scale = x.std(axis=0)
-    keep = (scale > 1e-9) & (weight > 0)
-    x = (x[:, keep] - x[:, keep].mean(axis=0)) / scale[keep] * weight[keep]
+    """The posterior mean at the candidates of guided's GP (its features, standardising and
+    fit) on ``encoding``."""
+    gp = GuidedLocalSearch(SPACE, noise=noise, choice_weight=choice_weight_of(encoding))
+    archs = told + candidates
+    if encoding == "live":
+        archs = [Arch(dict(zip(SPACE.choices, SPACE.encode_live(a)))) for a in archs]
+    x = gp._standardised(gp.features(archs))
     xt, xc = x[: len(told)], x[len(told):]
-    length, _, alpha = GuidedLocalSearch(SPACE, noise=noise)._gp_fit(xt, y)
+    length, _, alpha = gp._gp_fit(xt, y)
     return np.exp(-_distances(xc, xt) / (2 * length**2)) @ alpha
 
 
@@ -102,14 +102,19 @@ def main() -> None:
     parser.add_argument("--encodings", default="raw,structure,choices-0.25,live")
     parser.add_argument("--noise", type=float, default=0.6, help="the GP's noise share in the replay")
     parser.add_argument("--clean", action="store_true", help="tell the replayed GP the noise-free values")
+    parser.add_argument("--runs", default="guided", help="the recorded runs: guided, or e.g. guided:choice_weight=1.0")
     args = parser.parse_args()
+    name, params = strategy_spec(args.runs)
+    if name != "guided":
+        raise SystemExit(f"error: --runs replays guided only; got {args.runs!r}")
     encodings = args.encodings.split(",")
     for encoding in encodings:  # an unknown encoding fails now, not after the runs
-        encode([SPACE.sample(np.random.default_rng(0))], encoding)
+        if not 0 <= choice_weight_of(encoding) <= 1:
+            raise SystemExit(f"error: unknown encoding {encoding!r}; use raw, structure, choices-W (0 <= W <= 1) or live")
     all_cells = cells()
     cell_keys = [SPACE.equivalence_key(arch) for _, arch in all_cells]
     accuracy = TabularBenchmark("nb201-cifar10", SPACE)
-    asked, records = [], []  # asked: noise-free ranks per run; records: (ask index, told ranks, ...)
+    asked, records = [], []  # noise-free ranks asked per run; (n told, told, values, candidates, their ranks)
     with tempfile.TemporaryDirectory() as tmp:
         for draw in range(args.first_draw, args.first_draw + args.draws):
             path = Path(tmp) / "draw.csv"
@@ -120,7 +125,8 @@ def main() -> None:
             for seed in range(args.seeds):
                 _RECORDERS.clear()
                 trials = Experiment(name="replay", space=SPACE, evaluator=table, objective=Objective("score"),
-                                    strategy="guided-replay", seed=seed, storage="sqlite://:memory:").run(QUERIES).trials
+                                    strategy="guided-replay", strategy_params=params, seed=seed,
+                                    storage="sqlite://:memory:").run(QUERIES).trials
                 asked.append([rank[SPACE.equivalence_key(Arch.from_json(t.arch))] for t in trials])
                 for told, fitness, candidates in _RECORDERS[-1].snapshots:
                     told_rank = np.array([rank[SPACE.equivalence_key(a)] for a in told])
@@ -129,7 +135,7 @@ def main() -> None:
 
     asked = np.array(asked)
     print(f"noise std {args.std}, draws {args.first_draw}-{args.first_draw + args.draws - 1}, {args.seeds} seeds; "
-          f"guided's asks in the noise-free top {args.top}, by query:")
+          f"{args.runs}'s asks in the noise-free top {args.top}, by query:")
     print("  " + ", ".join(f"{a}-{b - 1}: {np.mean(asked[:, a:b] < args.top):.2f} (median rank "
                            f"{np.median(asked[:, a:b]):.0f})" for a, b in WINDOWS))
     rng = np.random.default_rng(0)
