@@ -21,9 +21,12 @@ class Registry(Generic[T]):
         self.kind = kind
         self._builders: dict[str, Callable[..., T]] = {}
 
-    def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    def register(self, name: str, replace: bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """A decorator adding ``name``; a second registration warns unless ``replace`` says it
+        is meant (a script that registers its own builder each time it runs)."""
+
         def add(builder: Callable[..., T]) -> Callable[..., T]:
-            if name in self._builders:
+            if name in self._builders and not replace:
                 warnings.warn(f"{self.kind} {name!r} registered twice; the last one wins", stacklevel=2)
             self._builders[name] = builder
             return builder
