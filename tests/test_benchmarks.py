@@ -233,6 +233,7 @@ def test_guided_replay_scores_encodings_on_the_candidates_guided_weighed():
     assert all(best >= raw for best, raw in zip(shares["best candidate"], shares["GP on raw"]))  # nothing beats it
     assert "guided's asks in the noise-free top 300" in out
     assert "unknown encoding 'nope'" in _refused(str(BENCH / "guided_replay.py"), "--encodings", "raw,nope")
+    assert "replays guided only" in _refused(str(BENCH / "guided_replay.py"), "--runs", "local")
 
 
 def test_warm_start_simulation_runs_guided_warm_over_draws():
