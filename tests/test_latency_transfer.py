@@ -9,6 +9,7 @@ from edgenas.errors import ConfigError
 from edgenas.estimate import TabularBenchmark
 from edgenas.hardware import LatencyPredictor, measured_networks
 from edgenas.hardware.latency_predictor import TRANSFER_MODELS, LatencySource
+from edgenas.learn import Ridge
 from edgenas.spaces import NB201Space
 
 SPACE = NB201Space()
@@ -52,6 +53,30 @@ def test_operators_that_cost_differently_need_per_op_corrections(pi5):
     assert scores["transfer-ops"] >= 0.95 and scores["transfer-ops"] > scores["transfer"] + 0.1
 
 
+def test_the_power_law_leans_on_a_noisy_sources_additive_part(pi5, tmp_path):
+    """A source timed with 15% noise per network: its raw latency carries the noise into every
+    transferred prediction; its additive part (a per-op ridge on all its networks) does not."""
+    archs, y, _ = pi5
+    noisy = y * np.exp(np.random.default_rng(2).normal(0, 0.15, len(y)))
+    table = tmp_path / "noisy.csv"
+    table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{v}\n" for a, v in zip(archs, noisy)))
+    source = LatencySource.from_spec(str(table), SPACE)
+    raw_only = LatencySource(source.name, source.lookup, source.fallback)  # additive() = its raw latency
+    board = 0.4 * y ** 0.9
+    tr, ytr, te, yte = _split(archs, board, 20)
+    share = {name: LatencyPredictor(SPACE, "transfer", sources=[s]).fit(tr, ytr).score(te, yte)["within_10pct"]
+             for name, s in (("additive", source), ("raw", raw_only))}
+    assert share["additive"] >= 0.9 and share["additive"] > share["raw"] + 0.2
+
+
+def test_a_predictor_saved_before_the_additive_part_keeps_its_power_law(pi5):
+    archs, y, source = pi5
+    predictor = LatencyPredictor(SPACE, "transfer", sources=[source]).fit(archs[:30], 0.5 * y[:30])
+    old = Ridge(alpha=1e-2).fit(np.log(source(archs[:30]))[:, None], np.log(0.5 * y[:30]))
+    predictor.parts_ = {"ridge": old}  # what `transfer` stored until 2026-12-05
+    np.testing.assert_allclose(predictor.predict(archs[:50]), np.exp(old.predict(np.log(source(archs[:50]))[:, None])))
+
+
 def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
     archs, y, source = pi5
     partial = tmp_path / "partial.csv"  # a source table that measured only some networks
@@ -59,11 +84,12 @@ def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
     sources = [source, LatencySource.from_spec(str(partial), SPACE)]
     assert sources[1].fallback is not None  # the networks it lacks are predicted
     board = 0.3 * y
-    predictor = LatencyPredictor(SPACE, "transfer-gbm", seed=0, sources=sources).fit(archs[:40], board[:40])
-    predictor.save(tmp_path / "p.pt")
-    loaded = LatencyPredictor.load(tmp_path / "p.pt")
-    assert [s.name for s in loaded.sources] == [s.name for s in sources]
-    np.testing.assert_allclose(loaded.predict(archs[:500]), predictor.predict(archs[:500]))
+    for model in ("transfer", "transfer-gbm"):
+        predictor = LatencyPredictor(SPACE, model, seed=0, sources=sources).fit(archs[:40], board[:40])
+        predictor.save(tmp_path / "p.pt")
+        loaded = LatencyPredictor.load(tmp_path / "p.pt")
+        assert [s.name for s in loaded.sources] == [s.name for s in sources]
+        np.testing.assert_allclose(loaded.predict(archs[:500]), predictor.predict(archs[:500]))
     # a saved predictor is a source too
     via_file = LatencySource.from_spec(str(tmp_path / "p.pt"), SPACE)
     np.testing.assert_allclose(via_file(archs[:50]), predictor.predict(archs[:50]))

@@ -21,8 +21,11 @@ Models:
 
 Transfer (``sources``: other devices' latency, `LatencySource`): a new board measured on a few
 networks borrows what other devices know. A network's latency on a source device is a feature:
-* ``transfer`` — ridge of log latency on the sources' log latency (a power law per source: one
-  slope and one scale; enough from 10-20 networks when the devices differ by speed alone).
+* ``transfer`` — ridge of log latency on the sources' log latency and on their *additive*
+  latency (a per-op ridge fitted on the source's table, `LatencySource.additive`): a power law
+  per source, with a second slope that lets the map lean on the source's smooth per-op part
+  where its measurements are noisy or its operators scale otherwise (docs/benchmarks.md; three
+  coefficients per source, enough from 10-20 networks).
 * ``transfer-ops`` — ridge of milliseconds on the sources' milliseconds and the structure
   features (op counts...): per-op corrections where the new board's operators cost differently.
 * ``transfer-gbm`` — boosted trees on the log ratio between the measurement and ``transfer-ops``.
@@ -81,8 +84,10 @@ class LatencySource:
 
     FALLBACK_ROWS = 2000  # networks the fallback predictor of a partial table learns from
 
-    def __init__(self, name: str, lookup: dict[Arch, float], fallback: LatencyPredictor | None) -> None:
+    def __init__(self, name: str, lookup: dict[Arch, float], fallback: LatencyPredictor | None,
+                 additive: LatencyPredictor | None = None, floor_ms: float = 1e-6) -> None:
         self.name, self.lookup, self.fallback = name, lookup, fallback
+        self.additive_model, self.floor_ms = additive, floor_ms
 
     @classmethod
     def from_spec(cls, spec: str, space: SearchSpace) -> LatencySource:
@@ -94,11 +99,12 @@ class LatencySource:
             table = TabularBenchmark(spec, space, metrics=["latency_ms"])
             lookup = {a: row["latency_ms"] for a, row in table.rows.items()}
             fallback = None
+            archs, y = measured_networks(table)
             if len(lookup) < space.size():
-                archs, y = measured_networks(table)
                 pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
                 fallback = LatencyPredictor(space, "hybrid").fit([archs[i] for i in pick], y[pick])
-            return cls(str(spec), lookup, fallback)
+            additive = LatencyPredictor(space, "linear").fit(archs, y)
+            return cls(str(spec), lookup, fallback, additive, float(y.min()) / 4)
         return cls(str(spec), {}, LatencyPredictor.load(spec, space))
 
     def __call__(self, archs: list[Arch]) -> np.ndarray:
@@ -110,19 +116,32 @@ class LatencySource:
             out[missing] = self.fallback.predict([archs[i] for i in missing])
         return np.maximum(out, 1e-6)
 
+    def additive(self, archs: list[Arch]) -> np.ndarray:
+        """The source's latency as a per-op additive model of its table sees it (a ridge on the
+        one-hot ops, `linear`): its measurements without their noise and without what is not
+        a sum of per-op costs. A source that is itself a predictor is smooth already."""
+        if self.additive_model is None:
+            return self(archs)
+        return np.maximum(self.additive_model.predict(archs), self.floor_ms)
+
     def state(self, space: SearchSpace) -> dict[str, Any]:
         import torch
 
+        def saved(model: LatencyPredictor | None) -> dict[str, Any] | None:
+            return model.state() if model is not None else None
+
         return {"name": self.name, "archs": [space.format(a) for a in self.lookup],
                 "ms": torch.tensor(list(self.lookup.values()), dtype=torch.float64),
-                "fallback": self.fallback.state() if self.fallback is not None else None}
+                "fallback": saved(self.fallback), "additive": saved(self.additive_model), "floor_ms": self.floor_ms}
 
     @classmethod
     def from_state(cls, state: dict[str, Any], space: SearchSpace) -> LatencySource:
+        def loaded(saved: dict[str, Any] | None) -> LatencyPredictor | None:
+            return LatencyPredictor.from_state(saved, space) if saved is not None else None
+
         lookup = dict(zip((space.parse(a) for a in state["archs"]), state["ms"].tolist()))
-        fallback = state["fallback"]
-        return cls(state["name"], lookup,
-                   LatencyPredictor.from_state(fallback, space) if fallback is not None else None)
+        return cls(state["name"], lookup, loaded(state["fallback"]), loaded(state.get("additive")),
+                   state.get("floor_ms", 1e-6))
 
 
 class LatencyPredictor(ArchPredictor):
@@ -172,10 +191,18 @@ class LatencyPredictor(ArchPredictor):
     def _source_ms(self, archs: list[Arch]) -> np.ndarray:
         return np.stack([source(archs) for source in self.sources], axis=1)
 
+    def _power_law_features(self, archs: list[Arch], S: np.ndarray, additive: bool) -> np.ndarray:
+        """Log of the sources' latency, and (``additive``; predictors saved before it existed
+        lack it) of their additive part."""
+        if not additive:
+            return np.log(S)
+        return np.log(np.hstack([S, np.stack([source.additive(archs) for source in self.sources], axis=1)]))
+
     def _fit_transfer(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
         S = self._source_ms(archs)
         if kind == "transfer":
-            return {"ridge": Ridge(alpha=1e-2).fit(np.log(S), np.log(y))}
+            return {"ridge": Ridge(alpha=1e-2).fit(self._power_law_features(archs, S, True), np.log(y)),
+                    "additive": True}
         X = self._ops_features(archs, S)
         ridge = Ridge().fit(X, y)
         if kind == "transfer-ops":
@@ -192,7 +219,7 @@ class LatencyPredictor(ArchPredictor):
     def _predict_transfer(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         S = self._source_ms(archs)
         if kind == "transfer":
-            return np.exp(parts["ridge"].predict(np.log(S)))
+            return np.exp(parts["ridge"].predict(self._power_law_features(archs, S, parts.get("additive", False))))
         base = np.maximum(parts["ridge"].predict(self._ops_features(archs, S)), 1e-3 * S.min())
         if kind == "transfer-ops":
             return base
