@@ -104,7 +104,8 @@ class LatencySource:
                 pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
                 fallback = LatencyPredictor(space, "hybrid").fit([archs[i] for i in pick], y[pick])
             additive = LatencyPredictor(space, "linear").fit(archs, y)
-            return cls(str(spec), lookup, fallback, additive, float(y.min()) / 4)
+            # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
+            return cls(str(spec), lookup, fallback, additive, floor_ms=float(y.min()) / 4)
         return cls(str(spec), {}, LatencyPredictor.load(spec, space))
 
     def __call__(self, archs: list[Arch]) -> np.ndarray:
