@@ -22,7 +22,8 @@ landscape of a user who trades accuracy for speed, whose optimum is not CIFAR-10
 macs`` trades against profiled MACs instead, and ``--weight-below 0`` makes the target a
 soft limit (no reward for going under it), MnasNet's other setting.
 
-Scores are appended to ``OUT.partial`` as they come, so a stopped run resumes where it was.
+Scores are appended to ``OUT.partial`` as they come, so a stopped run resumes where it was; once
+every class is scored and the table written, the partial files are removed.
 The table (``index,arch,score``; ``index`` as in the shipped NB201 tables) is written when
 every class is scored; ``--fill`` writes it earlier, the classes not yet scored predicted by a
 boosted-tree model fitted on the scored ones (NAS-Bench-301's surrogate idea), and a
@@ -240,6 +241,9 @@ def main() -> None:
         print(f"{len(todo_all) - len(scored):,} classes left; run again to go on, or --fill to write the table now")
         return
     write_table(args.out, all_cells, fill_missing(all_cells, scored, args.seed), set(scored))
+    if len(scored) == len(todo_all):  # complete: the table holds every score, the resume logs are spent
+        for p in partials:
+            p.unlink(missing_ok=True)
     print(f"wrote {args.out}: {len(all_cells):,} cells, {len(scored):,} of {len(todo_all):,} classes scored")
 
 

@@ -121,6 +121,30 @@ def test_reward_landscape_is_mnasnet_reward_of_measured_accuracy_and_latency(tmp
         assert abs(float(row["score"]) - expected) < 1e-3 * expected
 
 
+def test_landscape_from_complete_shards_writes_the_table_and_drops_the_partials(tmp_path):
+    """Two shards' partial files that together hold every class: the run scores nothing, writes
+    every cell with its class's score, and removes the spent partial files."""
+    import csv
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nb201_landscape", BENCH / "nb201_landscape.py")
+    landscape = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(landscape)
+    keys = [key for key, _ in landscape.classes(landscape.cells(), 0)]
+    out = tmp_path / "t.csv"
+    score = {key: float(i) for i, key in enumerate(keys)}
+    for k, name in enumerate(("t.csv.partial", "t.csv.partial1")):
+        (tmp_path / name).write_text("".join(f"{key},{score[key]!r}\n" for key in keys[k::2]))
+    printed = _run(str(BENCH / "nb201_landscape.py"), "proxy", "--proxy", "synflow", "-o", str(out), "--shard", "1/2")
+    assert "0 to score now" in printed and f"{len(keys):,} of {len(keys):,} classes scored" in printed
+    assert not list(tmp_path.glob("t.csv.partial*"))
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 15625 and all(row["measured"] == "1" for row in rows)
+    space = landscape.SPACE
+    for row in rows[::3000]:
+        assert float(row["score"]) == score[space.equivalence_key(space.parse(row["arch"]))]
+
+
 def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path):
     table = tmp_path / "t.csv"
     out = _run(str(BENCH / "timing_pairing.py"), "--n", "1", "--passes", "4", "--resolution", "16",
