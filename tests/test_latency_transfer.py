@@ -101,6 +101,17 @@ def test_transfer_models_need_a_source():
     assert "transfer" not in LatencyPredictor(SPACE).models()
 
 
+def test_a_source_with_too_few_networks_is_named_in_one_line(cli, tmp_path, pi5):
+    archs, y, _ = pi5
+    rows = "".join(f"{SPACE.format(a)},{v}\n" for a, v in zip(archs[:30], y[:30]))
+    (tmp_path / "board.csv").write_text("arch,latency_ms\n" + rows)
+    (tmp_path / "few.csv").write_text("arch,latency_ms\n" + "".join(rows.splitlines(True)[:3]))
+    code, _, err = cli("latency", "fit", "--table", str(tmp_path / "board.csv"), "--from", str(tmp_path / "few.csv"),
+                       "-o", str(tmp_path / "b.pt"))
+    assert code != 0 and "few.csv has 3 measured network(s); a source needs at least 5" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "b.pt").exists()
+
+
 def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
     archs, y, _ = pi5
     table = tmp_path / "board.csv"

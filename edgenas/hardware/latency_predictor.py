@@ -100,6 +100,9 @@ class LatencySource:
             lookup = {a: row["latency_ms"] for a, row in table.rows.items()}
             fallback = None
             archs, y = measured_networks(table)
+            if len(y) < 5:
+                raise DataError(f"source {spec} has {len(y)} measured network(s); a source needs at least 5 "
+                                "(measure more on that device, or leave it out of --from)")
             if len(lookup) < space.size():
                 pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
                 fallback = LatencyPredictor(space, "hybrid").fit([archs[i] for i in pick], y[pick])
