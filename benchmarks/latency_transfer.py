@@ -2,7 +2,7 @@
 other devices' latency as sources (`edgenas latency fit --from`).
 
     python benchmarks/latency_transfer.py --tables A.csv,B.csv,... [--from SOURCES] [--space nb201]
-        [--sizes 10,20,100,1000] [--seeds 3]
+        [--sizes 10,20,100,1000] [--seeds 3] [--kernels onnxruntime] [--test-max N]
 
 Each table of ``--tables`` is the unseen device in turn. Its sources are ``--from`` (comma-
 separated table ids, CSVs or saved predictors) when given, else every *other* table of
@@ -10,7 +10,10 @@ separated table ids, CSVs or saved predictors) when given, else every *other* ta
 and each seed: fit on N measured networks of the target, score on all its other measured
 networks. Prints, per target and N, the share within 10% (and 5%) of `auto` without sources,
 `auto` with sources (and the models it chose), and the bare power-law map `transfer`; the mean
-over seeds. Shipped table ids (nb201-pi5-onnx) work wherever a path does.
+over seeds. ``--kernels RUNTIME`` adds `auto` without sources but with the runtime's kernel counts
+as features (`latency fit --kernels`), and the model it chose; ``--test-max`` scores on at most
+that many of the other networks (a seeded sample; the kernel counts cost ~0.2 s per network).
+Shipped table ids (nb201-pi5-onnx) work wherever a path does.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ def main() -> None:
     parser.add_argument("--space", default="nb201")
     parser.add_argument("--sizes", default="10,20,100,1000")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--kernels", default=None, help="also fit auto with this runtime's kernel counts")
+    parser.add_argument("--test-max", type=int, default=None, help="score on at most this many other networks")
     args = parser.parse_args()
+    if args.test_max is not None and args.test_max < 1:
+        parser.error("--test-max must be at least 1")
     space = create_space(args.space)
     tables = [t.strip() for t in args.tables.split(",") if t.strip()]
     given = [s.strip() for s in args.sources.split(",")] if args.sources else None
@@ -49,8 +56,9 @@ def main() -> None:
             cache[spec] = LatencySource.from_spec(spec, space)
         return cache[spec]
 
-    print("| unseen device | sources | N | auto | auto + sources (chose) | transfer alone |")
-    print("|---|---|---|---|---|---|")
+    kernels = f" auto + {args.kernels} kernels (chose) |" if args.kernels else ""
+    print(f"| unseen device | sources | N | auto | auto + sources (chose) | transfer alone |{kernels}")
+    print("|---|---|---|---|---|---|" + ("---|" if kernels else ""))
     for target in tables:
         archs, y = measured_networks(TabularBenchmark(target, space, metrics=["latency_ms"]))
         specs = given if given is not None else [t for t in tables if t != target]
@@ -59,10 +67,10 @@ def main() -> None:
         for n in (int(v) for v in args.sizes.split(",")):
             if n > len(archs) - 50:
                 continue
-            plain, transfer, alone, chose = [], [], [], []
+            plain, transfer, alone, chose, counted, counted_chose = [], [], [], [], [], []
             for seed in range(args.seeds):
                 order = np.random.default_rng(seed).permutation(len(archs))
-                train, test = order[:n], order[n:]
+                train, test = order[:n], order[n:][: args.test_max]
                 tr, te = [archs[i] for i in train], [archs[i] for i in test]
                 plain.append(LatencyPredictor(space, seed=seed).fit(tr, y[train]).score(te, y[test]))
                 fitted = LatencyPredictor(space, seed=seed, sources=sources).fit(tr, y[train])
@@ -70,8 +78,13 @@ def main() -> None:
                 chose.append(fitted.kind_)
                 alone.append(LatencyPredictor(space, "transfer", seed=seed, sources=sources).fit(tr, y[train])
                              .score(te, y[test]))
+                if args.kernels:
+                    fitted = LatencyPredictor(space, seed=seed, kernels=args.kernels).fit(tr, y[train])
+                    counted.append(fitted.score(te, y[test]))
+                    counted_chose.append(fitted.kind_)
+            extra = f" {_cell(counted)} ({','.join(counted_chose)}) |" if args.kernels else ""
             print(f"| {Path(target).stem} | {names} | {n} | {_cell(plain)} | {_cell(transfer)} ({','.join(chose)}) "
-                  f"| {_cell(alone)} |", flush=True)
+                  f"| {_cell(alone)} |{extra}", flush=True)
 
 
 if __name__ == "__main__":

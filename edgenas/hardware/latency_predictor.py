@@ -43,6 +43,7 @@ import numpy as np
 from edgenas.errors import ConfigError, DataError
 from edgenas.evaluator import register_evaluator
 from edgenas.hardware.devices import LatencyEvaluator
+from edgenas.hardware.kernels import check_runtime, kernel_counts, kernel_matrix
 from edgenas.learn import MLP, DagRegressor, GradientBoosting, PathRegressor, Ridge, regression_metrics
 from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
@@ -156,11 +157,34 @@ class LatencyPredictor(ArchPredictor):
     FORMAT = FORMAT
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0,
-                 sources: list[LatencySource] | tuple[LatencySource, ...] = ()) -> None:
+                 sources: list[LatencySource] | tuple[LatencySource, ...] = (), kernels: str | None = None) -> None:
         self.sources = list(sources)
         if model in TRANSFER_MODELS and not self.sources:
             raise ConfigError(f"model {model!r} learns from other devices: give a source (--from TABLE_OR_PREDICTOR)")
+        if kernels is not None:
+            check_runtime(kernels)
+        self.kernels, self.kernel_vocabulary_ = kernels, []
         super().__init__(space, model, seed)
+
+    def fit(self, archs: list[Arch], y: np.ndarray | list[float]) -> LatencyPredictor:
+        if self.kernels is not None:  # the node types the training networks run: the kernel columns
+            self.kernel_vocabulary_ = sorted(set().union(*(kernel_counts(self.space, a, self.kernels) for a in archs)))
+        return super().fit(archs, y)
+
+    def features(self, archs: list[Arch], one_hot_only: bool = False) -> np.ndarray:
+        """With ``kernels``, the runtime's kernel counts after the other features (the graph
+        models, which read the one-hot ops along the DAG, go without)."""
+        x = super().features(archs, one_hot_only)
+        return x if one_hot_only else np.hstack([x, self._kernel_columns(archs)])
+
+    def _kernel_columns(self, archs: list[Arch]) -> np.ndarray:
+        if not self.kernel_vocabulary_:
+            return np.zeros((len(archs), 0))
+        return kernel_matrix(self.space, archs, self.kernel_vocabulary_, self.kernels)
+
+    def _additive_features(self, archs: list[Arch]) -> np.ndarray:
+        """What ``linear`` sums costs over: the one-hot ops, and the kernels where counted."""
+        return np.hstack([self.features(archs, True), self._kernel_columns(archs)])
 
     def models(self) -> tuple[str, ...]:
         return super().models() + (TRANSFER_MODELS if self.sources else ())
@@ -172,7 +196,8 @@ class LatencyPredictor(ArchPredictor):
         one on average on every development table at 10 and 20 networks. ``transfer-gbm`` is left
         out too: its trees make no split on so few networks, so it equals ``transfer-ops``."""
         if n < FEW and "paths" in self.models():
-            return ("paths", *(("transfer", "transfer-ops") if self.sources else ()))
+            return ("paths", *(("linear",) if self.kernels else ()),
+                    *(("transfer", "transfer-ops") if self.sources else ()))
         return self.models()
 
     def _choose(self, n_held: int) -> str:
@@ -187,10 +212,12 @@ class LatencyPredictor(ArchPredictor):
         return best
 
     def _extra_state(self) -> dict[str, Any]:
-        return {"sources": [source.state(self.space) for source in self.sources]}
+        return {"sources": [source.state(self.space) for source in self.sources], "kernels": self.kernels,
+                "kernel_vocabulary": list(self.kernel_vocabulary_)}
 
     def _load_extra(self, data: dict[str, Any]) -> None:
         self.sources = [LatencySource.from_state(s, self.space) for s in data.get("sources", [])]
+        self.kernels, self.kernel_vocabulary_ = data.get("kernels"), list(data.get("kernel_vocabulary", []))
 
     def _source_ms(self, archs: list[Arch]) -> np.ndarray:
         return np.stack([source(archs) for source in self.sources], axis=1)
@@ -241,7 +268,7 @@ class LatencyPredictor(ArchPredictor):
         if kind in TRANSFER_MODELS:
             return self._fit_transfer(kind, archs, y)
         if kind == "linear":
-            return {"ridge": Ridge().fit(self.features(archs, True), y)}
+            return {"ridge": Ridge().fit(self._additive_features(archs), y)}
         X = self.features(archs)
         log_range = [float(np.log(y).min()), float(np.log(y).max())]
         if kind == "gbm":
@@ -278,7 +305,7 @@ class LatencyPredictor(ArchPredictor):
         if kind in TRANSFER_MODELS:
             return self._predict_transfer(kind, parts, archs)
         if kind == "linear":
-            return parts["ridge"].predict(self.features(archs, True))
+            return parts["ridge"].predict(self._additive_features(archs))
         X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)
         if kind in ("gbm", "mlp", *GRAPH_MODELS):  # log-latency models: never extrapolate past 4x the data
             lo, hi = parts["log_range"]

@@ -1,0 +1,89 @@
+"""The kernels a runtime really runs: a network's graph after the runtime's own optimisation
+(operator fusion, layout changes), its node types counted.
+
+Latency is a sum over kernels, not over the operators a search space names. A runtime fuses some
+operators into one kernel and wraps others in layout conversions, and which it does depends on
+the neighbours: on x86, ONNX Runtime runs convolutions, pooling, ReLU and additions in a blocked
+layout (NCHWc) and fuses the additions and activations into the convolutions, but must convert
+the layout around an operator it has no blocked kernel for (the `none` edge's multiply by zero).
+So a cell's cost is not the sum of its edges' costs, and per-op models stall (docs/benchmarks.md:
+about 84% of networks within 10% however many are measured). nn-Meter detects kernels with
+fusion rules learnt per device; where the device runs a runtime that this machine has, asking
+the runtime is exact and needs no rules. The counts describe the device only if it runs the same
+runtime on the same kind of CPU (ONNX Runtime's optimisations depend on the instruction set).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+
+import numpy as np
+import torch
+
+from edgenas.errors import ConfigError
+from edgenas.spaces import Arch, SearchSpace
+
+__all__ = ["KERNEL_RUNTIMES", "check_runtime", "kernel_counts", "kernel_matrix"]
+
+KERNEL_RUNTIMES = ("onnxruntime",)
+_CACHE: dict[tuple[str, str, str], Counter] = {}  # (runtime, space config, arch): one export per process
+_CACHE_LIMIT = 100_000
+
+
+def check_runtime(runtime: str) -> None:
+    if runtime not in KERNEL_RUNTIMES:
+        raise ConfigError(f"unknown kernel runtime {runtime!r}; choose {', '.join(KERNEL_RUNTIMES)}")
+
+
+def kernel_counts(space: SearchSpace, arch: Arch, runtime: str = "onnxruntime") -> Counter:
+    """Node types of ``arch``'s graph (built and shaped as the latency kit exports it) after
+    ``runtime``'s full optimisation on this machine, with their counts."""
+    check_runtime(runtime)
+    key = (runtime, f"{space.name}{sorted(space.get_params().items())}", space.format(arch))
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = _onnxruntime_counts(space, arch)
+    return _CACHE[key]
+
+
+def kernel_matrix(space: SearchSpace, archs: list[Arch], vocabulary: list[str], runtime: str = "onnxruntime"
+                  ) -> np.ndarray:
+    """Counts of the ``vocabulary``'s node types per architecture (types outside it are left out)."""
+    counts = [kernel_counts(space, arch, runtime) for arch in archs]
+    return np.array([[c[name] for name in vocabulary] for c in counts], dtype=np.float64).reshape(len(archs), -1)
+
+
+def _onnxruntime_counts(space: SearchSpace, arch: Arch) -> Counter:
+    try:
+        import onnx
+        import onnxruntime as ort
+    except ImportError:
+        raise ConfigError("kernel features need ONNX Runtime: pip install 'edgenas[onnx]'") from None
+    from edgenas.hardware.export import onnx_bytes
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = space.build(arch)
+    data = onnx_bytes(model, torch.zeros(space.input_shape(arch)))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3  # the optimised file is written to be read here, not shipped
+    with tempfile.TemporaryDirectory() as folder:
+        options.optimized_model_filepath = os.path.join(folder, "optimized.onnx")
+        ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        graph = onnx.load(options.optimized_model_filepath).graph
+    return Counter(_kernel_name(node, onnx.helper.get_attribute_value) for node in graph.node)
+
+
+def _kernel_name(node, value) -> str:  # noqa: ANN001 - an onnx NodeProto and its attribute reader
+    """The node type with what sets its cost per call beyond the tensor sizes: the window, the
+    inputs (a convolution that adds a residual takes one more) and a fused activation, e.g.
+    ``Conv 3x3 in4 Relu``. Without them a 1x1 and a 3x3 convolution would count as one kernel."""
+    attrs = {a.name: value(a) for a in node.attribute}
+    window = "x".join(str(k) for k in attrs.get("kernel_shape", []))
+    activation = attrs.get("activation", b"")
+    activation = activation.decode() if isinstance(activation, bytes) else str(activation)
+    return " ".join(part for part in (node.op_type, window, f"in{len(node.input)}", activation) if part)
