@@ -58,6 +58,9 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         source: str = typer.Option(None, "--from", help="other devices' latency, comma-separated: shipped table ids "
                                    "(nb201-pi5-onnx), latency CSVs or saved predictors; a new board then needs "
                                    "fewer measured networks"),
+        kernels: str = typer.Option(None, "--kernels", help="onnxruntime: count the kernels ONNX Runtime runs after "
+                                    "optimising each network on this machine and use them as features (for a "
+                                    "board that runs ONNX Runtime on the same kind of CPU; ~0.2 s per network)"),
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
@@ -66,9 +69,11 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
     check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
     sources = [LatencySource.from_spec(spec.strip(), sp) for spec in (source or "").split(",") if spec.strip()]
-    predictor = LatencyPredictor(sp, model, seed=seed, sources=sources).fit(archs, y)
+    predictor = LatencyPredictor(sp, model, seed=seed, sources=sources, kernels=kernels).fit(archs, y)
     predictor.save(output)
     via = f" (sources: {', '.join(s.name for s in sources)})" if sources else ""
+    if kernels:
+        via += f" (features: {len(predictor.kernel_vocabulary_)} {kernels} kernel types)"
     console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks{via} -> {output}")
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
         console.print(f"  held out {kind:>12}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")

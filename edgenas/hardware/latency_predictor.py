@@ -30,6 +30,10 @@ networks borrows what other devices know. A network's latency on a source device
   features (op counts...): per-op corrections where the new board's operators cost differently.
 * ``transfer-gbm`` — boosted trees on the log ratio between the measurement and ``transfer-ops``.
 With sources, ``auto`` chooses among these and the models above by the same held-out rule.
+
+Kernels (``kernels="onnxruntime"``, `edgenas.hardware.kernels`): the node types of each network's
+graph after ONNX Runtime's optimisation on this machine, counted, join the features (and ``linear``'s
+sum of costs): what the runtime fuses and where it changes layouts, which per-op counts miss.
 """
 
 from __future__ import annotations

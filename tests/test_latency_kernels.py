@@ -1,0 +1,76 @@
+"""Kernel counts of ONNX Runtime's optimised graph as latency features (`latency fit --kernels`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgenas.errors import ConfigError
+from edgenas.hardware import LatencyPredictor
+from edgenas.hardware.kernels import kernel_counts, kernel_matrix
+from edgenas.spaces import NB201Space
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+SPACE = NB201Space()
+ALL_3X3 = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+NO_CONV = SPACE.parse("|avg_pool_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|skip_connect~1|none~2|")
+
+
+def _convs(counts) -> int:
+    return sum(n for name, n in counts.items() if "Conv" in name.split()[0])
+
+
+def test_every_convolution_of_the_cells_is_a_kernel_and_its_window_is_named():
+    """Six 3x3 convolutions per cell, 15 cells: at least 90 more convolution kernels than a cell
+    without any (additions and activations fuse into them; the stem's batch norm may fold into
+    one more), and at least 90 named 3x3."""
+    dense, light = kernel_counts(SPACE, ALL_3X3), kernel_counts(SPACE, NO_CONV)
+    assert 90 <= _convs(dense) - _convs(light) <= 92
+    assert sum(n for name, n in dense.items() if "3x3" in name and "Conv" in name) >= 90
+    assert kernel_counts(SPACE, ALL_3X3) is dense  # counted once per process
+    vocabulary = sorted(set(dense) | set(light))
+    matrix = kernel_matrix(SPACE, [ALL_3X3, NO_CONV], vocabulary)
+    assert matrix.shape == (2, len(vocabulary)) and matrix.sum(1).tolist() == [sum(dense.values()), sum(light.values())]
+
+
+def _kernel_costed_table(n: int):
+    """A board whose latency is a sum of per-kernel costs: per-op models cannot be exact on it
+    (the runtime fuses and converts by neighbourhood), kernel features can."""
+    archs = [SPACE.sample(np.random.default_rng(i)) for i in range(n)]
+    names = sorted(set().union(*(kernel_counts(SPACE, a) for a in archs)))
+    cost = {name: 0.01 + 0.05 * ("Conv" in name) + 0.08 * ("3x3" in name) + 0.03 * name.startswith("Reorder")
+            for name in names}
+    y = np.array([sum(cost[k] * v for k, v in kernel_counts(SPACE, a).items()) for a in archs])
+    return archs, y
+
+
+def test_kernel_features_make_a_kernel_costed_board_predictable_from_few_networks(tmp_path):
+    archs, y = _kernel_costed_table(40)
+    train, test = slice(0, 24), slice(24, 40)
+    counted = LatencyPredictor(SPACE, kernels="onnxruntime").fit(archs[train], y[train])
+    plain = LatencyPredictor(SPACE).fit(archs[train], y[train])
+    assert counted.kind_ == "linear" and "paths" in counted.validation_  # below 30 networks: paths or linear
+    scores = counted.score(archs[test], y[test])
+    assert scores["within_10pct"] == 1.0 and scores["mape"] < plain.score(archs[test], y[test])["mape"] / 3
+    path = counted.save(tmp_path / "p.pt")
+    loaded = LatencyPredictor.load(path, SPACE)
+    assert loaded.kernels == "onnxruntime" and loaded.kernel_vocabulary_ == counted.kernel_vocabulary_
+    np.testing.assert_allclose(loaded.predict(archs[test]), counted.predict(archs[test]))
+
+
+def test_an_unknown_kernel_runtime_is_refused():
+    with pytest.raises(ConfigError, match="unknown kernel runtime 'tflite'; choose onnxruntime"):
+        LatencyPredictor(SPACE, kernels="tflite")
+
+
+def test_fit_with_kernels_on_the_command_line(cli, tmp_path):
+    archs, y = _kernel_costed_table(30)
+    table = tmp_path / "board.csv"
+    table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{v}\n" for a, v in zip(archs, y)))
+    code, out, err = cli("latency", "fit", "--table", str(table), "--kernels", "onnxruntime", "-o", str(tmp_path / "b.pt"))
+    assert code == 0, err
+    assert "onnxruntime kernel types" in out and "held out       linear" in out
+    code, _, err = cli("latency", "fit", "--table", str(table), "--kernels", "tvm", "-o", str(tmp_path / "c.pt"))
+    assert code != 0 and "unknown kernel runtime 'tvm'" in err and len(err.strip().splitlines()) == 1
