@@ -272,3 +272,17 @@ def test_warm_start_simulation_runs_guided_warm_over_draws():
     at5 = {line.split("|")[1].strip(): float(line.split("|")[2]) for line in fixed.splitlines()
            if line.startswith("| guided")}
     assert at5["guided-warm"] < at5["guided"]
+
+
+def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path):
+    rows = (BENCH / "data" / "nb201-here-ort1-48px.csv").read_text().splitlines()
+    target = tmp_path / "board.csv"
+    target.write_text("\n".join(rows[:62]) + "\n")  # 61 networks: N = 10 leaves 51 to score
+    source = str(BENCH / "data" / "nb201-here-ort1-64px.csv")
+    out = _run(str(BENCH / "latency_transfer.py"), "--tables", str(target), "--from", source, "--sizes", "10,20",
+               "--seeds", "1", "--kernels", "onnxruntime", "--test-max", "5")
+    header, _, row = out.strip().splitlines()
+    assert header.endswith("auto + onnxruntime kernels (chose) |")
+    assert row.startswith("| board | nb201-here-ort1-64px | 10 |") and row.count("%") == 8  # N = 20 > 61 - 50: skipped
+    assert "error: --test-max must be at least 1" in _refused(
+        str(BENCH / "latency_transfer.py"), "--tables", str(target), "--test-max", "0")
