@@ -198,7 +198,9 @@ class LatencyPredictor(ArchPredictor):
         and the linear transfer models only: with folds of 2-4 networks the hold-out picks the
         others by luck, and `benchmarks/latency_auto_choice.py` found the per-path model the best
         one on average on every development table at 10 and 20 networks. ``transfer-gbm`` is left
-        out too: its trees make no split on so few networks, so it equals ``transfer-ops``."""
+        out too: its trees make no split on so few networks, so it equals ``transfer-ops``. With
+        ``kernels``, ``linear`` too: a sum of kernel costs is a few numbers where the runtime's
+        kernels explain the latency (docs/benchmarks.md)."""
         if n < FEW and "paths" in self.models():
             return ("paths", *(("linear",) if self.kernels else ()),
                     *(("transfer", "transfer-ops") if self.sources else ()))
