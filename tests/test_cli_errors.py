@@ -244,6 +244,7 @@ BAD = {
     ("export", "--eval-images"): ("0", "eval-images"),
     ("train", "--save-weights"): ("{t}/w.txt", "must end in one of"),
     ("latency fit", "--from"): ("{t}/none.csv", "not found"),
+    ("latency fit", "--kernels"): ("tflite", "unknown kernel runtime 'tflite'"),
     ("latency kit", "--space"): ("bogus", "unknown search space"),
     ("latency kit", "--n"): ("0", "n"),
     ("latency kit", "--seed"): ("-1", "seed"),
