@@ -40,20 +40,28 @@ def check_runtime(runtime: str) -> None:
 def kernel_counts(space: SearchSpace, arch: Arch, runtime: str = "onnxruntime") -> Counter:
     """Node types of ``arch``'s graph (built and shaped as the latency kit exports it) after
     ``runtime``'s full optimisation on this machine, with their counts."""
-    check_runtime(runtime)
-    key = (runtime, f"{space.name}{sorted(space.get_params().items())}", space.format(arch))
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = _onnxruntime_counts(space, arch)
-    return _CACHE[key]
+    return _counts(space, [arch], runtime)[0]
 
 
 def kernel_matrix(space: SearchSpace, archs: list[Arch], vocabulary: list[str], runtime: str = "onnxruntime"
                   ) -> np.ndarray:
     """Counts of the ``vocabulary``'s node types per architecture (types outside it are left out)."""
-    counts = [kernel_counts(space, arch, runtime) for arch in archs]
+    counts = _counts(space, archs, runtime)
     return np.array([[c[name] for name in vocabulary] for c in counts], dtype=np.float64).reshape(len(archs), -1)
+
+
+def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter]:
+    check_runtime(runtime)
+    config = f"{space.name}{sorted(space.get_params().items())}"  # once per call, not per network
+    out = []
+    for arch in archs:
+        key = (runtime, config, space.format(arch))
+        if key not in _CACHE:
+            if len(_CACHE) >= _CACHE_LIMIT:
+                _CACHE.clear()
+            _CACHE[key] = _onnxruntime_counts(space, arch)
+        out.append(_CACHE[key])
+    return out
 
 
 def _onnxruntime_counts(space: SearchSpace, arch: Arch) -> Counter:
