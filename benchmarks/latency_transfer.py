@@ -3,6 +3,7 @@ other devices' latency as sources (`edgenas latency fit --from`).
 
     python benchmarks/latency_transfer.py --tables A.csv,B.csv,... [--from SOURCES] [--space nb201]
         [--sizes 10,20,100,1000] [--seeds 3] [--kernels onnxruntime] [--test-max N]
+        [--unseen-by-sources]
 
 Each table of ``--tables`` is the unseen device in turn. Its sources are ``--from`` (comma-
 separated table ids, CSVs or saved predictors) when given, else every *other* table of
@@ -13,6 +14,11 @@ networks. Prints, per target and N, the share within 10% (and 5%) of `auto` with
 over seeds. ``--kernels RUNTIME`` adds `auto` without sources but with the runtime's kernel counts
 as features (`latency fit --kernels`), and the model it chose; ``--test-max`` scores on at most
 that many of the other networks (a seeded sample; the kernel counts cost ~0.2 s per network).
+``--unseen-by-sources`` scores on networks the sources have not measured either, as a search asks
+about: the scored networks are taken out of every source table that does not cover the space
+(its fallback predictor and additive part are fitted without them). Tables measured here share
+their networks, so use it with ``--test-max`` below the sources' size, or they keep only the N
+fitted networks.
 Shipped table ids (nb201-pi5-onnx) work wherever a path does.
 """
 
@@ -43,6 +49,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--kernels", default=None, help="also fit auto with this runtime's kernel counts")
     parser.add_argument("--test-max", type=int, default=None, help="score on at most this many other networks")
+    parser.add_argument("--unseen-by-sources", action="store_true",
+                        help="take the scored networks out of every source table that does not cover the space")
     args = parser.parse_args()
     if args.test_max is not None and args.test_max < 1:
         parser.error("--test-max must be at least 1")
@@ -50,11 +58,21 @@ def main() -> None:
     tables = [t.strip() for t in args.tables.split(",") if t.strip()]
     given = [s.strip() for s in args.sources.split(",")] if args.sources else None
     cache: dict[str, LatencySource] = {}
+    rows: dict[str, tuple[list, np.ndarray, dict]] = {}
 
-    def source(spec: str) -> LatencySource:
+    def source(spec: str, unseen: frozenset = frozenset()) -> LatencySource:
+        """The source; without the ``unseen`` networks where it is a table that lacks some cells."""
         if spec not in cache:
             cache[spec] = LatencySource.from_spec(spec, space)
-        return cache[spec]
+        if not unseen or cache[spec].fallback is None or not cache[spec].lookup:
+            return cache[spec]
+        if spec not in rows:
+            table = TabularBenchmark(spec, space, metrics=["latency_ms"])
+            rows[spec] = (*measured_networks(table), {a: r["latency_ms"] for a, r in table.rows.items()})
+        archs, y, lookup = rows[spec]
+        keep = [i for i, a in enumerate(archs) if a not in unseen]
+        return LatencySource.from_table(spec, [archs[i] for i in keep], y[keep], space,
+                                        {a: v for a, v in lookup.items() if a not in unseen})
 
     kernels = f" auto + {args.kernels} kernels (chose) |" if args.kernels else ""
     print(f"| unseen device | sources | N | auto | auto + sources (chose) | transfer alone |{kernels}")
@@ -62,7 +80,6 @@ def main() -> None:
     for target in tables:
         archs, y = measured_networks(TabularBenchmark(target, space, metrics=["latency_ms"]))
         specs = given if given is not None else [t for t in tables if t != target]
-        sources = [source(s) for s in specs]
         names = ", ".join(Path(s).stem for s in specs)
         for n in (int(v) for v in args.sizes.split(",")):
             if n > len(archs) - 50:
@@ -72,6 +89,7 @@ def main() -> None:
                 order = np.random.default_rng(seed).permutation(len(archs))
                 train, test = order[:n], order[n:][: args.test_max]
                 tr, te = [archs[i] for i in train], [archs[i] for i in test]
+                sources = [source(s, frozenset(te) if args.unseen_by_sources else frozenset()) for s in specs]
                 plain.append(LatencyPredictor(space, seed=seed).fit(tr, y[train]).score(te, y[test]))
                 fitted = LatencyPredictor(space, seed=seed, sources=sources).fit(tr, y[train])
                 transfer.append(fitted.score(te, y[test]))

@@ -25,12 +25,16 @@ class ArchPredictor:
     MODELS: tuple[str, ...] = ()
     FORMAT = "edgenas-predictor"
     CV_BELOW = 300  # training sets smaller than this choose ``auto``'s model by 5-fold CV
+    ENSEMBLES: tuple[int, ...] = ()  # ``auto`` also weighs the mean of its k best models, k in these;
+    # where any, a model may be named as such a mean too ("a+b")
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0) -> None:
         self.space, self.model, self.seed = space, model, seed
-        if model != "auto" and model not in self.models():
+        members = model.split("+") if self.ENSEMBLES else [model]
+        if model != "auto" and not all(m in self.models() for m in members):
+            joined = f", or several joined by + for their mean ({'+'.join(self.models()[:2])})" if self.ENSEMBLES else ""
             raise ConfigError(f"unknown model {model!r} for space {space.name}; "
-                              f"choose auto or {', '.join(self.models())}")
+                              f"choose auto or {', '.join(self.models())}{joined}")
         self._features: dict[Arch, np.ndarray] = {}
 
     def models(self) -> tuple[str, ...]:
@@ -58,6 +62,14 @@ class ArchPredictor:
     def _choose(self, n_held: int) -> str:
         """``auto``'s model from ``validation_`` (figures on ``n_held`` held-out rows): the best."""
         return max(self.validation_, key=lambda k: self.validation_[k])
+
+    def _ensembles(self, n: int) -> tuple[int, ...]:
+        """The ensemble sizes ``auto`` weighs for ``n`` training rows."""
+        return self.ENSEMBLES
+
+    def _combine(self, preds: list[np.ndarray]) -> np.ndarray:
+        """An ensemble's prediction from its members' (the mean)."""
+        return np.mean(preds, axis=0)
 
     def _check_targets(self, y: np.ndarray) -> None:
         if not np.all(np.isfinite(y)):
@@ -92,14 +104,35 @@ class ArchPredictor:
             kind = candidates[0]
             if len(candidates) > 1:  # one candidate needs no cross-validation
                 held = np.concatenate(folds)
+                oof = {}
                 for candidate in candidates:
-                    pred = self._out_of_fold(candidate, archs, y, folds)
-                    self.validation_[candidate] = self._select(pred[held], y[held])
+                    oof[candidate] = self._out_of_fold(candidate, archs, y, folds)
+                    self.validation_[candidate] = self._select(oof[candidate][held], y[held])
+                ranked = sorted(candidates, key=lambda c: self.validation_[c], reverse=True)
+                for k in (k for k in self._ensembles(len(y)) if k <= len(ranked)):
+                    # the members' out-of-fold predictions combined: no extra fit to score it
+                    self.validation_["+".join(ranked[:k])] = self._select(
+                        self._combine([oof[c] for c in ranked[:k]])[held], y[held])
                 kind = self._choose(len(held))
         self.kind_ = kind
-        self.parts_ = self._fit_kind(kind, archs, y)
+        self.parts_ = self._fit_members(kind, archs, y)
         self.n_train_ = len(y)
         return self
+
+    def _fit_members(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
+        """``kind``'s parts; for an ensemble (``a+b``), each member's under its name."""
+        if "+" not in kind:
+            return self._fit_kind(kind, archs, y)
+        return {f"{member}/{name}": part for member in kind.split("+")
+                for name, part in self._fit_kind(member, archs, y).items()}
+
+    def _predict_members(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
+        if "+" not in kind:
+            return self._predict_kind(kind, parts, archs)
+        return self._combine([
+            self._predict_kind(member, {name.split("/", 1)[1]: part for name, part in parts.items()
+                                        if name.split("/", 1)[0] == member}, archs)
+            for member in kind.split("+")])
 
     def _out_of_fold(self, kind: str, archs: list[Arch], y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
         """Predictions of each fold's rows by ``kind`` fitted on the other rows (NaN elsewhere)."""
@@ -116,7 +149,7 @@ class ArchPredictor:
 
     def predict(self, archs: list[Arch]) -> np.ndarray:
         self._check_fitted()
-        return self._predict_kind(self.kind_, self.parts_, archs)
+        return self._predict_members(self.kind_, self.parts_, archs)
 
     # -- persistence ------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

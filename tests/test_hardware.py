@@ -306,3 +306,40 @@ def test_auto_keeps_to_the_per_path_model_below_few_networks(pi5):
     assert few.kind_ == "paths" and few.validation_ == {}
     # from FEW on, every model competes (a fit there cross-validates all six: ~10 s, not run)
     assert LatencyPredictor(space)._auto_candidates(FEW) == LatencyPredictor(space).models()
+
+
+def test_auto_weighs_the_geometric_mean_of_its_best_models(pi5, tmp_path, monkeypatch):
+    """From FEW networks on, `auto` also scores the geometric mean of its 2 and 3 best models on
+    the same out-of-fold predictions; an ensemble it keeps predicts that mean of its members,
+    each fitted on everything, and travels with the saved file."""
+    from edgenas.hardware.latency_predictor import FEW
+
+    space, _, archs, y = pi5
+    # three cheap models: the ranking and the mean are what is tested, not the neural fits
+    monkeypatch.setattr(LatencyPredictor, "_auto_candidates", lambda self, n: ("linear", "gbm", "hybrid"))
+    tr, ytr, te = archs[:FEW + 30], y[:FEW + 30], archs[3000:3200]
+    fitted = LatencyPredictor(space).fit(tr, ytr)
+    singles = sorted(("linear", "gbm", "hybrid"), key=lambda k: fitted.validation_[k], reverse=True)
+    assert set(fitted.validation_) == {*singles, "+".join(singles[:2]), "+".join(singles)}
+    pair = LatencyPredictor(space)
+    pair.kind_, pair.n_train_ = "+".join(singles[:2]), len(ytr)
+    pair.parts_ = pair._fit_members(pair.kind_, tr, ytr)
+    alone = [LatencyPredictor(space, k).fit(tr, ytr).predict(te) for k in singles[:2]]
+    assert np.allclose(pair.predict(te), np.sqrt(alone[0] * alone[1]), rtol=1e-9)
+    pair.save(tmp_path / "pair.pt")
+    loaded = LatencyPredictor.load(tmp_path / "pair.pt", space)
+    assert loaded.kind_ == pair.kind_ and np.allclose(loaded.predict(te), pair.predict(te), rtol=1e-12)
+    # below FEW the folds are 2-4 networks: no ensemble is weighed
+    assert LatencyPredictor(space)._ensembles(FEW - 1) == ()
+
+
+def test_a_named_ensemble_is_fitted_and_a_bad_member_named(pi5, cli, tmp_path):
+    space, _, archs, y = pi5
+    named = LatencyPredictor(space, "linear+gbm").fit(archs[:40], y[:40])
+    assert named.kind_ == "linear+gbm" and named.validation_ == {}
+    with pytest.raises(ConfigError, match="unknown model 'linear\\+nope'.*joined by \\+"):
+        LatencyPredictor(space, "linear+nope")
+    table = tmp_path / "t.csv"
+    table.write_text("arch,latency_ms\n" + "".join(f"{space.format(a)},{v}\n" for a, v in zip(archs[:12], y[:12])))
+    code, _, err = cli("latency", "fit", "--table", str(table), "--model", "hybrid+nope", "-o", str(tmp_path / "p.pt"))
+    assert code != 0 and "unknown model 'hybrid+nope'" in err and "Traceback" not in err

@@ -54,7 +54,8 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
         model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, "
-                                  "graph, paths (cell spaces); with --from also transfer, transfer-ops, transfer-gbm"),
+                                  "graph, paths (cell spaces); with --from also transfer, transfer-ops, transfer-gbm; "
+                                  "several joined by + for their geometric mean (hybrid+paths)"),
         source: str = typer.Option(None, "--from", help="other devices' latency, comma-separated: shipped table ids "
                                    "(nb201-pi5-onnx), latency CSVs or saved predictors; a new board then needs "
                                    "fewer measured networks"),
@@ -76,7 +77,7 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         via += f" (features: {len(predictor.kernel_vocabulary_)} {kernels} kernel types)"
     console.print(f"fitted {predictor.kind_} on {len(archs):,} measured networks{via} -> {output}")
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
-        console.print(f"  held out {kind:>12}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
+        console.print(f"  held out {kind:>20}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
     best = max(predictor.validation_, key=predictor.validation_.get, default=predictor.kind_)
     if best != predictor.kind_:
         console.print(f"  {predictor.kind_} kept: {best}, which extends it, is not ahead by one standard error")

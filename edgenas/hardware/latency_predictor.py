@@ -102,19 +102,34 @@ class LatencySource:
 
         if spec in SHIPPED_TABLES or str(spec).endswith((".csv", ".csv.gz")):
             table = TabularBenchmark(spec, space, metrics=["latency_ms"])
-            lookup = {a: row["latency_ms"] for a, row in table.rows.items()}
-            fallback = None
             archs, y = measured_networks(table)
-            if len(y) < 5:
-                raise DataError(f"source {spec} has {len(y)} measured network(s); a source needs at least 5 "
-                                "(measure more on that device, or leave it out of --from)")
-            if len(lookup) < space.size():
-                pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
-                fallback = LatencyPredictor(space, "hybrid").fit([archs[i] for i in pick], y[pick])
-            additive = LatencyPredictor(space, "linear").fit(archs, y)
-            # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
-            return cls(str(spec), lookup, fallback, additive, floor_ms=float(y.min()) / 4)
+            return cls.from_table(str(spec), archs, y, space, {a: row["latency_ms"] for a, row in table.rows.items()})
         return cls(str(spec), {}, LatencyPredictor.load(spec, space))
+
+    @classmethod
+    def from_table(cls, name: str, archs: list[Arch], y: np.ndarray, space: SearchSpace,
+                   lookup: dict[Arch, float] | None = None) -> LatencySource:
+        """A source from measured networks: their values (``lookup``: every cell the table gives a
+        value, its class's measurement), a fallback predictor where the table does not cover the
+        space, and the per-op additive part."""
+        if len(y) < 5:
+            raise DataError(f"source {name} has {len(y)} measured network(s); a source needs at least 5 "
+                            "(measure more on that device, or leave it out of --from)")
+        lookup = lookup if lookup is not None else dict(zip(archs, (float(v) for v in y)))
+        fallback = None
+        if len(lookup) < space.size():
+            pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
+            fallback = LatencyPredictor(space, cls.fallback_model(space)).fit([archs[i] for i in pick], y[pick])
+        additive = LatencyPredictor(space, "linear").fit(archs, y)
+        # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
+        return cls(name, lookup, fallback, additive, floor_ms=float(y.min()) / 4)
+
+    @staticmethod
+    def fallback_model(space: SearchSpace) -> str:
+        """For cell spaces the geometric mean of three models that err differently: 3-9 points more
+        networks within 10% than `hybrid` alone on every table measured here (docs/benchmarks.md),
+        and no cross-validation to pay each time a source is read. Elsewhere, unmeasured, `hybrid`."""
+        return "hybrid+paths+gbm" if space.cell_edges is not None else "hybrid"
 
     def __call__(self, archs: list[Arch]) -> np.ndarray:
         out = np.array([self.lookup.get(a, np.nan) for a in archs], dtype=np.float64)
@@ -159,11 +174,12 @@ class LatencyPredictor(ArchPredictor):
 
     MODELS = LATENCY_MODELS
     FORMAT = FORMAT
+    ENSEMBLES = (2, 3)
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0,
                  sources: list[LatencySource] | tuple[LatencySource, ...] = (), kernels: str | None = None) -> None:
         self.sources = list(sources)
-        if model in TRANSFER_MODELS and not self.sources:
+        if any(m in TRANSFER_MODELS for m in model.split("+")) and not self.sources:
             raise ConfigError(f"model {model!r} learns from other devices: give a source (--from TABLE_OR_PREDICTOR)")
         if kernels is not None:
             check_runtime(kernels)
@@ -261,6 +277,15 @@ class LatencyPredictor(ArchPredictor):
         if kind == "transfer-ops":
             return base
         return base * np.exp(parts["gbm"].predict(np.hstack([self.features(archs), np.log(S)])))
+
+    def _ensembles(self, n: int) -> tuple[int, ...]:
+        """None below ``FEW`` networks: folds of 2-4 networks rank the members by luck, and the
+        ensembles lost 2-9 points there on the development tables (docs/benchmarks.md)."""
+        return self.ENSEMBLES if n >= FEW else ()
+
+    def _combine(self, preds: list[np.ndarray]) -> np.ndarray:
+        """The geometric mean: latency errors are ratios."""
+        return np.exp(np.mean(np.log(np.maximum(preds, 1e-6)), axis=0))
 
     def _check_targets(self, y: np.ndarray) -> None:
         if not np.all(np.isfinite(y)) or np.any(y <= 0):
