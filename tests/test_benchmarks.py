@@ -286,3 +286,19 @@ def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path):
     assert row.startswith("| board | nb201-here-ort1-64px | 10 |") and row.count("%") == 8  # N = 20 > 61 - 50: skipped
     assert "error: --test-max must be at least 1" in _refused(
         str(BENCH / "latency_transfer.py"), "--tables", str(target), "--test-max", "0")
+
+
+def test_latency_transfer_takes_the_scored_networks_out_of_the_sources(tmp_path):
+    """A source that is the target's own table predicts it exactly, but only for networks it
+    measured: --unseen-by-sources scores networks it has not (its fallback predictor's values)."""
+    rows = (BENCH / "data" / "nb201-here-ort1-48px.csv").read_text().splitlines()
+    board = tmp_path / "board.csv"
+    board.write_text("\n".join(rows[:62]) + "\n")
+    args = (str(BENCH / "latency_transfer.py"), "--tables", str(board), "--from", str(board), "--sizes", "10",
+            "--seeds", "1", "--test-max", "20")
+
+    def alone(out: str) -> float:  # the last column: `transfer` alone
+        return float(out.strip().splitlines()[-1].split("|")[-2].split("%")[0])
+
+    assert alone(_run(*args)) == 100.0
+    assert alone(_run(*args, "--unseen-by-sources")) < 100.0
