@@ -18,6 +18,8 @@ Models:
   a small head. A few dozen parameters: for small training sets.
 * ``auto`` (default) — holds out 20% of the training set (5-fold cross-validation under 300
   networks), keeps the model with most predictions within +-10% there, refits it on everything.
+  From ``FEW`` networks on it also weighs the geometric mean of its 2 and 3 best models (kind
+  ``a+b``; a model may be named so too): models that err differently, averaged.
 
 Transfer (``sources``: other devices' latency, `LatencySource`): a new board measured on a few
 networks borrows what other devices know. A network's latency on a source device is a feature:
