@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
+# disk caches (kernel counts) go to a fresh folder: never the user's, and nothing left from a run before
+os.environ["EDGENAS_CACHE_DIR"] = tempfile.mkdtemp(prefix="edgenas-test-cache-")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -76,3 +77,40 @@ def test_fit_with_kernels_on_the_command_line(cli, tmp_path):
     assert "onnxruntime kernel types" in out and re.search(r"held out +linear:", out)
     code, _, err = cli("latency", "fit", "--table", str(table), "--kernels", "tvm", "-o", str(tmp_path / "c.pt"))
     assert code != 0 and "unknown kernel runtime 'tvm'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_kernel_counts_are_kept_on_disk_and_a_cut_line_is_counted_again(tmp_path, monkeypatch):
+    from edgenas.hardware import kernels
+
+    monkeypatch.setenv("EDGENAS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kernels, "_CACHE", {})
+    monkeypatch.setattr(kernels, "_LOADED", set())
+    monkeypatch.setattr(kernels, "_UNTERMINATED", set())
+    archs = [SPACE.sample(np.random.default_rng(s)) for s in (11, 12)]
+    first = [kernel_counts(SPACE, a) for a in archs]
+    (disk,) = (tmp_path / "kernels").iterdir()
+    assert len(disk.read_text().splitlines()) == 2
+    # a new process: counts come from the file, no export
+    kernels._CACHE.clear()
+    kernels._LOADED.clear()
+    monkeypatch.setattr(kernels, "_onnxruntime_counts", lambda space, arch: pytest.fail("exported again"))
+    assert [kernel_counts(SPACE, a) for a in archs] == first
+    # a crash cut the second line short: it is skipped, counted again, and the new line starts on its own
+    lines = disk.read_text().splitlines()
+    disk.write_text(lines[0] + "\n" + lines[1][:25])
+    kernels._CACHE.clear()
+    kernels._LOADED.clear()
+    monkeypatch.setattr(kernels, "_onnxruntime_counts", lambda space, arch: first[1])
+    assert kernel_counts(SPACE, archs[1]) == first[1]
+    kept = disk.read_text().splitlines()
+    assert kept[0] == lines[0] and kept[1] == lines[1][:25] and json.loads(kept[2])["arch"] == SPACE.format(archs[1])
+
+
+def test_kernel_counts_stay_in_memory_when_the_disk_cache_is_off(tmp_path, monkeypatch):
+    from edgenas.hardware import kernels
+
+    monkeypatch.setenv("EDGENAS_CACHE_DIR", "off")
+    monkeypatch.setattr(kernels, "_CACHE", {})
+    monkeypatch.chdir(tmp_path)
+    kernel_counts(SPACE, SPACE.sample(np.random.default_rng(13)))
+    assert kernels._disk_file("onnxruntime", "x") is None and not any(tmp_path.iterdir())

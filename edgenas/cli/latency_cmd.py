@@ -61,7 +61,8 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
                                    "fewer measured networks"),
         kernels: str = typer.Option(None, "--kernels", help="onnxruntime: count the kernels ONNX Runtime runs after "
                                     "optimising each network on this machine and use them as features (for a "
-                                    "board that runs ONNX Runtime on the same kind of CPU; ~0.2 s per network)"),
+                                    "board that runs ONNX Runtime on the same kind of CPU; ~0.2 s per network, kept in "
+                                    "$EDGENAS_CACHE_DIR, default ~/.cache/edgenas)"),
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor

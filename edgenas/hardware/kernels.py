@@ -11,13 +11,22 @@ about 84% of networks within 10% however many are measured). nn-Meter detects ke
 fusion rules learnt per device; where the device runs a runtime that this machine has, asking
 the runtime is exact and needs no rules. The counts describe the device only if it runs the same
 runtime on the same kind of CPU (ONNX Runtime's optimisations depend on the instruction set).
+
+Counts cost ~0.2 s per network, so they are kept on disk (``EDGENAS_CACHE_DIR``, default
+``~/.cache/edgenas``; ``off`` keeps them in memory only), one JSON line per network in a file
+named for what decides them: the runtime and its version, PyTorch's version (the export), the
+CPU and the space's configuration. A line cut short by a crash is skipped and computed again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import platform
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -53,15 +62,78 @@ def kernel_matrix(space: SearchSpace, archs: list[Arch], vocabulary: list[str], 
 def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter]:
     check_runtime(runtime)
     config = f"{space.name}{sorted(space.get_params().items())}"  # once per call, not per network
+    disk = _disk_file(runtime, config)
     out = []
     for arch in archs:
         key = (runtime, config, space.format(arch))
         if key not in _CACHE:
             if len(_CACHE) >= _CACHE_LIMIT:
                 _CACHE.clear()
+                _LOADED.clear()
+            if disk is not None and disk not in _LOADED:
+                _load(disk, runtime, config)
+        if key not in _CACHE:
             _CACHE[key] = _onnxruntime_counts(space, arch)
+            if disk is not None:
+                _store(disk, key[2], _CACHE[key])
         out.append(_CACHE[key])
     return out
+
+
+_LOADED: set[Path] = set()  # disk files read into _CACHE in this process
+_UNTERMINATED: set[Path] = set()  # disk files whose last line a crash cut short
+
+
+def _disk_file(runtime: str, config: str) -> Path | None:
+    """Where counts of this runtime, PyTorch, CPU and space configuration are kept (None: off)."""
+    folder = os.environ.get("EDGENAS_CACHE_DIR", str(Path.home() / ".cache" / "edgenas"))
+    if folder.strip().lower() in ("", "off", "0", "none"):
+        return None
+    try:
+        import onnxruntime
+
+        version = onnxruntime.__version__
+    except ImportError:
+        return None  # nothing to cache: _onnxruntime_counts says what to install
+    what = "|".join([runtime, version, torch.__version__, platform.machine(), _cpu_model(), config])
+    return Path(folder) / "kernels" / f"{runtime}-{hashlib.sha256(what.encode()).hexdigest()[:16]}.jsonl"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("model name", "Model", "Hardware")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _load(disk: Path, runtime: str, config: str) -> None:
+    _LOADED.add(disk)
+    try:
+        text = disk.read_text()
+    except OSError:
+        return
+    if text and not text.endswith("\n"):
+        _UNTERMINATED.add(disk)  # the next line must not run on from it
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+            _CACHE[(runtime, config, row["arch"])] = Counter({str(k): int(v) for k, v in row["counts"].items()})
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a line cut short: computed again when asked
+
+
+def _store(disk: Path, arch: str, counts: Counter) -> None:
+    """Append one line; a folder that cannot be written leaves the counts in memory only."""
+    try:
+        disk.parent.mkdir(parents=True, exist_ok=True)
+        with disk.open("a") as f:
+            f.write("\n" * (disk in _UNTERMINATED) + json.dumps({"arch": arch, "counts": dict(counts)}) + "\n")
+        _UNTERMINATED.discard(disk)
+    except OSError:
+        pass
 
 
 def _onnxruntime_counts(space: SearchSpace, arch: Arch) -> Counter:
