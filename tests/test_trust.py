@@ -221,7 +221,7 @@ def test_ctrl_c_prints_the_command_that_resumes(tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err  # a failure shows what the child said
     last = err.strip().splitlines()[-1]
     assert last.startswith("interrupted; every finished candidate is stored") and "Traceback" not in err
     assert last.endswith("Resume with: edgenas search --evaluator proxy:params --strategy random --budget 5000 "
