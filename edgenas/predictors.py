@@ -129,10 +129,8 @@ class ArchPredictor:
     def _predict_members(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         if "+" not in kind:
             return self._predict_kind(kind, parts, archs)
-        return self._combine([
-            self._predict_kind(member, {name.split("/", 1)[1]: part for name, part in parts.items()
-                                        if name.split("/", 1)[0] == member}, archs)
-            for member in kind.split("+")])
+        return self._combine([self._predict_kind(member, _strip(parts, f"{member}/"), archs)
+                              for member in kind.split("+")])
 
     def _out_of_fold(self, kind: str, archs: list[Arch], y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
         """Predictions of each fold's rows by ``kind`` fitted on the other rows (NaN elsewhere)."""
@@ -208,3 +206,8 @@ class ArchPredictor:
     def __repr__(self) -> str:
         fitted = f", kind_={self.kind_!r}, n_train_={self.n_train_}" if hasattr(self, "kind_") else ""
         return f"{type(self).__name__}(space={self.space.name!r}, model={self.model!r}{fitted})"
+
+
+def _strip(parts: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The parts stored under ``prefix``, by their own names."""
+    return {name[len(prefix):]: part for name, part in parts.items() if name.startswith(prefix)}

@@ -113,4 +113,4 @@ def test_kernel_counts_stay_in_memory_when_the_disk_cache_is_off(tmp_path, monke
     monkeypatch.setattr(kernels, "_CACHE", {})
     monkeypatch.chdir(tmp_path)
     kernel_counts(SPACE, SPACE.sample(np.random.default_rng(13)))
-    assert kernels._disk_file("onnxruntime", "x") is None and not any(tmp_path.iterdir())
+    assert kernels._disk_file("onnxruntime", "x", kernels._cache_folder()) is None and not any(tmp_path.iterdir())

@@ -20,6 +20,7 @@ CPU and the space's configuration. A line cut short by a crash is skipped and co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -62,7 +63,7 @@ def kernel_matrix(space: SearchSpace, archs: list[Arch], vocabulary: list[str], 
 def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter]:
     check_runtime(runtime)
     config = f"{space.name}{sorted(space.get_params().items())}"  # once per call, not per network
-    disk = _disk_file(runtime, config)
+    disk = _disk_file(runtime, config, _cache_folder())
     out = []
     for arch in archs:
         key = (runtime, config, space.format(arch))
@@ -84,9 +85,14 @@ _LOADED: set[Path] = set()  # disk files read into _CACHE in this process
 _UNTERMINATED: set[Path] = set()  # disk files whose last line a crash cut short
 
 
-def _disk_file(runtime: str, config: str) -> Path | None:
-    """Where counts of this runtime, PyTorch, CPU and space configuration are kept (None: off)."""
-    folder = os.environ.get("EDGENAS_CACHE_DIR", str(Path.home() / ".cache" / "edgenas"))
+def _cache_folder() -> str:
+    return os.environ.get("EDGENAS_CACHE_DIR", str(Path.home() / ".cache" / "edgenas"))
+
+
+@functools.lru_cache(maxsize=64)  # asked on every predict: the CPU and the versions are read once
+def _disk_file(runtime: str, config: str, folder: str) -> Path | None:
+    """Where counts of this runtime, PyTorch, CPU and space configuration are kept in ``folder``
+    (None: off)."""
     if folder.strip().lower() in ("", "off", "0", "none"):
         return None
     try:
