@@ -1,7 +1,9 @@
 """auto at 1,000 networks of the 1,200-network PyTorch table, scored on all other networks and
-on those whose three passes agree within 5% (spread of log latency < 0.05)."""
+on those whose passes agree within 5% (spread of log latency < 0.05). A table path may be given
+(default: the 3-pass one)."""
 import collections
 import csv
+import sys
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from edgenas.hardware import LatencyPredictor, measured_networks
 from edgenas.spaces import create_space
 
 space = create_space("nb201")
-F = "benchmarks/data/nb201-here-torch1-3pass-1200.csv"
+F = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/data/nb201-here-torch1-3pass-1200.csv"
 t = collections.defaultdict(dict)
 for r in csv.DictReader(open(F + ".passes")):
     t[r["arch"]][int(r["pass"])] = float(r["latency_ms"])
