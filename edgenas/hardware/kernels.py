@@ -67,13 +67,11 @@ def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter
     out = []
     for arch in archs:
         key = (runtime, config, space.format(arch))
+        if key not in _CACHE and disk is not None and disk not in _LOADED:
+            _load(disk, runtime, config)
         if key not in _CACHE:
             if len(_CACHE) >= _CACHE_LIMIT:
-                _CACHE.clear()
-                _LOADED.clear()
-            if disk is not None and disk not in _LOADED:
-                _load(disk, runtime, config)
-        if key not in _CACHE:
+                _CACHE.clear()  # the files stay marked read: one larger than the limit is not re-read per network
             _CACHE[key] = _onnxruntime_counts(space, arch)
             if disk is not None:
                 _store(disk, key[2], _CACHE[key])
