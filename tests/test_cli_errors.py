@@ -78,6 +78,7 @@ BAD = {
     ("search", "--reward-target-ms"): ("-2", "needs --latency-table"),
     ("search", "--reward-weight"): ("nan", "--reward-weight"),
     ("search", "--strategy-params"): ('{"population_size": -3}', "population_size"),
+    ("search", "--prior"): ("{t}/missing.csv", "not found"),
     ("search", "--storage"): ("postgres://x", "not supported"),
     ("search", "--name"): ("../x", "not plain"),
     ("search", "--executor"): ("bogus", "unknown executor"),

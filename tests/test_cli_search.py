@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from _factories import small_table
+
+from edgenas.experiment import load_experiment
 
 
 def test_search_json_plot_and_runs(cli, tmp_path):
@@ -42,6 +45,11 @@ def test_search_with_profiled_constraints(cli, tmp_path):
     (["search", "--max-latency-ms", "3"], "needs --latency-table"),
     (["search", "--benchmark", "missing.csv"], "table 'missing.csv' not found"),
     (["search", "--strategy-params", "{bad"], "not JSON"),
+    (["search", "--prior", "missing.csv"], "table 'missing.csv' not found"),
+    (["search", "--prior", "nb201-pi5-onnx:top1"], "missing column(s) top1"),
+    (["search", "--prior", "nb201-cifar10", "--strategy", "local"], "--prior works with --strategy guided"),
+    (["search", "--prior", "nb201-cifar10"], "--prior nb201-cifar10 is the searched table itself"),
+    (["search", "--prior", "nb201-cifar10", "--strategy-params", '{"prior": "x.csv"}'], "give the prior once"),
     (["runs", "show", "nothing", "--storage", "sqlite:///nowhere/x.db"], "no store at nowhere/x.db"),
 ])
 def test_search_bad_input_is_one_line(cli, args, message, tmp_path, monkeypatch):
@@ -50,6 +58,22 @@ def test_search_bad_input_is_one_line(cli, args, message, tmp_path, monkeypatch)
     assert code != 0
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_search_with_a_related_tables_prior_resumes_with_it(cli, tmp_path):
+    """`--prior` reaches guided's parameters, is stored with the run, and a resumed run (no
+    --prior given) keeps leaning on it."""
+    target = tmp_path / "task.csv"
+    small_table("nb201-cifar10", target, slice(0, 400))  # a task whose table holds 400 cells
+    url = f"sqlite:///{tmp_path}/p.db"
+    code, out, err = cli("search", "--benchmark", str(target), "--prior", "nb201-cifar10", "--budget", "14",
+                         "--storage", url, "--name", "p", "--json")
+    assert code == 0, err
+    code, out, err = cli("search", "--benchmark", str(target), "--budget", "16", "--storage", url, "--name", "p",
+                         "--json")
+    assert code == 0, err
+    assert json.loads(out)["evaluated"] == 16
+    assert load_experiment("p", storage=url).strategy_params["prior"] == "nb201-cifar10"
 
 
 def test_malformed_table_and_corrupted_store(cli, tmp_path):

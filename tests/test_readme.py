@@ -21,7 +21,8 @@ OFA_ARCH = largest(MBConvSpace(**TINY_CLI)).to_json()
 README = Path(__file__).parent.parent / "README.md"
 
 # README command (after `edgenas `, continuation lines joined) -> the same command on small inputs
-# ({t}: a scratch folder holding pi5.csv, test.csv, train.csv and a Fashion-MNIST folder fm/).
+# ({t}: a scratch folder holding pi5.csv, test.csv, train.csv, acc.csv, task.csv and a Fashion-MNIST
+# folder fm/).
 SMALL = {
     "profile mobilenet_v2 --input 1,3,224,224 --sram-kb 320 --flash-kb 1024":
         "profile mobilenet_v2 --input 1,3,224,224 --sram-kb 320 --flash-kb 1024",
@@ -35,6 +36,8 @@ SMALL = {
     "runs show pi5": "runs show pi5",
     "search --space nb201 --budget 100 --latency-table nb201-pi5-onnx --reward-target-ms 2":
         "search --space nb201 --budget 15 --latency-table nb201-pi5-onnx --reward-target-ms 2 --name reward",
+    "search --space nb201 --benchmark cifar100.csv --prior nb201-cifar10 --budget 50":
+        "search --space nb201 --benchmark {t}/task.csv --prior nb201-cifar10 --budget 12 --name prior",
     "search ... --executor ray --address auto": None,  # tests/test_ray.py runs `search --executor ray` end to end
     "latency fit --table pi5.csv -o pi5.pt": "latency fit --table {t}/pi5.csv -o {t}/pi5.pt",
     "latency eval --predictor pi5.pt --table test.csv": "latency eval --predictor {t}/pi5.pt --table {t}/test.csv",
@@ -136,6 +139,7 @@ def folder(tmp_path_factory):
     small_table("nb201-pi5-onnx", t / "test.csv", slice(60, 100))
     small_table("nb201-cifar10", t / "train.csv", slice(0, 40))
     small_table("nb201-cifar10", t / "acc.csv", slice(40, 80))
+    small_table("nb201-cifar10", t / "task.csv", slice(0, None))  # every cell: a task to search with a prior
     fashion_mnist_folder(t / "fm", train=60)
     return t
 

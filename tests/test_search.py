@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from _factories import Additive, CheapCost, ToySpace
 
-from edgenas.errors import InfeasibleError, StoreError
+from edgenas.errors import ConfigError, DataError, InfeasibleError, StoreError
 from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import Constraint, Experiment, Objective, Store, pareto_front
 from edgenas.spaces import NB201Space
 from edgenas.strategies import create_strategy, list_strategies
+from edgenas.strategies.guided import PRIOR_SHARES, normal_scores, split_prior_spec
 
 STRATEGIES = ["grid", "random", "evolution", "reinforce", "local", "guided"]
 TESTS = Path(__file__).parent
@@ -154,8 +155,6 @@ def test_corrupted_store_is_a_clear_error(tmp_path):
 
 
 def test_strategy_params_are_validated():
-    from edgenas.errors import ConfigError
-
     with pytest.raises(ConfigError, match="unexpected keyword"):
         create_strategy("evolution", ToySpace(), population=3)
     with pytest.raises(ConfigError, match="unknown strategy 'bayes'"):
@@ -353,6 +352,79 @@ def _reward_regret(nb201, seed: int, known: bool) -> float:
                      objective=reward, costs=[latency] if known else [], seed=seed, storage="sqlite://:memory:")
     best = max(reward.fitness({**accuracy.evaluate(a), **latency.evaluate(a)}) for a in accuracy.archs())
     return best - exp.run(50).best.fitness
+
+
+def _related_table(path, nb201, std, seed=0):
+    """Every NB201 cell's CIFAR-10 accuracy plus N(0, ``std``): a related task's table."""
+    space, accuracy, _ = nb201
+    rng = np.random.default_rng(seed)
+    with path.open("w") as f:
+        f.write("arch,accuracy\n")
+        for arch, row in accuracy.rows.items():
+            f.write(f"{space.format(arch)},{row['test_accuracy'] + rng.normal(0, std)}\n")
+    return str(path)
+
+
+def test_guided_with_a_related_tables_prior_finds_the_optimum_sooner(nb201, tmp_path):
+    """A source task that ranks the cells much as CIFAR-10 does (its accuracy + N(0, 0.5)): 25
+    queries reach the CIFAR-10 optimum on every one of 8 seeds, where `guided` without the
+    prior reaches it on 3 (mean regret 0.29)."""
+    space, accuracy, _ = nb201
+    prior = _related_table(tmp_path / "related.csv", nb201, 0.5)
+
+    def regret(seed, **params):
+        result = Experiment(name="g", space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                            strategy="guided", strategy_params=params, seed=seed,
+                            storage="sqlite://:memory:").run(25)
+        return accuracy.best("test_accuracy")[1] - result.best.metrics["test_accuracy"]
+
+    with_prior = [regret(seed, prior=prior) for seed in range(8)]
+    without = [regret(seed) for seed in range(8)]
+    assert max(with_prior) <= 0.05
+    assert np.mean(without) > 0.15 and sum(r <= 0.05 for r in without) <= 5
+
+
+def test_guided_leans_on_the_prior_only_as_far_as_the_told_fitnesses_agree(nb201, tmp_path):
+    """The prior's share in the kernel is chosen by marginal likelihood: the largest for a
+    related table, none for a table of random scores; without a prior the GP is the one it was
+    (the same draws to the last digit)."""
+    space, accuracy, _ = nb201
+    archs = space.sample_distinct(40, seed=2)
+    fitness = np.array([accuracy.evaluate(a)["test_accuracy"] for a in archs])
+    random_table = tmp_path / "random.csv"
+    rng = np.random.default_rng(1)
+    random_table.write_text("arch,score\n" + "".join(f"{space.format(a)},{rng.normal()}\n"
+                                                       for a in accuracy.rows))
+    shares = {}
+    for name, prior in (("related", _related_table(tmp_path / "r.csv", nb201, 0.5)), ("random", str(random_table))):
+        strategy = create_strategy("guided", space, prior=prior)
+        x = strategy._standardised(strategy.features(archs))
+        (_, shares[name]), _, _ = strategy._gp_fit(x, normal_scores(fitness), strategy._prior_of(archs))
+    assert shares == {"related": max(PRIOR_SHARES), "random": 0.0}
+    plain = create_strategy("guided", space, seed=4)
+    x = plain._standardised(plain.features(archs))
+    cand = space.sample_distinct(60, seed=3)
+    xc = plain._standardised(plain.features(archs + cand))
+    a = plain._gp_sample(xc[:40], normal_scores(fitness), xc[40:])
+    b = create_strategy("guided", space, seed=4)._gp_sample(xc[:40], normal_scores(fitness), xc[40:], None)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_guided_prior_errors_say_what_to_give(nb201, tmp_path):
+    space = nb201[0]
+    with pytest.raises(DataError, match="not found"):
+        create_strategy("guided", space, prior=str(tmp_path / "missing.csv"))
+    with pytest.raises(DataError, match="missing column"):
+        create_strategy("guided", space, prior="nb201-cifar10:top1")
+    with pytest.raises(ConfigError, match="is a table"):
+        create_strategy("guided", space, prior=3)
+    lonely = tmp_path / "one.csv"
+    lonely.write_text("arch,accuracy\n" + space.format(space.sample_distinct(1, seed=0)[0]) + ",90\n")
+    with pytest.raises(DataError, match="fewer than 2"):
+        create_strategy("guided", space, prior=str(lonely))
+    assert split_prior_spec("nb201-cifar10:test_accuracy") == ("nb201-cifar10", "test_accuracy")
+    assert split_prior_spec("dir/a.csv") == ("dir/a.csv", None)
 
 
 def test_guided_learns_the_metric_alone_when_the_cost_is_known(nb201):

@@ -78,6 +78,7 @@ def build_experiment(
     space = make_space(space_name, space_config)
     evaluator = make_evaluator(evaluator_spec, space, dataset=dataset, epochs=epochs, lr=lr, seed=seed)
     metric = objective or default_metric(evaluator)
+    _check_prior(strategy_params.get("prior"), evaluator)
     scalar = {}
     if reward_target is not None:
         if not sources:
@@ -90,6 +91,24 @@ def build_experiment(
         strategy_params=strategy_params, seed=seed, storage=storage, executor=executor, workers=workers,
         address=address,
     )
+
+
+def _check_prior(prior: Any, evaluator: Any) -> None:
+    """A prior that is the searched table itself would hand the search its answer."""
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.estimate.tabular import resolve_table
+    from edgenas.strategies.guided import split_prior_spec
+
+    if not isinstance(prior, str) or not isinstance(evaluator, TabularBenchmark):
+        return
+    table = split_prior_spec(prior)[0]
+    try:
+        same = resolve_table(table).resolve() == evaluator.path.resolve()
+    except EdgeNASError:
+        return  # a missing prior table is reported when the strategy loads it
+    if same:
+        raise ConfigError(f"--prior {prior} is the searched table itself (--benchmark): the search would read "
+                          "its answers; give a related task's table, e.g. nb201-cifar10 while searching another dataset")
 
 
 def zero_shot_pick(experiment: Any, result: Any, benchmark: str | None) -> dict[str, Any] | None:
@@ -166,6 +185,8 @@ def search(
     reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
     reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
     strategy_params: str = typer.Option("{}", help='JSON, e.g. \'{"population_size": 10}\''),
+    prior: str = typer.Option(None, help="guided: a related task's table (CSV or shipped name, [:COLUMN]) the "
+                              "GP may lean on, e.g. nb201-cifar10 when searching NB201 on another dataset"),
     storage: str = typer.Option(None, help="sqlite:///path.db (default sqlite:///runs/NAME.db)"),
     name: str = typer.Option(None, help="experiment name; the same name resumes the run"),
     executor: str = typer.Option("local", help="local or ray"),
@@ -176,6 +197,12 @@ def search(
 ) -> None:
     """Search a space for the best architecture under hardware limits; resumable by name."""
     params = parse_json_object(strategy_params, "--strategy-params")
+    if prior is not None:
+        if strategy != "guided":
+            raise ConfigError(f"--prior works with --strategy guided (its GP leans on the table); got --strategy {strategy}")
+        if "prior" in params:
+            raise ConfigError("give the prior once: --prior or --strategy-params' \"prior\", not both")
+        params["prior"] = prior
     space_kwargs = parse_json_object(space_config, "--space-config")
     experiment = build_experiment(
         space_name=space, benchmark=benchmark, strategy=strategy, seed=seed, name=name, storage=storage,

@@ -3,15 +3,21 @@ ranks, sampled (Thompson) so that the order explores where the model is unsure."
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 
-from edgenas.errors import ConfigError
+from edgenas.errors import ConfigError, DataError
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
-__all__ = ["GuidedLocalSearch", "normal_scores"]
+__all__ = ["GuidedLocalSearch", "normal_scores", "prior_scores", "split_prior_spec"]
 
 LENGTH_SCALES = (0.25, 0.5, 1.0, 2.0)
+# the shares of a related task's scores in the GP's kernel (``prior``), by marginal likelihood:
+# small, so that a source that ranks the task's cells poorly costs little (docs/benchmarks.md)
+PRIOR_SHARES = (0.0, 0.25, 0.5)
 MAX_CANDIDATES = 256  # a random subset beyond this: the joint draw is cubic in the candidates
 
 
@@ -44,10 +50,50 @@ def _from_normal_scores(z: np.ndarray, scores: np.ndarray, values: np.ndarray) -
     return np.where(z < s[0], v[0] + bottom * (z - s[0]), out)
 
 
+def split_prior_spec(spec: str) -> tuple[str, str | None]:
+    """``TABLE[:COLUMN]`` -> (table, column or None); a file whose own name has a colon stays whole."""
+    head, sep, tail = spec.rpartition(":")
+    if sep and head and tail and "/" not in tail and not Path(spec).exists():
+        return head, tail
+    return spec, None
+
+
+def prior_scores(spec: str, space: SearchSpace) -> dict[str, float]:
+    """A related task's table as each equivalence class's normal score (``guided``'s ``prior``).
+
+    ``spec`` is a CSV path or a shipped table's name, with ``:COLUMN`` to pick the metric (by
+    default an accuracy column, else the first); ranks, not values, so the source's scale is
+    irrelevant. Cells of the space the table lacks get the median's score, 0, from the caller."""
+    from edgenas.estimate import TabularBenchmark
+
+    path, column = split_prior_spec(spec)
+    table = TabularBenchmark(path, space, metrics=None if column is None else [column])
+    metric = column or next((m for m in table.metrics if "acc" in m), table.metrics[0])
+    values: dict[str, float] = {}
+    for arch, row in table.rows.items():
+        if math.isfinite(row[metric]):
+            values.setdefault(space.equivalence_key(arch), row[metric])
+    if len(values) < 2:
+        raise DataError(f"prior {spec!r}: fewer than 2 architectures with a finite {metric}; give a table "
+                        "of a related task's scores for many of the space's architectures")
+    keys = list(values)
+    return dict(zip(keys, normal_scores(np.array([values[k] for k in keys])).tolist()))
+
+
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Squared Euclidean distances per feature (so one length scale suits any feature count)."""
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
     return np.maximum(d, 0.0) / a.shape[1]
+
+
+def _kernel(d: np.ndarray, length: float, share: float, prior_a: np.ndarray | None,
+            prior_b: np.ndarray | None) -> np.ndarray:
+    """Squared exponential of the distances ``d``, mixed with a linear kernel on the two sides'
+    prior scores at ``share`` (exactly the squared exponential at share 0)."""
+    se = np.exp(-d / (2 * length**2))
+    if share == 0:
+        return se
+    return (1 - share) * se + share * np.outer(prior_a, prior_b)
 
 
 class GuidedLocalSearch(Strategy):
@@ -93,17 +139,26 @@ class GuidedLocalSearch(Strategy):
     the distance, so the GP tells neighbours apart by which choice moved rather than by what
     the move did to the network; on noisy landscapes its picks then land in the top less often
     (docs/benchmarks.md, `benchmarks/guided_replay.py`).
+
+    ``prior`` (a table of a related task's scores, e.g. ``nb201-cifar10`` when searching NB201
+    on another dataset; see `prior_scores`) adds to the kernel a linear term in each cell's
+    score there: K = (1 - w) SE + w s s', the share w (0, 0.25 or 0.5) chosen with the length
+    scale by marginal likelihood, so the GP leans on the source as far as the told fitnesses
+    agree with it. Transfer, not a warm start: the first cells stay random, and a source whose
+    ranking the task does not share is mostly ignored. Off by default: a source's worth is the
+    user's knowledge of how related it is (docs/benchmarks.md measures both kinds).
     """
 
     name = "guided"
     # runs stored before these existed climbed from the told best, with full Thompson draws, on
     # features that weighed the raw choices as much as the structure
-    added_params = {"smooth_parents": False, "exploration": 1.0, "choice_weight": 1.0}
+    added_params = {"smooth_parents": False, "exploration": 1.0, "choice_weight": 1.0, "prior": None}
 
     def __init__(self, space: SearchSpace, *, seed: int = 0, feasible: Feasible | None = None,
                  fitness_factor: FitnessFactor | None = None,
                  initial: int = 10, top: int = 5, noise: float = 0.6, memory: int = 300,
-                 smooth_parents: bool = True, exploration: float = 0.25, choice_weight: float = 0.25) -> None:
+                 smooth_parents: bool = True, exploration: float = 0.25, choice_weight: float = 0.25,
+                 prior: str | None = None) -> None:
         super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
         if (initial < 2 or top < 1 or not 0 < noise < 10 or memory < initial or not 0 <= exploration <= 1
                 or not 0 <= choice_weight <= 1):
@@ -115,11 +170,15 @@ class GuidedLocalSearch(Strategy):
         self._features: dict[Arch, np.ndarray] = {}
         self._factor_cache: dict[Arch, float] = {}
         self._exhausted: set[Arch] = set()
+        if prior is not None and not isinstance(prior, str):
+            raise ConfigError(f"guided's prior is a table (a CSV path or a shipped table's name), got {prior!r}")
+        self.prior = prior
+        self._prior = None if prior is None else prior_scores(prior, space)
 
     def get_params(self) -> dict:
         return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory,
                 "smooth_parents": self.smooth_parents, "exploration": self.exploration,
-                "choice_weight": self.choice_weight}
+                "choice_weight": self.choice_weight, "prior": self.prior}
 
     def features(self, archs: list[Arch]) -> np.ndarray:
         rows = []
@@ -132,6 +191,12 @@ class GuidedLocalSearch(Strategy):
                 self._features[arch] = hit
             rows.append(hit)
         return np.array(rows, dtype=np.float64)
+
+    def _prior_of(self, archs: list[Arch]) -> np.ndarray | None:
+        """Each architecture's score in the ``prior`` table (0, the median, where it has none)."""
+        if self._prior is None:
+            return None
+        return np.array([self._prior.get(self.space.equivalence_key(a), 0.0) for a in archs])
 
     def _standardised(self, x: np.ndarray) -> np.ndarray:
         """Features scaled to zero mean and unit variance, constant ones dropped; beside the
@@ -182,13 +247,14 @@ class GuidedLocalSearch(Strategy):
         recent = [i for i in range(len(self.history) - 1, -1, -1) if i not in best][: self.memory - n_best]
         return sorted(best.union(recent))
 
-    def _smoothed(self, order: list[int], seen: list[int], y: np.ndarray, x: np.ndarray) -> list[int]:
+    def _smoothed(self, order: list[int], seen: list[int], y: np.ndarray, x: np.ndarray,
+                  prior: np.ndarray | None) -> list[int]:
         """``order`` (best told fitness first) with the GP's cells (``seen``, scores ``y``,
         standardised features ``x``) ranked by the GP's posterior mean there instead: on a noisy
         landscape the best told cells are partly the luckiest, and climbing from them spends
         moves where luck, not the network, was good. The mean pools each cell's neighbours, so
         its top is where the good networks are. Cells the GP does not see keep their place after."""
-        _, _, alpha = self._gp_fit(x, y)
+        _, _, alpha = self._gp_fit(x, y, prior)
         mean = y - self.noise * alpha  # K (K + noise I)^-1 y at the told points
         ranked = [seen[i] for i in np.argsort(-mean, kind="stable")]
         rest = set(seen)
@@ -203,8 +269,9 @@ class GuidedLocalSearch(Strategy):
         told = [self.history[i] for i in seen]
         fitness = np.array([f for _, f in told])
         y = normal_scores(fitness)  # the GP's targets where the cost is not known
+        told_prior = self._prior_of([a for a, _ in told])
         if self.smooth_parents and not known:
-            order = self._smoothed(order, seen, y, self._standardised(self.features([a for a, _ in told])))
+            order = self._smoothed(order, seen, y, self._standardised(self.features([a for a, _ in told])), told_prior)
         candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
             return self.random_fresh()
@@ -212,15 +279,16 @@ class GuidedLocalSearch(Strategy):
             picked = np.sort(self.rng.choice(len(candidates), MAX_CANDIDATES, replace=False))
             candidates, parent = [candidates[i] for i in picked], [parent[i] for i in picked]
         x_all = self._standardised(self.features([a for a, _ in told] + candidates))
+        prior = None if told_prior is None else (told_prior, self._prior_of(candidates))
         if not known:
-            _, _, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
+            _, _, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):], prior)
             return candidates[int(np.argmax(draw))]
         # the cost's factor is known: learn the metric alone, then score each candidate by its
         # drawn metric times its own factor
         told_factor = self._factors([a for a, _ in told])
         metric = np.where(np.isfinite(fitness) & np.isfinite(told_factor), fitness / told_factor, -np.inf)
         y = normal_scores(metric)
-        mean, sd, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):])
+        mean, sd, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):], prior)
         factors = self._factors(candidates)
         scores = _from_normal_scores(draw, y, metric) * factors
         scores = np.where(np.isfinite(scores), scores, -np.inf)
@@ -243,27 +311,33 @@ class GuidedLocalSearch(Strategy):
             out.append(self._factor_cache[arch])
         return np.array(out, dtype=np.float64)
 
-    def _gp_fit(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """The length scale of the highest marginal likelihood, the Cholesky factor of the
-        kernel matrix plus noise, and (K + noise I)^-1 y."""
+    def _gp_fit(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray | None = None
+                ) -> tuple[tuple[float, float], np.ndarray, np.ndarray]:
+        """The (length scale, prior share) of the highest marginal likelihood, the Cholesky
+        factor of the kernel matrix plus noise, and (K + noise I)^-1 y (``prior``: the told
+        cells' scores in the ``prior`` table, or None)."""
         d_xx = _distances(x, x)
         best = None
-        for length in LENGTH_SCALES:
-            chol = np.linalg.cholesky(np.exp(-d_xx / (2 * length**2)) + self.noise * np.eye(len(x)))
-            alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
-            loglik = -0.5 * y @ alpha - np.log(np.diag(chol)).sum()
-            if best is None or loglik > best[0]:
-                best = (loglik, length, chol, alpha)
+        for share in PRIOR_SHARES if prior is not None else (0.0,):
+            for length in LENGTH_SCALES:
+                kernel = _kernel(d_xx, length, share, prior, prior)
+                chol = np.linalg.cholesky(kernel + self.noise * np.eye(len(x)))
+                alpha = np.linalg.solve(chol.T, np.linalg.solve(chol, y))
+                loglik = -0.5 * y @ alpha - np.log(np.diag(chol)).sum()
+                if best is None or loglik > best[0]:
+                    best = (loglik, (length, share), chol, alpha)
         return best[1:]
 
-    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray,
+                   prior: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The posterior mean and standard deviation at the candidates, and one joint draw, its
-        spread around the mean scaled by ``exploration``."""
-        length, chol, alpha = self._gp_fit(x, y)
-        d_cx, d_cc = _distances(x_cand, x), _distances(x_cand, x_cand)
-        k_star = np.exp(-d_cx / (2 * length**2))
+        spread around the mean scaled by ``exploration`` (``prior``: the told cells' and the
+        candidates' scores in the ``prior`` table, or None)."""
+        told_prior, cand_prior = (None, None) if prior is None else prior
+        (length, share), chol, alpha = self._gp_fit(x, y, told_prior)
+        k_star = _kernel(_distances(x_cand, x), length, share, cand_prior, told_prior)
         v = np.linalg.solve(chol, k_star.T)
-        cov = np.exp(-d_cc / (2 * length**2)) - v.T @ v
+        cov = _kernel(_distances(x_cand, x_cand), length, share, cand_prior, cand_prior) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
         mean = k_star @ alpha
         draw = mean + self.exploration * (root @ self.rng.standard_normal(len(x_cand)))
