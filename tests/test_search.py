@@ -411,7 +411,7 @@ def test_guided_leans_on_the_prior_only_as_far_as_the_told_fitnesses_agree(nb201
         np.testing.assert_array_equal(u, v)
 
 
-def test_guided_prior_errors_say_what_to_give(nb201, tmp_path):
+def test_guided_prior_errors_say_what_to_give(nb201, tmp_path, monkeypatch):
     space = nb201[0]
     with pytest.raises(DataError, match="not found"):
         create_strategy("guided", space, prior=str(tmp_path / "missing.csv"))
@@ -424,6 +424,12 @@ def test_guided_prior_errors_say_what_to_give(nb201, tmp_path):
     with pytest.raises(DataError, match="fewer than 2"):
         create_strategy("guided", space, prior=str(lonely))
     assert split_prior_spec("nb201-cifar10:test_accuracy") == ("nb201-cifar10", "test_accuracy")
+    # a run stores a file by its absolute path, so it resumes from another folder
+    (tmp_path / "rel.csv").write_text(lonely.read_text() + space.format(space.sample_distinct(2, seed=5)[1]) + ",80\n")
+    monkeypatch.chdir(tmp_path)
+    assert create_strategy("guided", space, prior="rel.csv:accuracy").get_params()["prior"] == \
+        f"{tmp_path.resolve()}/rel.csv:accuracy"
+    assert create_strategy("guided", space, prior="nb201-cifar10").get_params()["prior"] == "nb201-cifar10"
     assert split_prior_spec("dir/a.csv") == ("dir/a.csv", None)
 
 

@@ -58,6 +58,17 @@ def split_prior_spec(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
+def _stored_spec(spec: str) -> str:
+    """The prior as a run stores it: a shipped table by its name, a file by its absolute path
+    (so a run resumed from another folder finds it)."""
+    from edgenas.estimate.tabular import SHIPPED_TABLES
+
+    path, column = split_prior_spec(spec)
+    if path not in SHIPPED_TABLES:
+        path = str(Path(path).resolve())
+    return path if column is None else f"{path}:{column}"
+
+
 def prior_scores(spec: str, space: SearchSpace) -> dict[str, float]:
     """A related task's table as each equivalence class's normal score (``guided``'s ``prior``).
 
@@ -174,8 +185,8 @@ class GuidedLocalSearch(Strategy):
         self._exhausted: set[Arch] = set()
         if prior is not None and not isinstance(prior, str):
             raise ConfigError(f"guided's prior is a table (a CSV path or a shipped table's name), got {prior!r}")
-        self.prior = prior
         self._prior = None if prior is None else prior_scores(prior, space)
+        self.prior = None if prior is None else _stored_spec(prior)
 
     def get_params(self) -> dict:
         return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory,
