@@ -12,7 +12,7 @@ from edgenas.errors import ConfigError, DataError
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 
-__all__ = ["GuidedLocalSearch", "normal_scores", "prior_scores", "split_prior_spec"]
+__all__ = ["GuidedLocalSearch", "normal_scores", "load_prior", "split_prior_spec"]
 
 LENGTH_SCALES = (0.25, 0.5, 1.0, 2.0)
 # the shares of a related task's scores in the GP's kernel (``prior``), by marginal likelihood:
@@ -58,19 +58,10 @@ def split_prior_spec(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
-def _stored_spec(spec: str) -> str:
-    """The prior as a run stores it: a shipped table by its name, a file by its absolute path
-    (so a run resumed from another folder finds it)."""
-    from edgenas.estimate.tabular import SHIPPED_TABLES
-
-    path, column = split_prior_spec(spec)
-    if path not in SHIPPED_TABLES:
-        path = str(Path(path).resolve())
-    return path if column is None else f"{path}:{column}"
-
-
-def prior_scores(spec: str, space: SearchSpace) -> dict[str, float]:
-    """A related task's table as each equivalence class's normal score (``guided``'s ``prior``).
+def load_prior(spec: str, space: SearchSpace) -> tuple[dict[str, float], str]:
+    """A related task's table as each equivalence class's normal score (``guided``'s ``prior``),
+    and the spec as a run stores it (the table's ``source``: a shipped table by its name, a file
+    by its absolute path, so a run resumed from another folder finds it).
 
     ``spec`` is a CSV path or a shipped table's name, with ``:COLUMN`` to pick the metric (by
     default an accuracy column, else the first); ranks, not values, so the source's scale is
@@ -88,7 +79,8 @@ def prior_scores(spec: str, space: SearchSpace) -> dict[str, float]:
         raise DataError(f"prior {spec!r}: fewer than 2 architectures with a finite {metric}; give a table "
                         "of a related task's scores for many of the space's architectures")
     keys = list(values)
-    return dict(zip(keys, normal_scores(np.array([values[k] for k in keys])).tolist()))
+    scores = dict(zip(keys, normal_scores(np.array([values[k] for k in keys])).tolist()))
+    return scores, table.source if column is None else f"{table.source}:{column}"
 
 
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -152,7 +144,7 @@ class GuidedLocalSearch(Strategy):
     (docs/benchmarks.md, `benchmarks/guided_replay.py`).
 
     ``prior`` (a table of a related task's scores, e.g. ``nb201-cifar10`` when searching NB201
-    on another dataset; see `prior_scores`) adds to the kernel a linear term in each cell's
+    on another dataset; see `load_prior`) adds to the kernel a linear term in each cell's
     score there: K = (1 - w) SE + w s s', the share w (0, 0.25 or 0.5) chosen with the length
     scale by marginal likelihood, so the GP leans on the source as far as the told fitnesses
     agree with it. Transfer, not a warm start: the first cells stay random, and an unrelated
@@ -185,8 +177,7 @@ class GuidedLocalSearch(Strategy):
         self._exhausted: set[Arch] = set()
         if prior is not None and not isinstance(prior, str):
             raise ConfigError(f"guided's prior is a table (a CSV path or a shipped table's name), got {prior!r}")
-        self._prior = None if prior is None else prior_scores(prior, space)
-        self.prior = None if prior is None else _stored_spec(prior)
+        self._prior, self.prior = (None, None) if prior is None else load_prior(prior, space)
 
     def get_params(self) -> dict:
         return {"initial": self.initial, "top": self.top, "noise": self.noise, "memory": self.memory,
