@@ -457,6 +457,21 @@ def test_a_search_that_knows_the_cost_resumes_on_the_same_path(tmp_path, nb201):
     assert [t.arch for t in experiment("resumed").run(40).trials] == straight
 
 
+def test_a_search_with_a_prior_resumes_on_the_same_path(tmp_path, nb201):
+    """Stopped at 20 queries and resumed without naming the prior again: the stored prior is
+    used, and the history is the uninterrupted run's."""
+    space, accuracy, _ = nb201
+    prior = _related_table(tmp_path / "related.csv", nb201, 1.0)
+
+    def experiment(name, **params):
+        return Experiment(name=name, space=space, evaluator=accuracy, objective=Objective("test_accuracy"),
+                          strategy_params=params, seed=5, storage=f"sqlite:///{tmp_path}/p.db")
+
+    straight = [t.arch for t in experiment("straight", prior=prior).run(35).trials]
+    experiment("resumed", prior=prior).run(20)
+    assert [t.arch for t in experiment("resumed").run(35).trials] == straight
+
+
 def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201):
     """A store written before guided gained ``smooth_parents``, ``exploration`` and
     ``choice_weight`` (its config lacks the keys), and when its GP noise defaulted to 0.3, continues with the old behaviour,
