@@ -379,7 +379,7 @@ def test_guided_with_a_related_tables_prior_finds_the_optimum_sooner(nb201, tmp_
         return accuracy.best("test_accuracy")[1] - result.best.metrics["test_accuracy"]
 
     with_prior = [regret(seed, prior=prior) for seed in range(8)]
-    without = [regret(seed) for seed in range(8)]
+    without = [regret(seed, prior="none") for seed in range(8)]
     assert max(with_prior) <= 0.05
     assert np.mean(without) > 0.15 and sum(r <= 0.05 for r in without) <= 5
 
@@ -401,12 +401,12 @@ def test_guided_leans_on_the_prior_only_as_far_as_the_told_fitnesses_agree(nb201
         x = strategy._standardised(strategy.features(archs))
         (_, shares[name]), _, _ = strategy._gp_fit(x, normal_scores(fitness), strategy._prior_of(archs))
     assert shares == {"related": max(PRIOR_SHARES), "random": 0.0}
-    plain = create_strategy("guided", space, seed=4)
+    plain = create_strategy("guided", space, seed=4, prior="none")
     x = plain._standardised(plain.features(archs))
     cand = space.sample_distinct(60, seed=3)
     xc = plain._standardised(plain.features(archs + cand))
     a = plain._gp_sample(xc[:40], normal_scores(fitness), xc[40:])
-    b = create_strategy("guided", space, seed=4)._gp_sample(xc[:40], normal_scores(fitness), xc[40:], None)
+    b = create_strategy("guided", space, seed=4, prior="none")._gp_sample(xc[:40], normal_scores(fitness), xc[40:], None)
     for u, v in zip(a, b):
         np.testing.assert_array_equal(u, v)
 
@@ -431,6 +431,29 @@ def test_guided_prior_errors_say_what_to_give(nb201, tmp_path, monkeypatch):
         f"{tmp_path.resolve()}/rel.csv:accuracy"
     assert create_strategy("guided", space, prior="nb201-cifar10").get_params()["prior"] == "nb201-cifar10"
     assert split_prior_spec("dir/a.csv") == ("dir/a.csv", None)
+
+
+def test_guided_leans_by_default_on_the_spaces_zero_cost_scores(nb201):
+    """On NB201 the default prior is the shipped synflow table (what `ProxyEvaluator` computes,
+    by rank), stored by name; 40 told CIFAR-10 accuracies, clean or with one training seed's
+    noise, give it a share in the kernel; ``"none"`` and a space without shipped scores give
+    none."""
+    from edgenas.estimate.proxies import ProxyEvaluator
+
+    space, accuracy, _ = nb201
+    default = create_strategy("guided", space)
+    assert default.get_params()["prior"] == "nb201-synflow"
+    cells = space.sample_distinct(4, seed=7)
+    computed = [ProxyEvaluator(space, ["synflow"], data="noise").evaluate(a)["synflow"] for a in cells]
+    assert np.argsort(default._prior_of(cells)).tolist() == np.argsort(computed).tolist()
+    archs = space.sample_distinct(40, seed=1)
+    fitness = np.array([accuracy.evaluate(a)["test_accuracy"] for a in archs])
+    x = default._standardised(default.features(archs))
+    for told in (fitness, fitness + np.random.default_rng(1).normal(0, 1.0, len(fitness))):
+        (_, share), _, _ = default._gp_fit(x, normal_scores(told), default._prior_of(archs))
+        assert share > 0
+    assert create_strategy("guided", space, prior="none").get_params()["prior"] is None
+    assert create_strategy("guided", ToySpace()).get_params()["prior"] is None
 
 
 def test_guided_learns_the_metric_alone_when_the_cost_is_known(nb201):

@@ -185,8 +185,9 @@ def search(
     reward_target_ms: float = typer.Option(None, help="MnasNet reward acc*(lat/target)^w instead of acc"),
     reward_weight: float = typer.Option(-0.07, help="w of the MnasNet reward"),
     strategy_params: str = typer.Option("{}", help='JSON, e.g. \'{"population_size": 10}\''),
-    prior: str = typer.Option(None, help="guided: a related task's table (CSV or shipped name, [:COLUMN]) the "
-                              "GP may lean on, e.g. nb201-cifar10 when searching NB201 on another dataset"),
+    prior: str = typer.Option(None, help="guided: a table of scores (CSV or shipped name, [:COLUMN]) the GP may "
+                              "lean on, e.g. nb201-cifar10 when searching NB201 on another dataset; default "
+                              "auto, the space's zero-cost scores (nb201-synflow); none: no prior"),
     storage: str = typer.Option(None, help="sqlite:///path.db (default sqlite:///runs/NAME.db)"),
     name: str = typer.Option(None, help="experiment name; the same name resumes the run"),
     executor: str = typer.Option("local", help="local or ray"),

@@ -23,6 +23,7 @@ __all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table
 SHIPPED_TABLES = {
     "nb201-cifar10": "nb201_cifar10_accuracy.csv.gz",
     "nb201-pi5-onnx": "nb201_pi5_onnx_latency.csv.gz",
+    "nb201-synflow": "nb201_synflow.csv.gz",
 }
 # Columns that describe a row rather than measure it.
 _LABELS = {"index", "arch", "measured_index", "measured_arch"}
