@@ -139,6 +139,7 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
             print("optuna not installed: pip install optuna to add the TPE / random baselines\n")
 
     means: dict[str, list[float]] = {}
+    per_seed: dict[str, list[list[float]]] = {}
     header = "| strategy | " + " | ".join(f"mean regret @{b} | median @{b}" for b in budgets) + " | s/run |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
@@ -152,7 +153,18 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
         cells = " | ".join(f"{statistics.mean(r):.3f} | {statistics.median(r):.3f}" for r in regrets)
         print(f"| {name} | {cells} | {seconds:.2f} |", flush=True)
         means[name] = [statistics.mean(r) for r in regrets]
+        per_seed[name] = regrets
     print()
+    first, *others = per_seed
+    if others and args.seeds > 1:  # the same seeds: paired differences are far less noisy than the means
+        print(f"Paired over seeds: each strategy's regret minus {first}'s (mean ± standard error)\n")
+        for name in others:
+            cells = []
+            for b, mine, base in zip(budgets, per_seed[name], per_seed[first]):
+                diff = [m - r for m, r in zip(mine, base)]
+                cells.append(f"@{b} {statistics.mean(diff):+.3f} ± {statistics.stdev(diff) / len(diff) ** 0.5:.3f}")
+            print(f"{name}: {', '.join(cells)}")
+        print()
     return means
 
 
