@@ -76,6 +76,16 @@ def test_search_with_a_related_tables_prior_resumes_with_it(cli, tmp_path):
     assert load_experiment("p", storage=url).strategy_params["prior"] == "nb201-cifar10"
 
 
+def test_search_leans_on_synflow_unless_told_none(cli, tmp_path):
+    """Without --prior a guided run on NB201 stores the shipped synflow scores as its prior;
+    `--prior none` stores none."""
+    url = f"sqlite:///{tmp_path}/d.db"
+    for name, extra, stored in (("auto", [], "nb201-synflow"), ("off", ["--prior", "none"], None)):
+        code, _, err = cli("search", "--budget", "12", "--storage", url, "--name", name, *extra)
+        assert code == 0, err
+        assert load_experiment(name, storage=url).strategy_params["prior"] == stored
+
+
 def test_malformed_table_and_corrupted_store(cli, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("arch,test_accuracy\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,abc\n")

@@ -436,8 +436,8 @@ def test_guided_prior_errors_say_what_to_give(nb201, tmp_path, monkeypatch):
 def test_guided_leans_by_default_on_the_spaces_zero_cost_scores(nb201):
     """On NB201 the default prior is the shipped synflow table (what `ProxyEvaluator` computes,
     by rank), stored by name; 40 told CIFAR-10 accuracies, clean or with one training seed's
-    noise, give it a share in the kernel; ``"none"`` and a space without shipped scores give
-    none."""
+    noise, give it a share in the kernel; ``"none"``, a space without shipped scores and a
+    search that knows its cost factor give none."""
     from edgenas.estimate.proxies import ProxyEvaluator
 
     space, accuracy, _ = nb201
@@ -454,6 +454,7 @@ def test_guided_leans_by_default_on_the_spaces_zero_cost_scores(nb201):
         assert share > 0
     assert create_strategy("guided", space, prior="none").get_params()["prior"] is None
     assert create_strategy("guided", ToySpace()).get_params()["prior"] is None
+    assert create_strategy("guided", space, fitness_factor=lambda arch: 1.0).get_params()["prior"] is None
 
 
 def test_guided_learns_the_metric_alone_when_the_cost_is_known(nb201):

@@ -171,7 +171,9 @@ class GuidedLocalSearch(Strategy):
     gets share 0. By default (``"auto"``) the space's data-free zero-cost scores
     (`SHIPPED_PRIOR`: synflow on NB201), which describe the network whatever the task: on noisy
     CIFAR-10 landscapes they cut the regret at 50 queries by a fifth to a third, and on tasks
-    they rank poorly they cost within the seeds' noise (docs/benchmarks.md). A related task's
+    they rank poorly they cost within the seeds' noise (docs/benchmarks.md). Not where the cost
+    factor is known (``fitness_factor``): the trade-off's best cells are small ones, which a
+    size-bound proxy ranks poorly, and the prior cost up to 0.05 at 100 queries there. A related task's
     table (``nb201-cifar10`` when searching NB201 on another dataset) is the user's choice: a
     weakly related one misleads (CIFAR-10 for short Fashion-MNIST training costs a quarter
     point at 50 queries). ``"none"``: no prior.
@@ -201,8 +203,8 @@ class GuidedLocalSearch(Strategy):
         if prior is not None and not isinstance(prior, str):
             raise ConfigError(f"guided's prior is a table (a CSV path or a shipped table's name), 'auto' or "
                               f"'none', got {prior!r}")
-        if prior == "auto":
-            prior = SHIPPED_PRIOR.get(space.name)
+        if prior == "auto":  # not where a known cost factor shapes the fitness: see the docstring
+            prior = SHIPPED_PRIOR.get(space.name) if fitness_factor is None else None
         elif prior == "none":
             prior = None
         self._prior, self.prior = (None, None) if prior is None else load_prior(prior, space)
