@@ -114,3 +114,17 @@ def test_kernel_counts_stay_in_memory_when_the_disk_cache_is_off(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     kernel_counts(SPACE, SPACE.sample(np.random.default_rng(13)))
     assert kernels._disk_file("onnxruntime", "x", kernels._cache_folder()) is None and not any(tmp_path.iterdir())
+
+
+def test_the_disk_cache_stops_growing_at_its_limit(tmp_path, monkeypatch):
+    from edgenas.hardware import kernels
+
+    monkeypatch.setenv("EDGENAS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kernels, "_CACHE", {})
+    monkeypatch.setattr(kernels, "_LOADED", set())
+    monkeypatch.setattr(kernels, "_DISK_LIMIT", 10)  # bytes: one line passes it
+    archs = [SPACE.sample(np.random.default_rng(s)) for s in (21, 22, 23)]
+    counts = [kernel_counts(SPACE, a) for a in archs]
+    (disk,) = (tmp_path / "kernels").iterdir()
+    assert len(disk.read_text().splitlines()) == 1
+    assert [kernel_counts(SPACE, a) for a in archs] == counts  # the rest from memory

@@ -16,6 +16,8 @@ Counts cost ~0.2 s per network, so they are kept on disk (``EDGENAS_CACHE_DIR``,
 ``~/.cache/edgenas``; ``off`` keeps them in memory only), one JSON line per network in a file
 named for what decides them: the runtime and its version, PyTorch's version (the export), the
 CPU and the space's configuration. A line cut short by a crash is skipped and computed again.
+A file stops growing at 64 MiB (~200,000 networks; past it counts stay in memory), so a search of
+a large space does not fill the disk.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = ["KERNEL_RUNTIMES", "check_runtime", "kernel_counts", "kernel_matrix"]
 KERNEL_RUNTIMES = ("onnxruntime",)
 _CACHE: dict[tuple[str, str, str], Counter] = {}  # (runtime, space config, arch): one export per process
 _CACHE_LIMIT = 100_000
+_DISK_LIMIT = 64 * 2**20  # bytes per cache file
 
 
 def check_runtime(runtime: str) -> None:
@@ -130,8 +133,11 @@ def _load(disk: Path, runtime: str, config: str) -> None:
 
 
 def _store(disk: Path, arch: str, counts: Counter) -> None:
-    """Append one line; a folder that cannot be written leaves the counts in memory only."""
+    """Append one line; a folder that cannot be written, or a file at ``_DISK_LIMIT``, leaves
+    the counts in memory only."""
     try:
+        if disk.is_file() and disk.stat().st_size >= _DISK_LIMIT:
+            return
         disk.parent.mkdir(parents=True, exist_ok=True)
         with disk.open("a") as f:
             f.write("\n" * (disk in _UNTERMINATED) + json.dumps({"arch": arch, "counts": dict(counts)}) + "\n")
