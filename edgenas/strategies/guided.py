@@ -173,10 +173,10 @@ class GuidedLocalSearch(Strategy):
     CIFAR-10 landscapes they cut the regret at 50 queries by a fifth to a third, and on tasks
     they rank poorly they cost within the seeds' noise (docs/benchmarks.md). Not where the cost
     factor is known (``fitness_factor``): the trade-off's best cells are small ones, which a
-    size-bound proxy ranks poorly, and the prior cost up to 0.05 at 100 queries there. A related task's
-    table (``nb201-cifar10`` when searching NB201 on another dataset) is the user's choice: a
-    weakly related one misleads (CIFAR-10 for short Fashion-MNIST training costs a quarter
-    point at 50 queries). ``"none"``: no prior.
+    size-bound proxy ranks poorly, and the prior cost up to 0.05 at 100 queries there. A
+    related task's table (``nb201-cifar10`` when searching NB201 on another dataset) is the
+    user's choice: a weakly related one misleads (CIFAR-10 for short Fashion-MNIST training
+    costs a quarter point at 50 queries). ``"none"``: no prior.
     """
 
     name = "guided"
