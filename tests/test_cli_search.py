@@ -84,6 +84,8 @@ def test_search_leans_on_synflow_unless_told_none(cli, tmp_path):
         code, _, err = cli("search", "--budget", "12", "--storage", url, "--name", name, *extra)
         assert code == 0, err
         assert load_experiment(name, storage=url).strategy_params["prior"] == stored
+        code, out, _ = cli("runs", "show", name, "--storage", url)
+        assert code == 0 and ("(prior nb201-synflow)" in out) == (stored is not None)
 
 
 def test_malformed_table_and_corrupted_store(cli, tmp_path):

@@ -320,6 +320,8 @@ def runs_show(name: str, storage: str = typer.Option(None, help="store URL (defa
     if json:
         print_json(result.to_dict() | {"config": config})
         return
+    prior = config["strategy"].get("prior")  # what guided leaned on: it shapes the whole trajectory
     console.print(f"[bold]{name}[/bold]: {config['space']['name']} / {config['strategy']['name']} "
-                  f"seed {config['strategy']['seed']}; constraints: {', '.join(config['constraints']) or 'none'}")
+                  f"seed {config['strategy']['seed']}{f' (prior {prior})' if prior else ''}; "
+                  f"constraints: {', '.join(config['constraints']) or 'none'}")
     show_result(result)
