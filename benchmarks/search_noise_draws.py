@@ -1,6 +1,6 @@
 """Regret over many draws of a noisy NAS-Bench-201 landscape, against Optuna TPE and an oracle.
 
-    python benchmarks/search_noise_draws.py [--std 0.75] [--draws 20] [--first-draw 100]
+    python benchmarks/search_noise_draws.py [--std 0.75] [--shift 0] [--draws 20] [--first-draw 100]
         [--seeds 10] [--budgets 50,100] [--strategies guided,local] [--no-optuna]
         [--references 100,300]
 
@@ -33,12 +33,30 @@ from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import Objective
 
 
+def task_shift(keys: list[str], arch_of: dict[str, object], scale: float, seed: int) -> np.ndarray:
+    """A seeded random linear function of each class's features (edge ops one-hot and the
+    space's structure features: op counts, live paths, depth), scaled to std ``scale`` over the
+    classes: another task's systematic difference from CIFAR-10 (which ops pay off where), not
+    noise, so a search can learn it and the task's top moves away from CIFAR-10's."""
+    x = np.array([np.concatenate([SPACE.encode(arch_of[k]), SPACE.structure_features(arch_of[k])]) for k in keys],
+                 dtype=np.float64)
+    spread = x.std(0)
+    x = (x[:, spread > 0] - x[:, spread > 0].mean(0)) / spread[spread > 0]
+    shift = x @ np.random.default_rng([seed, 11]).standard_normal(x.shape[1])
+    return shift / shift.std() * scale
+
+
 def write_draw(path: Path, all_cells: list, cell_keys: list[str], accuracy: TabularBenchmark, std: float,
-               seed: int) -> tuple[np.ndarray, np.ndarray]:
+               seed: int, shift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The ``noisy`` table of this seed, written to ``path`` (``cell_keys``: each cell's
-    equivalence class, computed once for every draw); returns the classes' noise-free
-    accuracies (the oracle's knowledge) and noisy values as the table holds them."""
+    equivalence class, computed once for every draw), plus ``task_shift`` of std ``shift``;
+    returns the classes' noise-free values (the oracle's knowledge) and the noisy values as
+    the table holds them."""
     keys, clean, noisy = noisy_classes(all_cells, accuracy, std, seed)
+    if shift:
+        arch_of = dict(zip(cell_keys, (arch for _, arch in all_cells)))
+        moved = task_shift(keys, arch_of, shift, seed)
+        clean, noisy = clean + moved, noisy + moved
     value = {key: float(f"{v:.6g}") for key, v in zip(keys, noisy)}
     write_table(path, all_cells, value, set(keys), cell_keys)
     return clean, np.array([value[key] for key in keys])
@@ -84,6 +102,8 @@ def mean_regrets(table: TabularBenchmark, optimum: float, specs: dict[str, tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--std", type=float, default=0.75, help="the per-class noise's standard deviation")
+    parser.add_argument("--shift", type=float, default=0.0, help="std of a seeded systematic difference from "
+                        "CIFAR-10 per draw (a random linear function of the cells' features): another task")
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--first-draw", type=int, default=100, help="the first draw's seed")
     parser.add_argument("--seeds", type=int, default=10, help="search seeds per draw")
@@ -93,8 +113,8 @@ def main() -> None:
     parser.add_argument("--references", default="", help="K1,K2,...: also the regret of 10 random classes, then "
                         "random ones of the K best by noise-free accuracy (how far into the top a walk must stay)")
     args = parser.parse_args()
-    if args.draws < 2 or args.seeds < 1:
-        raise SystemExit("error: --draws must be >= 2 (a standard error needs two) and --seeds >= 1")
+    if args.draws < 2 or args.seeds < 1 or args.shift < 0:
+        raise SystemExit("error: --draws must be >= 2 (a standard error needs two), --seeds >= 1 and --shift >= 0")
     budgets = [int(b) for b in args.budgets.split(",")]
     try:
         references = [int(k) for k in args.references.split(",") if k]
@@ -108,12 +128,12 @@ def main() -> None:
     cell_keys = [SPACE.equivalence_key(arch) for _, arch in all_cells]
     accuracy = TabularBenchmark("nb201-cifar10", SPACE)
     regret = {name: [] for name in names}  # per draw: the mean over seeds, per budget
-    print(f"noise std {args.std}, draws {args.first_draw}-{args.first_draw + args.draws - 1}, {args.seeds} seeds "
+    print(f"noise std {args.std}{f', task shift std {args.shift}' if args.shift else ''}, draws {args.first_draw}-{args.first_draw + args.draws - 1}, {args.seeds} seeds "
           f"per draw, budgets {budgets} distinct queries", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for draw in range(args.first_draw, args.first_draw + args.draws):
             path = Path(tmp) / f"draw{draw}.csv"
-            clean, noisy = write_draw(path, all_cells, cell_keys, accuracy, args.std, draw)
+            clean, noisy = write_draw(path, all_cells, cell_keys, accuracy, args.std, draw, args.shift)
             table = TabularBenchmark(str(path), SPACE)
             for name, mean in mean_regrets(table, float(noisy.max()), specs, args, budgets).items():
                 regret[name].append(mean)

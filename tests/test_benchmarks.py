@@ -218,7 +218,7 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     monkeypatch.syspath_prepend(str(BENCH))
     import numpy as np
     import pytest
-    from search_noise_draws import oracle_regret, top_k_regret
+    from search_noise_draws import oracle_regret, task_shift, top_k_regret
 
     # asked best-first by clean accuracy: the third class (clean 3.0, noisy 2.5), then the second (2.6)
     regret = oracle_regret(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.6, 2.5]), budgets=[1, 2, 3])
@@ -233,12 +233,25 @@ def test_noise_draws_benchmark_prints_regret_over_draws_with_the_oracle_floor(mo
     assert tops[200][2] == 0.0  # every class asked
     assert all(r[0] >= r[1] >= r[2] for r in tops.values())
     out = _run(str(BENCH / "search_noise_draws.py"), "--draws", "2", "--seeds", "1", "--budgets", "5,10",
-               "--strategies", "guided,local", "--no-optuna", "--std", "0.5", "--references", "5,4930")
+               "--strategies", "guided,local", "--no-optuna", "--std", "0.5", "--references", "5,4930",
+               "--shift", "0.5")
     assert out.count("draw 10") == 2 and "| oracle |" in out and "| guided |" in out
+    assert "task shift std 0.5" in out
     assert "| top-5 |" in out and "| top-4930 |" in out
     assert "positive class counts" in _refused(str(BENCH / "search_noise_draws.py"), "--references", "10,x")
     assert "local: @5" in out  # the paired difference to the first strategy
     assert "must be >= 2" in _refused(str(BENCH / "search_noise_draws.py"), "--draws", "1")
+    assert "--shift >= 0" in _refused(str(BENCH / "search_noise_draws.py"), "--shift", "-1")
+    # another task's shift: seeded, of the asked spread, a linear function of the cells' features
+    from nb201_landscape import SPACE
+
+    archs = SPACE.sample_distinct(300, seed=0)
+    keys = [SPACE.format(a) for a in archs]
+    shift = task_shift(keys, dict(zip(keys, archs)), 2.0, seed=5)
+    assert shift.std() == pytest.approx(2.0) and np.array_equal(shift, task_shift(keys, dict(zip(keys, archs)), 2.0, 5))
+    x = np.array([np.concatenate([SPACE.encode(a), SPACE.structure_features(a), [1.0]]) for a in archs])
+    residual = shift - x @ np.linalg.lstsq(x, shift, rcond=None)[0]
+    assert np.abs(residual).max() < 1e-8
     # the same pairing from the logs, as a strategy measured later pairs with an earlier run
     log = tmp_path / "draws.txt"
     log.write_text(out)
