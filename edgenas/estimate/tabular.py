@@ -18,7 +18,7 @@ from edgenas.errors import ArchError, ConfigError, DataError
 from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table"]
+__all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table", "table_stamp"]
 
 SHIPPED_TABLES = {
     "nb201-cifar10": "nb201_cifar10_accuracy.csv.gz",
@@ -51,6 +51,14 @@ def resolve_table(spec: str | Path) -> Path:
     return path
 
 
+def table_stamp(path: Path, space: SearchSpace) -> tuple:
+    """What decides a table read for a space: the file (where, when changed, how large) and
+    the space's configuration; a key for what is derived from the table and kept in a process."""
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size, space.name,
+            json.dumps(space.get_params(), sort_keys=True, default=str))
+
+
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -76,9 +84,7 @@ class TabularBenchmark(Evaluator):
         self.space = space
         self.cheap = cheap
         self.queried: set[Arch] = set()
-        stat = self.path.stat()
-        key = (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, space.name,
-               json.dumps(space.get_params(), sort_keys=True, default=str), None if metrics is None else tuple(metrics))
+        key = table_stamp(self.path, space) + (None if metrics is None else tuple(metrics),)
         if key not in _PARSED:
             if len(_PARSED) >= _PARSED_KEEP:
                 _PARSED.pop(next(iter(_PARSED)))

@@ -61,8 +61,8 @@ def split_prior_spec(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
-# priors loaded in this process, by spec, the file's (mtime, size) and the space: a benchmark or
-# a resumed run builds the strategy again and again, and keying 15,625 cells takes 0.1 s
+# priors loaded in this process, by the table's stamp and the column: a benchmark or a resumed
+# run builds the strategy again and again, and keying 15,625 cells takes 0.1 s
 _LOADED: dict[tuple, tuple[dict[str, float], str]] = {}
 
 
@@ -75,12 +75,12 @@ def load_prior(spec: str, space: SearchSpace) -> tuple[dict[str, float], str]:
     default an accuracy column, else the first); ranks, not values, so the source's scale is
     irrelevant. Cells of the space the table lacks get the median's score, 0, from the caller."""
     from edgenas.estimate import TabularBenchmark, resolve_table
+    from edgenas.estimate.tabular import table_stamp
 
     path, column = split_prior_spec(spec)
     try:
-        stat = resolve_table(path).stat()
-        key = (spec, stat.st_mtime_ns, stat.st_size, space.name, repr(space.get_params()))
-    except (ConfigError, DataError, OSError):
+        key = (table_stamp(resolve_table(path), space), path, column)
+    except (DataError, OSError):
         key = None  # TabularBenchmark says what is wrong
     if key in _LOADED:
         return _LOADED[key]
