@@ -85,7 +85,7 @@ def gp_mean(gp: GuidedLocalSearch, told: list[Arch], y: np.ndarray, candidates: 
         archs = [Arch(dict(zip(SPACE.choices, SPACE.encode_live(a)))) for a in archs]
     x = gp._standardised(gp.features(archs))
     xt, xc = x[: len(told)], x[len(told):]
-    (length, _), _, alpha = gp._gp_fit(xt, y)
+    (length, _, _), _, alpha = gp._gp_fit(xt, y)
     return np.exp(-_distances(xc, xt) / (2 * length**2)) @ alpha
 
 
