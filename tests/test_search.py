@@ -415,7 +415,7 @@ def test_guided_kernels_linear_term_learns_an_additive_task_from_few_cells(nb201
     """A task whose difference is additive in the choices (each op on each edge adds its own
     amount, as another dataset may favour pooling on one edge): from 40 told cells the GP with
     the linear term ranks 300 unseen cells better than the squared exponential alone, and its
-    marginal likelihood gives the term a share; the switch is a strict boolean."""
+    marginal likelihood gives the term a share."""
     from scipy.stats import spearmanr
 
     space = nb201[0]
@@ -435,7 +435,10 @@ def test_guided_kernels_linear_term_learns_an_additive_task_from_few_cells(nb201
             (_, _, share), _, _ = strategy._gp_fit(x[:40], y, None, z[:40])
             assert share > 0
     assert rho[True] > rho[False] + 0.1, rho
-    with pytest.raises(ConfigError, match="true or false"):
+    assert create_strategy("guided", space).get_params()["linear"] is True
+    # not by default where a known cost factor shapes the fitness (docs/benchmarks.md)
+    assert create_strategy("guided", space, fitness_factor=lambda arch: 1.0).get_params()["linear"] is False
+    with pytest.raises(ConfigError, match="true, false or .auto."):
         create_strategy("guided", space, linear="yes")
 
 
