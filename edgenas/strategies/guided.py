@@ -110,7 +110,7 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0) / a.shape[1]
 
 
-def _kernel(d: np.ndarray, lin: np.ndarray, length: float, share: float, lin_share: float,
+def _kernel(d: np.ndarray, lin: np.ndarray | None, length: float, share: float, lin_share: float,
             prior_a: np.ndarray | None, prior_b: np.ndarray | None) -> np.ndarray:
     """Squared exponential of the distances ``d``, mixed with a linear kernel on the two sides'
     prior scores at ``share`` and the features' linear kernel ``lin`` at ``lin_share``
@@ -382,9 +382,10 @@ class GuidedLocalSearch(Strategy):
 
     def _gp_fit(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray | None = None, z: np.ndarray | None = None
                 ) -> tuple[tuple[float, float, float], np.ndarray, np.ndarray]:
-        """The (length scale, prior share) of the highest marginal likelihood, the Cholesky
-        factor of the kernel matrix plus noise, and (K + noise I)^-1 y (``prior``: the told
-        cells' scores in the ``prior`` table, or None)."""
+        """The (length scale, prior share, linear share) of the highest marginal likelihood, the
+        Cholesky factor of the kernel matrix plus noise, and (K + noise I)^-1 y (``prior``: the
+        told cells' scores in the ``prior`` table, or None; ``z``: their features for the linear
+        term, or None for none)."""
         d_xx = _distances(x, x)
         lin = None if z is None else z @ z.T / z.shape[1]
         best = None
@@ -404,7 +405,8 @@ class GuidedLocalSearch(Strategy):
                    z: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The posterior mean and standard deviation at the candidates, and one joint draw, its
         spread around the mean scaled by ``exploration`` (``prior``: the told cells' and the
-        candidates' scores in the ``prior`` table, or None)."""
+        candidates' scores in the ``prior`` table, or None; ``z``: their features for the linear
+        term, or None)."""
         told_prior, cand_prior = (None, None) if prior is None else prior
         told_z, cand_z = (None, None) if z is None else z
         (length, share, lin_share), chol, alpha = self._gp_fit(x, y, told_prior, told_z)
