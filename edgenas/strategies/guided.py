@@ -110,6 +110,11 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0) / a.shape[1]
 
 
+def _dot(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """Inner products per feature, the linear term's kernel (None where there is no term)."""
+    return None if a is None else a @ b.T / a.shape[1]
+
+
 def _kernel(d: np.ndarray, lin: np.ndarray | None, length: float, share: float, lin_share: float,
             prior_a: np.ndarray | None, prior_b: np.ndarray | None) -> np.ndarray:
     """Squared exponential of the distances ``d``, mixed with a linear kernel on the two sides'
@@ -387,7 +392,7 @@ class GuidedLocalSearch(Strategy):
         told cells' scores in the ``prior`` table, or None; ``z``: their features for the linear
         term, or None for none)."""
         d_xx = _distances(x, x)
-        lin = None if z is None else z @ z.T / z.shape[1]
+        lin = _dot(z, z)
         best = None
         for share in PRIOR_SHARES if prior is not None else (0.0,):
             for lin_share in LINEAR_SHARES if z is not None else (0.0,):
@@ -410,11 +415,9 @@ class GuidedLocalSearch(Strategy):
         told_prior, cand_prior = (None, None) if prior is None else prior
         told_z, cand_z = (None, None) if z is None else z
         (length, share, lin_share), chol, alpha = self._gp_fit(x, y, told_prior, told_z)
-        lin_star = None if z is None else cand_z @ told_z.T / told_z.shape[1]
-        lin_cc = None if z is None else cand_z @ cand_z.T / told_z.shape[1]
-        k_star = _kernel(_distances(x_cand, x), lin_star, length, share, lin_share, cand_prior, told_prior)
+        k_star = _kernel(_distances(x_cand, x), _dot(cand_z, told_z), length, share, lin_share, cand_prior, told_prior)
         v = np.linalg.solve(chol, k_star.T)
-        cov = _kernel(_distances(x_cand, x_cand), lin_cc, length, share, lin_share, cand_prior, cand_prior) - v.T @ v
+        cov = _kernel(_distances(x_cand, x_cand), _dot(cand_z, cand_z), length, share, lin_share, cand_prior, cand_prior) - v.T @ v
         root = np.linalg.cholesky((cov + cov.T) / 2 + 1e-6 * np.eye(len(cov)))
         mean = k_star @ alpha
         draw = mean + self.exploration * (root @ self.rng.standard_normal(len(x_cand)))
