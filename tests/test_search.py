@@ -442,6 +442,39 @@ def test_guided_kernels_linear_term_learns_an_additive_task_from_few_cells(nb201
         create_strategy("guided", space, linear="yes")
 
 
+def test_guided_hedges_a_stalled_walk_with_tpe_moves(nb201, monkeypatch):
+    """TPE's move follows the best told cells choice by choice; it takes every second ask once
+    the best told fitness has not improved for ``tpe_after`` asks, and none while it improves."""
+    space = nb201[0]
+    strategy = create_strategy("guided", space, seed=0, prior="none")
+    convs = lambda arch: sum(arch[k] == "nor_conv_3x3" for k in space.choices)  # noqa: E731
+    for arch in space.sample_distinct(40, seed=2):
+        strategy.tell(arch, float(convs(arch)))
+    order = sorted(range(40), key=lambda i: -strategy.history[i][1])
+    picks = [convs(strategy._tpe_pick(order)) for _ in range(10)]  # random cells hold 1.2 on average
+    assert np.mean(picks) > np.mean([convs(a) for a, _ in strategy.history]) + 1.5, picks
+
+    for fitness, expected in ((lambda n: 1.0, 10), (lambda n: float(n), 0)):
+        strategy = create_strategy("guided", space, seed=0, prior="none")
+        calls: list[int] = []
+
+        def counted(order, strategy=strategy, calls=calls, original=strategy._tpe_pick):
+            calls.append(len(strategy.history))
+            return original(order)
+
+        monkeypatch.setattr(strategy, "_tpe_pick", counted)
+        for n in range(30):
+            strategy.tell(strategy.ask(), fitness(n))
+        # constant fitness: the first cell stays the best, the walk stalls from ask 11 on
+        assert len(calls) == expected and all(n % 2 == 1 for n in calls), calls
+    assert create_strategy("guided", space).get_params()["tpe_after"] == 10
+    assert create_strategy("guided", space, fitness_factor=lambda arch: 1.0).get_params()["tpe_after"] == 0
+    with pytest.raises(ConfigError, match="tpe_after"):
+        create_strategy("guided", space, tpe_after=-1)
+    with pytest.raises(ConfigError, match="tpe_after"):
+        create_strategy("guided", space, tpe_after="often")
+
+
 def test_guided_prior_errors_say_what_to_give(nb201, tmp_path, monkeypatch):
     space = nb201[0]
     with pytest.raises(DataError, match="not found"):
