@@ -207,10 +207,10 @@ class GuidedLocalSearch(Strategy):
     of the best told cells, blind to the GP), until a better cell turns up. A hedge: the walk
     climbs to a top near where it started, and a task whose top lies elsewhere (a small cell
     where CIFAR-10's are large) it does not leave for; TPE's independent per-choice draws jump
-    there. On tasks shifted from CIFAR-10 it cut the regret at 100 queries by a third; where
-    the walk's own top is the task's (noisy CIFAR-10) it costs up to a tenth of a point
-    (docs/benchmarks.md). ``"auto"``: 10, or 0 (never) where the cost factor is known (not
-    measured there).
+    there. On tasks shifted from CIFAR-10 it cut the regret at 100 queries by a third to a
+    half; where the walk's own top is the task's (noisy CIFAR-10) it costs up to about a tenth
+    of a point (docs/benchmarks.md). ``"auto"``: 10, or 0 (never) where the cost factor is
+    known (not measured there).
     """
 
     name = "guided"
