@@ -559,6 +559,10 @@ def test_a_search_with_a_prior_resumes_on_the_same_path(tmp_path, nb201):
     straight = [t.arch for t in experiment("straight", prior=prior).run(35).trials]
     experiment("resumed", prior=prior).run(20)
     assert [t.arch for t in experiment("resumed").run(35).trials] == straight
+    # TPE's moves on a stalled walk (every second ask after 2 without a better cell) resume too
+    straight = [t.arch for t in experiment("hedged", prior=prior, tpe_after=2).run(35).trials]
+    experiment("hedged-resumed", prior=prior, tpe_after=2).run(20)
+    assert [t.arch for t in experiment("hedged-resumed").run(35).trials] == straight
 
 
 def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201):
