@@ -475,6 +475,28 @@ def test_guided_hedges_a_stalled_walk_with_tpe_moves(nb201, monkeypatch):
         create_strategy("guided", space, tpe_after="often")
 
 
+def test_guided_fits_its_gp_once_per_ask(nb201, monkeypatch):
+    """The parents' ranking and the candidates' draw share one GP fit, the candidates scaled as
+    the fit saw the told cells; runs stored before (``shared_fit`` false) fit twice, as they did."""
+    space = nb201[0]
+    for shared, per_ask in ((True, 1), (False, 2)):
+        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, shared_fit=shared)
+        archs = space.sample_distinct(40, seed=1)
+        for arch in archs[:12]:
+            strategy.tell(arch, float(sum(arch[k] == "nor_conv_3x3" for k in space.choices)))
+        fits: list[int] = []
+        monkeypatch.setattr(strategy, "_gp_fit", lambda *a, original=strategy._gp_fit, fits=fits: fits.append(1)
+                            or original(*a))
+        strategy.ask()
+        assert len(fits) == per_ask
+    raw = strategy.features(archs)
+    assert np.allclose(strategy._standardised(raw, rows=12)[:12], strategy._standardised(raw[:12]))
+    assert not np.allclose(strategy._standardised(raw, rows=12)[:12], strategy._standardised(raw)[:12])
+    assert create_strategy("guided", space).get_params()["shared_fit"] is True
+    with pytest.raises(ConfigError, match="shared_fit"):
+        create_strategy("guided", space, shared_fit="yes")
+
+
 def test_guided_prior_errors_say_what_to_give(nb201, tmp_path, monkeypatch):
     space = nb201[0]
     with pytest.raises(DataError, match="not found"):
