@@ -210,7 +210,8 @@ class GuidedLocalSearch(Strategy):
     there. On tasks shifted from CIFAR-10 it cut the regret at 100 queries by a third to a
     half; where the walk's own top is the task's (noisy CIFAR-10) it costs up to about a tenth
     of a point (docs/benchmarks.md). ``"auto"``: 10, or 0 (never) where the cost factor is
-    known (not measured there).
+    known: there TPE's moves, blind to the known cost, cost up to a fifth of a point at 50
+    queries on three of six trade-offs and gained a tenth on one soft limit (docs/benchmarks.md).
 
     ``shared_fit``: one GP fit per ask serves both the parents' ranking and the candidates'
     draw, the features scaled by the told cells alone (a third faster than fitting twice, the
