@@ -40,6 +40,8 @@ SMALL = {
         "search --space nb201 --benchmark {t}/task.csv --prior nb201-cifar10 --budget 12 --name prior",
     "search ... --executor ray --address auto": None,  # tests/test_ray.py runs `search --executor ray` end to end
     "latency fit --table pi5.csv -o pi5.pt": "latency fit --table {t}/pi5.csv -o {t}/pi5.pt",
+    "latency fit --table board.csv --from nb201-pi5-onnx -o board.pt":
+        "latency fit --table {t}/pi5.csv --from nb201-pi5-onnx -o {t}/board.pt",
     "latency eval --predictor pi5.pt --table test.csv": "latency eval --predictor {t}/pi5.pt --table {t}/test.csv",
     "search --latency-predictor pi5.pt --max-latency-ms 4":
         "search --latency-predictor {t}/pi5.pt --max-latency-ms 4 --budget 5 --name lp",
@@ -173,8 +175,10 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
         assert cli(*shlex.split(SMALL[pi5].replace("{t}", str(folder))))[0] == 0
     code, out, err = cli(*shlex.split(SMALL[command].replace("{t}", str(folder))))
     assert code == 0, err
-    if command.startswith("latency fit"):  # under 30 networks `auto` says it kept to the per-path model
+    if command.startswith("latency fit --table pi5.csv"):  # under 30 networks `auto` says it kept to the per-path model
         assert "fitted paths on 28 measured networks" in out and "fewer than 30 networks" in out
+    if "--from" in command:  # the source is named, and the transfer models were among the candidates
+        assert "sources: nb201-pi5-onnx" in out and "held out             transfer:" in out
 
 
 def test_the_demo_job_runs(cli, tmp_path, monkeypatch):
