@@ -385,7 +385,7 @@ class GuidedLocalSearch(Strategy):
             return self.random_fresh()
         order = sorted(range(len(self.history)), key=lambda i: -self.history[i][1])
         known = self.fitness_factor is not None
-        stalled = len(self.history) - 1 - int(np.argmax([f for _, f in self.history]))
+        stalled = len(self.history) - 1 - order[0]  # asks since the first cell of the best told fitness
         if self.tpe_after and stalled >= self.tpe_after and stalled % 2 == 0:
             pick = self._tpe_pick(order)
             if pick is not None:
