@@ -123,6 +123,11 @@ def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
     code, _, err = cli("latency", "fit", "--table", str(table), "--from", str(tmp_path / "none.csv"), "-o",
                        str(tmp_path / "c.pt"))
     assert code == 1 and "not found" in err
+    # the fitted table as its own source: copied, not learnt from (100% held out, nothing learnt)
+    code, _, err = cli("latency", "fit", "--table", str(table), "--from", f"nb201-pi5-onnx,{table}", "-o",
+                       str(tmp_path / "d.pt"))
+    assert code == 1 and f"source {table} holds the very latencies being fitted" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "d.pt").exists()
 
 
 def test_below_few_networks_auto_weighs_the_per_path_model_against_the_transfer_ones(pi5):

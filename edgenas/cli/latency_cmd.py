@@ -66,11 +66,12 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
-    from edgenas.hardware.latency_predictor import FEW, LatencySource
+    from edgenas.hardware.latency_predictor import FEW, LatencySource, check_sources_are_others
 
     check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
     sources = [LatencySource.from_spec(spec.strip(), sp) for spec in (source or "").split(",") if spec.strip()]
+    check_sources_are_others(sources, archs, y)
     predictor = LatencyPredictor(sp, model, seed=seed, sources=sources, kernels=kernels).fit(archs, y)
     predictor.save(output)
     via = f" (sources: {', '.join(s.name for s in sources)})" if sources else ""
