@@ -27,7 +27,10 @@ networks borrows what other devices know. A network's latency on a source device
   latency (a per-op ridge fitted on the source's table, `LatencySource.additive`): a power law
   per source, with a second slope that lets the map lean on the source's smooth per-op part
   where its measurements are noisy or its operators scale otherwise (docs/benchmarks.md; three
-  coefficients per source, enough from 10-20 networks).
+  coefficients per source, enough from 10-20 networks), plus per-op corrections in log space (the
+  structure features, standardised and penalised 10,000 times as much: where a foreign board's
+  operators scale a little otherwise, 2.5-6 points more networks within 10% from 10-100 networks;
+  within a point either way from a source of the same machine; docs/benchmarks.md, session 36).
 * ``transfer-ops`` — ridge of milliseconds on the sources' milliseconds and the structure
   features (op counts...): per-op corrections where the new board's operators cost differently.
 * ``transfer-gbm`` — boosted trees on the log ratio between the measurement and ``transfer-ops``.
@@ -63,6 +66,8 @@ FEW = 30  # fewer measured networks than this: `auto` keeps to the models that f
 FORMAT = "edgenas-latency-predictor"
 GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
 NEURAL = ("mlp", *GRAPH_MODELS)  # PyTorch regressors: cross-validation folds train together
+TRANSFER_ALPHA = 1e-2  # `transfer`'s ridge on the sources' log latency: a light touch
+CORRECTION_PENALTY = 100.0  # and on its per-op corrections (standardised): a heavy one (docs/benchmarks.md)
 
 
 def measured_networks(table: Any) -> tuple[list[Arch], np.ndarray]:
@@ -263,11 +268,23 @@ class LatencyPredictor(ArchPredictor):
             return np.log(S)
         return np.log(np.hstack([S, np.stack([source.additive(archs) for source in self.sources], axis=1)]))
 
+    def _correction_columns(self, archs: list[Arch], corrections: dict[str, list]) -> np.ndarray:
+        """``transfer``'s per-op corrections: the structure features, standardised on the
+        training networks and shrunk so that its ridge penalises them ``CORRECTION_PENALTY``."""
+        z = self.features(archs)[:, self.space.encoding_size:][:, np.array(corrections["keep"], dtype=bool)]
+        return (z - np.array(corrections["mean"])) / np.array(corrections["scale"])
+
     def _fit_transfer(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
         S = self._source_ms(archs)
         if kind == "transfer":
-            return {"ridge": Ridge(alpha=1e-2).fit(self._power_law_features(archs, S, True), np.log(y)),
-                    "additive": True}
+            struct = self.features(archs)[:, self.space.encoding_size:]
+            spread = struct.std(axis=0)
+            keep = spread > 1e-9
+            corrections = {"keep": keep.tolist(), "mean": struct[:, keep].mean(axis=0).tolist(),
+                           "scale": (spread[keep] * math.sqrt(CORRECTION_PENALTY / TRANSFER_ALPHA)).tolist()}
+            X = np.hstack([self._power_law_features(archs, S, True), self._correction_columns(archs, corrections)])
+            return {"ridge": Ridge(alpha=TRANSFER_ALPHA).fit(X, np.log(y)), "additive": True,
+                    "corrections": corrections}
         X = self._ops_features(archs, S)
         ridge = Ridge().fit(X, y)
         if kind == "transfer-ops":
@@ -284,7 +301,10 @@ class LatencyPredictor(ArchPredictor):
     def _predict_transfer(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         S = self._source_ms(archs)
         if kind == "transfer":
-            return np.exp(parts["ridge"].predict(self._power_law_features(archs, S, parts.get("additive", False))))
+            X = self._power_law_features(archs, S, parts.get("additive", False))
+            if "corrections" in parts:  # saved before they existed: the power law alone
+                X = np.hstack([X, self._correction_columns(archs, parts["corrections"])])
+            return np.exp(parts["ridge"].predict(X))
         base = np.maximum(parts["ridge"].predict(self._ops_features(archs, S)), 1e-3 * S.min())
         if kind == "transfer-ops":
             return base
