@@ -77,6 +77,23 @@ def test_a_predictor_saved_before_the_additive_part_keeps_its_power_law(pi5):
     np.testing.assert_allclose(predictor.predict(archs[:50]), np.exp(old.predict(np.log(source(archs[:50]))[:, None])))
 
 
+def test_transfer_learns_a_per_op_correction_the_power_law_cannot(pi5):
+    """A board whose 1x1 convolutions cost a little more than the source's: no power law of the
+    source's latency fits it; the penalised per-op corrections do, once the data insist."""
+    archs, y, source = pi5
+    board = 0.5 * y * np.exp(0.08 * _count(archs, "nor_conv_1x1"))
+    tr, ytr, te, yte = _split(archs, board, 100)
+    fitted = LatencyPredictor(SPACE, "transfer", sources=[source]).fit(tr, ytr)
+    assert "corrections" in fitted.parts_
+    # the power law alone, as `transfer` stored it from 2026-12-05 to session 36 (still read so)
+    power = {"ridge": Ridge(alpha=1e-2).fit(fitted._power_law_features(tr, fitted._source_ms(tr), True), np.log(ytr)),
+             "additive": True}
+    before = LatencyPredictor(SPACE, "transfer", sources=[source])
+    before.kind_, before.parts_, before.n_train_ = "transfer", power, len(tr)
+    share_before = before.score(te, yte)["within_10pct"]
+    assert fitted.score(te, yte)["within_10pct"] >= share_before + 0.1
+
+
 def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
     archs, y, source = pi5
     partial = tmp_path / "partial.csv"  # a source table that measured only some networks
