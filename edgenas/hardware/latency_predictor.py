@@ -268,21 +268,26 @@ class LatencyPredictor(ArchPredictor):
             return np.log(S)
         return np.log(np.hstack([S, np.stack([source.additive(archs) for source in self.sources], axis=1)]))
 
-    def _correction_columns(self, archs: list[Arch], corrections: dict[str, list]) -> np.ndarray:
-        """``transfer``'s per-op corrections: the structure features, standardised on the
-        training networks and shrunk so that its ridge penalises them ``CORRECTION_PENALTY``."""
-        z = self.features(archs)[:, self.space.encoding_size:][:, np.array(corrections["keep"], dtype=bool)]
+    def _structure(self, archs: list[Arch]) -> np.ndarray:
+        """The features beyond the one-hot ops (NB201: op counts, live ops, depth; kernel counts)."""
+        return self.features(archs)[:, self.space.encoding_size:]
+
+    @staticmethod
+    def _correction_columns(struct: np.ndarray, corrections: dict[str, list]) -> np.ndarray:
+        """``transfer``'s per-op corrections: the structure features (``struct``), standardised on
+        the training networks and shrunk so that its ridge penalises them ``CORRECTION_PENALTY``."""
+        z = struct[:, np.array(corrections["keep"], dtype=bool)]
         return (z - np.array(corrections["mean"])) / np.array(corrections["scale"])
 
     def _fit_transfer(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
         S = self._source_ms(archs)
         if kind == "transfer":
-            struct = self.features(archs)[:, self.space.encoding_size:]
+            struct = self._structure(archs)
             spread = struct.std(axis=0)
             keep = spread > 1e-9
             corrections = {"keep": keep.tolist(), "mean": struct[:, keep].mean(axis=0).tolist(),
                            "scale": (spread[keep] * math.sqrt(CORRECTION_PENALTY / TRANSFER_ALPHA)).tolist()}
-            X = np.hstack([self._power_law_features(archs, S, True), self._correction_columns(archs, corrections)])
+            X = np.hstack([self._power_law_features(archs, S, True), self._correction_columns(struct, corrections)])
             return {"ridge": Ridge(alpha=TRANSFER_ALPHA).fit(X, np.log(y)), "additive": True,
                     "corrections": corrections}
         X = self._ops_features(archs, S)
@@ -296,14 +301,14 @@ class LatencyPredictor(ArchPredictor):
     def _ops_features(self, archs: list[Arch], S: np.ndarray) -> np.ndarray:
         """Sources' milliseconds and the structure features (NB201: op counts, live ops, depth):
         few columns, so per-op corrections are learnt from a few dozen networks."""
-        return np.hstack([S, self.features(archs)[:, self.space.encoding_size:]])
+        return np.hstack([S, self._structure(archs)])
 
     def _predict_transfer(self, kind: str, parts: dict[str, Any], archs: list[Arch]) -> np.ndarray:
         S = self._source_ms(archs)
         if kind == "transfer":
             X = self._power_law_features(archs, S, parts.get("additive", False))
             if "corrections" in parts:  # saved before they existed: the power law alone
-                X = np.hstack([X, self._correction_columns(archs, parts["corrections"])])
+                X = np.hstack([X, self._correction_columns(self._structure(archs), parts["corrections"])])
             return np.exp(parts["ridge"].predict(X))
         base = np.maximum(parts["ridge"].predict(self._ops_features(archs, S)), 1e-3 * S.min())
         if kind == "transfer-ops":
