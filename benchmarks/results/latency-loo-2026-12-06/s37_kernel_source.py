@@ -1,0 +1,73 @@
+"""Scratch (session 37): the source's latency re-expressed in the runtime's kernels, as one more
+power-law feature of `transfer`.
+
+    OMP_NUM_THREADS=1 python s37_kernel_source.py --target T --from S [--sizes 10,20,100] [--seeds 4]
+
+A ridge of the source's milliseconds on the kernel counts (ONNX Runtime's optimised graph on this
+machine, `kernels="onnxruntime"`), fitted on the source's measurements of the target table's
+networks other than the test split's... simplified here: on all networks of the target table
+but the split's test networks (the source has measured them all; the target's test latencies are
+never seen). Its prediction, log, joins `transfer`'s features (with the kernel counts among the
+corrections as `kernels="onnxruntime"` gives). Test share within 10%, mean over the splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from edgenas.estimate import TabularBenchmark
+from edgenas.hardware import LatencyPredictor, measured_networks
+from edgenas.hardware.latency_predictor import LatencySource
+from edgenas.learn import Ridge
+from edgenas.spaces import create_space
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--from", dest="sources", required=True)
+    parser.add_argument("--sizes", default="10,20,100")
+    parser.add_argument("--seeds", type=int, default=4)
+    args = parser.parse_args()
+    space = create_space("nb201")
+    archs, y = measured_networks(TabularBenchmark(args.target, space, metrics=["latency_ms"]))
+    sources = [LatencySource.from_spec(s, space) for s in args.sources.split(",")]
+    probe = LatencyPredictor(space, "transfer", sources=sources, kernels="onnxruntime").fit(archs[:50], y[:50])
+    K = probe._kernel_columns(archs)
+    S = probe._source_ms(archs)
+    base = probe._power_law_features(archs, S, True)
+    struct = probe._structure(archs)
+    cols = ["transfer+kernels", "+kernel source", "kernel source alone"]
+    print(f"| target | source | N | {' | '.join(cols)} |")
+    for n in (int(v) for v in args.sizes.split(",")):
+        out = {c: [] for c in cols}
+        for seed in range(args.seeds):
+            order = np.random.default_rng(seed).permutation(len(archs))
+            tr, te = order[:n], order[n:]
+
+            def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
+                return float(np.mean(np.abs(pred / truth - 1) <= 0.10))
+
+            fitted = LatencyPredictor(space, "transfer", seed=seed, sources=sources,
+                                      kernels="onnxruntime").fit([archs[i] for i in tr], y[tr])
+            out["transfer+kernels"].append(w10(fitted.predict([archs[i] for i in te])))
+            # the source in kernel space, fitted on the source's own latency of the other networks
+            # (the Pi 5 table holds every cell; its values of the test networks are left out too)
+            others = np.setdiff1d(np.arange(len(archs)), te)
+            src = np.maximum(Ridge(1.0).fit(K[others], S[others, 0]).predict(K), 1e-3)
+            out["kernel source alone"].append(w10(np.exp(Ridge(1e-2).fit(np.log(src[tr, None]), np.log(y[tr]))
+                                                      .predict(np.log(src[te, None])))))
+            mu, sd = struct[tr].mean(0), struct[tr].std(0)
+            keep = sd > 1e-9
+            z = (struct[:, keep] - mu[keep]) / sd[keep] / np.sqrt(100 / 1e-2)
+            X = np.hstack([base, np.log(src)[:, None], z])
+            out["+kernel source"].append(w10(np.exp(Ridge(1e-2).fit(X[tr], np.log(y[tr])).predict(X[te]))))
+        print(f"| {Path(args.target).stem} | {Path(args.sources).stem} | {n} | "
+              + " | ".join(f"{100 * np.mean(out[c]):.1f}" for c in cols) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
