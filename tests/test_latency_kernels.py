@@ -11,6 +11,7 @@ import pytest
 from edgenas.errors import ConfigError
 from edgenas.hardware import LatencyPredictor
 from edgenas.hardware.kernels import kernel_counts, kernel_matrix
+from edgenas.hardware.latency_predictor import LatencySource
 from edgenas.spaces import NB201Space
 
 pytest.importorskip("onnxruntime")
@@ -61,6 +62,31 @@ def test_kernel_features_make_a_kernel_costed_board_predictable_from_few_network
     loaded = LatencyPredictor.load(path, SPACE)
     assert loaded.kernels == "onnxruntime" and loaded.kernel_vocabulary_ == counted.kernel_vocabulary_
     np.testing.assert_allclose(loaded.predict(archs[test]), counted.predict(archs[test]))
+
+
+def test_transfer_corrects_by_kernel_where_the_board_converts_layouts_the_source_does_not(tmp_path):
+    """`--from` with `--kernels`: the kernel counts join `transfer`'s penalised per-op corrections,
+    so a board that pays for layout conversions its source does not (x86 ONNX Runtime against an
+    ARM table) is predicted better than by the power law and op counts alone; the correction
+    columns travel with the saved predictor."""
+    archs = [SPACE.sample(np.random.default_rng(i)) for i in range(60)]  # the first 40 as above: counted once
+    counts = [kernel_counts(SPACE, a) for a in archs]
+
+    def board(reorder: float) -> np.ndarray:
+        return np.array([sum((0.01 + 0.05 * ("Conv" in k) + 0.08 * ("3x3" in k) + reorder * k.startswith("Reorder")) * v
+                             for k, v in c.items()) for c in counts])
+
+    source = LatencySource.from_table("arm", archs, board(0.0), SPACE)
+    y = 0.5 * board(0.06)
+    train, test = archs[:40], archs[40:]
+    plain = LatencyPredictor(SPACE, "transfer", sources=[source]).fit(train, y[:40])
+    counted = LatencyPredictor(SPACE, "transfer", sources=[source], kernels="onnxruntime").fit(train, y[:40])
+    n_struct = plain.features(train[:1]).shape[1] - SPACE.encoding_size
+    assert len(counted.parts_["corrections"]["keep"]) == n_struct + len(counted.kernel_vocabulary_)
+    before, after = plain.score(test, y[40:]), counted.score(test, y[40:])
+    assert after["within_10pct"] >= before["within_10pct"] + 0.1 and after["mape"] < 0.85 * before["mape"]
+    loaded = LatencyPredictor.load(counted.save(tmp_path / "p.pt"), SPACE)
+    np.testing.assert_allclose(loaded.predict(test), counted.predict(test))
 
 
 def test_an_unknown_kernel_runtime_is_refused():
