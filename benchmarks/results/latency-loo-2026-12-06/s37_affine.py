@@ -12,16 +12,13 @@ relative error: weights 1 / y^2). Test share within 10%, mean over the latency_t
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
+from _common import setup, splits
 
-from edgenas.estimate import TabularBenchmark
-from edgenas.hardware import LatencyPredictor, measured_networks
-from edgenas.hardware.latency_predictor import LatencySource
+from edgenas.hardware import LatencyPredictor
 from edgenas.learn import Ridge
-from edgenas.spaces import create_space
 
 
 def weighted_affine(X: np.ndarray, y: np.ndarray, Xte: np.ndarray, pen: np.ndarray) -> np.ndarray:
@@ -33,15 +30,7 @@ def weighted_affine(X: np.ndarray, y: np.ndarray, Xte: np.ndarray, pen: np.ndarr
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--from", dest="sources", required=True)
-    parser.add_argument("--sizes", default="10,20,100")
-    parser.add_argument("--seeds", type=int, default=8)
-    args = parser.parse_args()
-    space = create_space("nb201")
-    archs, y = measured_networks(TabularBenchmark(args.target, space, metrics=["latency_ms"]))
-    sources = [LatencySource.from_spec(s, space) for s in args.sources.split(",")]
+    args, space, archs, y, sources = setup("10,20,100", 8)
     p = LatencyPredictor(space, "transfer", sources=sources)
     S = p._source_ms(archs)
     SA = np.exp(p._power_law_features(archs, S, True))  # source ms and additive ms
@@ -50,9 +39,7 @@ def main() -> None:
     print(f"| target | source | N | {' | '.join(cols)} |")
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
-        for seed in range(args.seeds):
-            order = np.random.default_rng(seed).permutation(len(archs))
-            tr, te = order[:n], order[n:]
+        for seed, tr, te in splits(len(archs), n, args.seeds):
 
             def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
                 return float(np.mean(np.abs(pred / truth - 1) <= 0.10))

@@ -8,15 +8,12 @@ Test share within 10%, mean over the latency_transfer.py splits, and `auto`'s pi
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
+from _common import setup, splits
 
-from edgenas.estimate import TabularBenchmark
-from edgenas.hardware import LatencyPredictor, measured_networks
-from edgenas.hardware.latency_predictor import LatencySource
-from edgenas.spaces import create_space
+from edgenas.hardware import LatencyPredictor
 
 SETUPS = {"transfer": ("transfer", True, None), "transfer+kernels": ("transfer", True, "onnxruntime"),
           "auto+kernels": ("auto", False, "onnxruntime"), "auto+sources": ("auto", True, None),
@@ -24,26 +21,17 @@ SETUPS = {"transfer": ("transfer", True, None), "transfer+kernels": ("transfer",
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--from", dest="sources", required=True)
-    parser.add_argument("--sizes", default="10,20,100")
-    parser.add_argument("--seeds", type=int, default=4)
-    args = parser.parse_args()
-    space = create_space("nb201")
-    archs, y = measured_networks(TabularBenchmark(args.target, space, metrics=["latency_ms"]))
-    sources = [LatencySource.from_spec(s, space) for s in args.sources.split(",")]
+    args, space, archs, y, sources = setup("10,20,100", 4)
     print(f"| target | source | N | {' | '.join(SETUPS)} | auto+sources+kernels picks |")
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in SETUPS}
         picks = []
-        for seed in range(args.seeds):
-            order = np.random.default_rng(seed).permutation(len(archs))
-            tr, te = [archs[i] for i in order[:n]], [archs[i] for i in order[n:]]
+        for seed, train, test in splits(len(archs), n, args.seeds):
+            tr, te = [archs[i] for i in train], [archs[i] for i in test]
             for name, (model, with_sources, kernels) in SETUPS.items():
                 fitted = LatencyPredictor(space, model, seed=seed, sources=sources if with_sources else (),
-                                          kernels=kernels).fit(tr, y[order[:n]])
-                out[name].append(fitted.score(te, y[order[n:]])["within_10pct"])
+                                          kernels=kernels).fit(tr, y[train])
+                out[name].append(fitted.score(te, y[test])["within_10pct"])
             picks.append(fitted.kind_)
         print(f"| {Path(args.target).stem} | {Path(args.sources).stem} | {n} | "
               + " | ".join(f"{100 * np.mean(out[c]):.1f}" for c in SETUPS) + f" | {','.join(picks)} |", flush=True)

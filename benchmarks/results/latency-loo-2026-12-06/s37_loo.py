@@ -11,16 +11,13 @@ leave-one-out squared log error. Test share within 10%, mean over the latency_tr
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
+from _common import setup, splits
 
-from edgenas.estimate import TabularBenchmark
-from edgenas.hardware import LatencyPredictor, measured_networks
-from edgenas.hardware.latency_predictor import LatencySource
+from edgenas.hardware import LatencyPredictor
 from edgenas.learn import Ridge
-from edgenas.spaces import create_space
 
 STRENGTHS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 1e4)
 ALPHA = 1e-2
@@ -36,15 +33,7 @@ def loo_residuals(X: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--from", dest="sources", required=True)
-    parser.add_argument("--sizes", default="10,20,100")
-    parser.add_argument("--seeds", type=int, default=8)
-    args = parser.parse_args()
-    space = create_space("nb201")
-    archs, y = measured_networks(TabularBenchmark(args.target, space, metrics=["latency_ms"]))
-    sources = [LatencySource.from_spec(s, space) for s in args.sources.split(",")]
+    args, space, archs, y, sources = setup("10,20,100", 8)
     p = LatencyPredictor(space, "transfer", sources=sources)
     S = p._source_ms(archs)
     base = p._power_law_features(archs, S, True)
@@ -54,9 +43,7 @@ def main() -> None:
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
         picks = {"loo-w10": [], "loo-mse": []}
-        for seed in range(args.seeds):
-            order = np.random.default_rng(seed).permutation(len(archs))
-            tr, te = order[:n], order[n:]
+        for seed, tr, te in splits(len(archs), n, args.seeds):
 
             def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
                 return float(np.mean(np.abs(pred / truth - 1) <= 0.10))

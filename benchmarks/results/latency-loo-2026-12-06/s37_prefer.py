@@ -10,7 +10,6 @@ Printed: the test share within 10% of each rule's pick, mean over seeds, and eac
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -18,12 +17,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "latency-small-n-2026-12-06"))
+from _common import setup, splits  # noqa: E402
 from s36_rules import BASE, figures, nested, w10  # noqa: E402
 
-from edgenas.estimate import TabularBenchmark  # noqa: E402
-from edgenas.hardware import LatencyPredictor, measured_networks  # noqa: E402
-from edgenas.hardware.latency_predictor import LatencySource  # noqa: E402
-from edgenas.spaces import create_space  # noqa: E402
+from edgenas.hardware import LatencyPredictor  # noqa: E402
 
 KS = (0.5, 1.0, 2.0)
 
@@ -37,22 +34,12 @@ def prefer_transfer(fig: dict, n_held: int, k: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--from", dest="sources", required=True)
-    parser.add_argument("--sizes", default="10,20")
-    parser.add_argument("--seeds", type=int, default=8)
-    args = parser.parse_args()
-    space = create_space("nb201")
-    archs, y = measured_networks(TabularBenchmark(args.target, space, metrics=["latency_ms"]))
-    sources = [LatencySource.from_spec(s, space) for s in args.sources.split(",")]
+    args, space, archs, y, sources = setup("10,20", 8)
     cols = ["auto(now)", *(f"prefer k={k:g}" for k in KS), "oracle", *BASE]
     print(f"| target | sources | N | {' | '.join(cols)} |")
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
-        for seed in range(args.seeds):
-            order = np.random.default_rng(seed).permutation(len(archs))
-            train, test = order[:n], order[n:]
+        for seed, train, test in splits(len(archs), n, args.seeds):
             tr, te, ytr = [archs[i] for i in train], [archs[i] for i in test], y[train]
             p = LatencyPredictor(space, "auto", seed=seed, sources=sources)
             folds = np.array_split(np.random.default_rng(seed).permutation(n), 5)
