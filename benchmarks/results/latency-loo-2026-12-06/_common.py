@@ -33,3 +33,8 @@ def splits(n_total: int, n: int, seeds: int) -> Iterator[tuple[int, np.ndarray, 
     for seed in range(seeds):
         order = np.random.default_rng(seed).permutation(n_total)
         yield seed, order[:n], order[n:]
+
+
+def w10(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Share of predictions within 10% of the truth."""
+    return float(np.mean(np.abs(pred / truth - 1) <= 0.10))

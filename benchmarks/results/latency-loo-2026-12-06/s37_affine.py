@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import setup, splits
+from _common import setup, splits, w10
 
 from edgenas.hardware import LatencyPredictor
 from edgenas.learn import Ridge
@@ -34,19 +34,15 @@ def main() -> None:
     p = LatencyPredictor(space, "transfer", sources=sources)
     S = p._source_ms(archs)
     SA = np.exp(p._power_law_features(archs, S, True))  # source ms and additive ms
-    struct = p.features(archs)[:, space.encoding_size:]
+    struct = p._structure(archs)
     cols = ["transfer", "affine", "affine+corr", "affine-w", "affine-w+corr", "affine-w S only"]
     print(f"| target | source | N | {' | '.join(cols)} |")
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
         for seed, tr, te in splits(len(archs), n, args.seeds):
-
-            def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
-                return float(np.mean(np.abs(pred / truth - 1) <= 0.10))
-
             fitted = LatencyPredictor(space, "transfer", seed=seed, sources=sources).fit([archs[i] for i in tr], y[tr])
-            out["transfer"].append(w10(fitted.predict([archs[i] for i in te])))
-            out["affine"].append(w10(Ridge(1e-6).fit(SA[tr], y[tr]).predict(SA[te])))
+            out["transfer"].append(w10(fitted.predict([archs[i] for i in te]), y[te]))
+            out["affine"].append(w10(Ridge(1e-6).fit(SA[tr], y[tr]).predict(SA[te]), y[te]))
             mu, sd = struct[tr].mean(0), struct[tr].std(0)
             keep = sd > 1e-9
             # corrections in ms: standardised, scaled to the target's spread, penalised heavily
@@ -55,13 +51,13 @@ def main() -> None:
             pen = np.concatenate([np.zeros(SA.shape[1]) + 1e-6, np.full(z.shape[1], 100.0 * n)])
             Xc = X[tr] - X[tr].mean(0)
             coef = np.linalg.solve(Xc.T @ Xc + np.diag(pen), Xc.T @ (y[tr] - y[tr].mean()))
-            out["affine+corr"].append(w10((X[te] - X[tr].mean(0)) @ coef + y[tr].mean()))
-            out["affine-w"].append(w10(weighted_affine(SA[tr], y[tr], SA[te], np.full(SA.shape[1], 1e-9))))
+            out["affine+corr"].append(w10((X[te] - X[tr].mean(0)) @ coef + y[tr].mean(), y[te]))
+            out["affine-w"].append(w10(weighted_affine(SA[tr], y[tr], SA[te], np.full(SA.shape[1], 1e-9)), y[te]))
             zw = z / y[tr].std() * np.median(y[tr])
             Xw = np.hstack([SA, zw])
             penw = np.concatenate([np.full(SA.shape[1], 1e-9), np.full(zw.shape[1], 100.0)])
-            out["affine-w+corr"].append(w10(weighted_affine(Xw[tr], y[tr], Xw[te], penw)))
-            out["affine-w S only"].append(w10(weighted_affine(S[tr], y[tr], S[te], np.full(S.shape[1], 1e-9))))
+            out["affine-w+corr"].append(w10(weighted_affine(Xw[tr], y[tr], Xw[te], penw), y[te]))
+            out["affine-w S only"].append(w10(weighted_affine(S[tr], y[tr], S[te], np.full(S.shape[1], 1e-9)), y[te]))
         print(f"| {Path(args.target).stem} | {Path(args.sources).stem} | {n} | "
               + " | ".join(f"{100 * np.mean(out[c]):.1f}" for c in cols) + " |", flush=True)
 

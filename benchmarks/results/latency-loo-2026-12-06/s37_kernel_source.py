@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import setup, splits
+from _common import setup, splits, w10
 
 from edgenas.hardware import LatencyPredictor
 from edgenas.learn import Ridge
@@ -34,24 +34,20 @@ def main() -> None:
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
         for seed, tr, te in splits(len(archs), n, args.seeds):
-
-            def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
-                return float(np.mean(np.abs(pred / truth - 1) <= 0.10))
-
             fitted = LatencyPredictor(space, "transfer", seed=seed, sources=sources,
                                       kernels="onnxruntime").fit([archs[i] for i in tr], y[tr])
-            out["transfer+kernels"].append(w10(fitted.predict([archs[i] for i in te])))
+            out["transfer+kernels"].append(w10(fitted.predict([archs[i] for i in te]), y[te]))
             # the source in kernel space, fitted on the source's own latency of the other networks
             # (the Pi 5 table holds every cell; its values of the test networks are left out too)
             others = np.setdiff1d(np.arange(len(archs)), te)
             src = np.maximum(Ridge(1.0).fit(K[others], S[others, 0]).predict(K), 1e-3)
             out["kernel source alone"].append(w10(np.exp(Ridge(1e-2).fit(np.log(src[tr, None]), np.log(y[tr]))
-                                                      .predict(np.log(src[te, None])))))
+                                                      .predict(np.log(src[te, None]))), y[te]))
             mu, sd = struct[tr].mean(0), struct[tr].std(0)
             keep = sd > 1e-9
             z = (struct[:, keep] - mu[keep]) / sd[keep] / np.sqrt(100 / 1e-2)
             X = np.hstack([base, np.log(src)[:, None], z])
-            out["+kernel source"].append(w10(np.exp(Ridge(1e-2).fit(X[tr], np.log(y[tr])).predict(X[te]))))
+            out["+kernel source"].append(w10(np.exp(Ridge(1e-2).fit(X[tr], np.log(y[tr])).predict(X[te])), y[te]))
         print(f"| {Path(args.target).stem} | {Path(args.sources).stem} | {n} | "
               + " | ".join(f"{100 * np.mean(out[c]):.1f}" for c in cols) + " |", flush=True)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _common import setup, splits
+from _common import setup, splits, w10
 
 from edgenas.hardware import LatencyPredictor
 from edgenas.learn import Ridge
@@ -37,19 +37,15 @@ def main() -> None:
     p = LatencyPredictor(space, "transfer", sources=sources)
     S = p._source_ms(archs)
     base = p._power_law_features(archs, S, True)
-    struct = p.features(archs)[:, space.encoding_size:]
+    struct = p._structure(archs)
     cols = ["paths", *(f"a={a:g}" for a in (10.0, 100.0, 1000.0)), "loo-w10", "loo-mse"]
     print(f"| target | source | N | {' | '.join(cols)} | loo-w10 picks | loo-mse picks |")
     for n in (int(v) for v in args.sizes.split(",")):
         out = {c: [] for c in cols}
         picks = {"loo-w10": [], "loo-mse": []}
         for seed, tr, te in splits(len(archs), n, args.seeds):
-
-            def w10(pred: np.ndarray, truth: np.ndarray = y[te]) -> float:
-                return float(np.mean(np.abs(pred / truth - 1) <= 0.10))
-
             fitted = LatencyPredictor(space, "paths", seed=seed).fit([archs[i] for i in tr], y[tr])
-            out["paths"].append(w10(fitted.predict([archs[i] for i in te])))
+            out["paths"].append(w10(fitted.predict([archs[i] for i in te]), y[te]))
             mu, sd = struct[tr].mean(0), struct[tr].std(0)
             keep = sd > 1e-9
             z = (struct[:, keep] - mu[keep]) / sd[keep]
@@ -57,7 +53,7 @@ def main() -> None:
             test, loo_w10, loo_mse = {}, {}, {}
             for a in STRENGTHS:
                 X = np.hstack([base, z / np.sqrt(a / ALPHA)])
-                test[a] = w10(np.exp(Ridge(ALPHA).fit(X[tr], ly).predict(X[te])))
+                test[a] = w10(np.exp(Ridge(ALPHA).fit(X[tr], ly).predict(X[te])), y[te])
                 r = loo_residuals(X[tr], ly, ALPHA)
                 loo_w10[a] = float(np.mean(np.abs(np.exp(-r) - 1) <= 0.10))  # pred/true = exp(-r)
                 loo_mse[a] = float(np.mean(r**2))
