@@ -5,7 +5,9 @@ and a test half every design is scored on (so a design cannot win by leaving eas
 the test). Designs: random; strata (one network per quantile bin of the shipped Pi 5 latency);
 kmeans (the pool member nearest each of N k-means centres in the standardised structure
 features); kmeans+src (the same with the Pi 5 log latency as a further coordinate, weight 3);
-dopt (greedy D-optimal for a ridge on the standardised structure features).
+dopt (greedy D-optimal for a ridge on the standardised structure features); kmedians (greedy
+k-medians on the standardised structure features: the most central network first, then each time
+the one that most lowers the summed distance of the pool to its nearest pick; nested in N).
 
     OMP_NUM_THREADS=1 python s38_design.py --target T.csv [--from nb201-pi5-onnx] [--sizes 10,20] [--seeds 8]
 """
@@ -21,7 +23,7 @@ from edgenas.hardware import LatencyPredictor, measured_networks
 from edgenas.hardware.latency_predictor import LatencySource
 from edgenas.spaces import create_space
 
-DESIGNS = ("random", "strata", "kmeans", "kmeans+src", "dopt")
+DESIGNS = ("random", "strata", "kmeans", "kmeans+src", "dopt", "kmedians")
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -45,6 +47,20 @@ def kmeans_pick(z: np.ndarray, n: int, rng: np.random.Generator, iters: int = 30
         d = ((z - c[k]) ** 2).sum(-1)
         d[chosen] = np.inf
         chosen.append(int(d.argmin()))
+    return np.array(chosen)
+
+
+def kmedians_pick(z: np.ndarray, n: int) -> np.ndarray:
+    """Greedy k-medians: deterministic, and the first k of n picks are the pick for k."""
+    squared = (z**2).sum(axis=1)
+    d = np.sqrt(np.maximum(squared[:, None] - 2 * z @ z.T + squared[None, :], 0.0))
+    chosen = [int(d.sum(axis=0).argmin())]
+    nearest = d[:, chosen[0]].copy()
+    while len(chosen) < n:
+        gain = np.maximum(nearest[:, None] - d, 0.0).sum(axis=0)
+        gain[chosen] = -1.0
+        chosen.append(int(gain.argmax()))
+        nearest = np.minimum(nearest, d[:, chosen[-1]])
     return np.array(chosen)
 
 
@@ -75,6 +91,8 @@ def design(name: str, struct: np.ndarray, src: np.ndarray, n: int, rng: np.rando
         return kmeans_pick(standardise(struct), n, rng)
     if name == "kmeans+src":
         return kmeans_pick(np.hstack([standardise(struct), 3 * standardise(src[:, None])]), n, rng)
+    if name == "kmedians":
+        return kmedians_pick(standardise(struct), n)
     if name == "dopt":
         return dopt_pick(standardise(struct), n, rng)
     raise ValueError(name)
