@@ -98,8 +98,7 @@ class ArchPredictor:
         if kind == "auto":
             # out-of-fold predictions: one 20% hold-out on large sets, 5 folds on small ones,
             # where a single hold-out of ~20 networks picks the model by luck
-            order = np.random.default_rng(self.seed).permutation(len(y))
-            folds = np.array_split(order, 5) if len(y) < self.CV_BELOW else [order[: max(2, len(y) // 5)]]
+            folds = self._folds(len(y))
             candidates = self._auto_candidates(len(y))
             kind = candidates[0]
             if len(candidates) > 1:  # one candidate needs no cross-validation
@@ -118,6 +117,25 @@ class ArchPredictor:
         self.parts_ = self._fit_members(kind, archs, y)
         self.n_train_ = len(y)
         return self
+
+    def _folds(self, n: int) -> list[np.ndarray]:
+        """``auto``'s held-out rows: 5 folds below ``CV_BELOW`` rows, else one 20% hold-out."""
+        order = np.random.default_rng(self.seed).permutation(n)
+        return np.array_split(order, 5) if n < self.CV_BELOW else [order[: max(2, n // 5)]]
+
+    def held_out_figures(self, archs: list[Arch], y: np.ndarray | list[float]) -> tuple[float, ...]:
+        """The fitted model's figures (``_select``'s) on ``auto``'s folds of its training rows, each
+        predicted by the model fitted without it: what to expect where ``auto`` had no choice to
+        make, so ran no cross-validation (``validation_`` holds these for every candidate)."""
+        self._check_fitted()
+        y = np.asarray(y, dtype=np.float64)
+        pred = np.full(len(y), np.nan)
+        for val in (folds := self._folds(len(y))):
+            train = np.setdiff1d(np.arange(len(y)), val)
+            parts = self._fit_members(self.kind_, [archs[i] for i in train], y[train])
+            pred[val] = self._predict_members(self.kind_, parts, [archs[i] for i in val])
+        held = np.concatenate(folds)
+        return self._select(pred[held], y[held])
 
     def _fit_members(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:
         """``kind``'s parts; for an ensemble (``a+b``), each member's under its name."""

@@ -84,8 +84,11 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
     if best != predictor.kind_:
         console.print(f"  {predictor.kind_} kept: {best}, which extends it, is not ahead by one standard error")
     if model == "auto" and not predictor.validation_:
-        console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, without "
-                      f"cross-validation (measure {FEW} or more to let auto choose among every model)")
+        within_10pct, neg_mape = predictor.held_out_figures(archs, y)
+        console.print(f"  held out {predictor.kind_:>20}: {100 * within_10pct:.1f}% within 10%, MAPE "
+                      f"{-100 * neg_mape:.2f}% (5 folds of its networks: a rough guide)")
+        console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, kept without "
+                      f"a choice (measure {FEW} or more to let auto choose among every model)")
 
 
 @latency_app.command("eval")
