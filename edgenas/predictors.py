@@ -128,12 +128,9 @@ class ArchPredictor:
         predicted by the model fitted without it: what to expect where ``auto`` had no choice to
         make, so ran no cross-validation (``validation_`` holds these for every candidate)."""
         self._check_fitted()
-        y = np.asarray(y, dtype=np.float64)
-        pred = np.full(len(y), np.nan)
-        for val in (folds := self._folds(len(y))):
-            train = np.setdiff1d(np.arange(len(y)), val)
-            parts = self._fit_members(self.kind_, [archs[i] for i in train], y[train])
-            pred[val] = self._predict_members(self.kind_, parts, [archs[i] for i in val])
+        y, folds = np.asarray(y, dtype=np.float64), self._folds(len(y))
+        members = [self._out_of_fold(member, archs, y, folds) for member in self.kind_.split("+")]
+        pred = members[0] if len(members) == 1 else self._combine(members)
         held = np.concatenate(folds)
         return self._select(pred[held], y[held])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,10 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         console.print(f"  {predictor.kind_} kept: {best}, which extends it, is not ahead by one standard error")
     if model == "auto" and not predictor.validation_:
         within_10pct, neg_mape = predictor.held_out_figures(archs, y)
+        share = (within_10pct * len(y) + 1) / (len(y) + 2)  # two standard errors, kept off 0 at 0% and 100%
         console.print(f"  held out {predictor.kind_:>20}: {100 * within_10pct:.1f}% within 10%, MAPE "
-                      f"{-100 * neg_mape:.2f}% (5 folds of its networks: a rough guide)")
+                      f"{-100 * neg_mape:.2f}% (5 folds of its networks: a rough guide, "
+                      f"+-{200 * math.sqrt(share * (1 - share) / len(y)):.0f} points)")
         console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, kept without "
                       f"a choice (measure {FEW} or more to let auto choose among every model)")
 
