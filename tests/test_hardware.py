@@ -18,6 +18,7 @@ from edgenas.hardware.analysis import design_space
 from edgenas.hardware.devices import Device, Measurement, TorchCPU
 from edgenas.hardware.lut import additivity, build_lut
 from edgenas.spaces import MBConvSpace, NB201Space
+from edgenas.spaces.nb201 import EDGES
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,43 @@ def test_auto_predictor_adapts_to_a_non_additive_device(pi5, tmp_path):
     path = auto.save(tmp_path / "p.pt")
     loaded = LatencyPredictor.load(path)
     assert np.allclose(loaded.predict(te[:50]), auto.predict(te[:50]))
+
+
+def test_rewrite_counts_of_a_cell():
+    """Per source node: a convolution, a `none`, a pooling leaves it; per node: dead inputs beside
+    live ones, all dead; the additions."""
+    space = NB201Space()
+    arch = space.parse("|avg_pool_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_3x3~0|nor_conv_1x1~1|none~2|")
+    assert space.rewrite_features(arch).tolist() == [1, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1]
+    assert space.rewrite_features(space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")).tolist() == [
+        0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0]
+    assert MBConvSpace().rewrite_features(MBConvSpace().sample(np.random.default_rng(0))).shape == (0,)
+
+
+def _merging_latency(space, arch):
+    """A runtime that does identical work once (common-subexpression elimination): the ReLU
+    before the convolutions, the multiply by zero and the pooling are paid once per source node."""
+    ops = space.ops(arch)
+    ms = 1.0 + sum({"nor_conv_1x1": 0.3, "nor_conv_3x3": 0.9, "skip_connect": 0.02}.get(op, 0.0) for op in ops)
+    for src in (0, 1, 2):
+        leaving = {op for (_, s), op in zip(EDGES, ops) if s == src}
+        ms += 0.4 * bool(leaving & {"nor_conv_1x1", "nor_conv_3x3"}) + 0.5 * ("avg_pool_3x3" in leaving)
+        ms += 0.3 * ("none" in leaving)
+    return ms
+
+
+def test_linear_sums_costs_over_the_rewrites_a_runtime_makes(pi5, tmp_path):
+    """`linear` is exact on a runtime that merges repeated work, a ridge per op is not; a linear
+    predictor saved before the rewrite counts existed still predicts per op."""
+    space, _, archs, _ = pi5
+    y = np.array([_merging_latency(space, a) for a in archs[:600]])
+    merged = LatencyPredictor(space, "linear").fit(archs[:100], y[:100])
+    per_op = LatencyPredictor(space, "linear", rewrites=False).fit(archs[:100], y[:100])
+    assert merged.score(archs[100:600], y[100:])["within_5pct"] >= 0.99
+    assert per_op.score(archs[100:600], y[100:])["within_10pct"] <= 0.9
+    old = LatencyPredictor.load(per_op.save(tmp_path / "old.pt"))
+    del old.parts_["rewrites"]  # what `linear` stored until session 39
+    np.testing.assert_allclose(old.predict(archs[100:200]), per_op.predict(archs[100:200]))
 
 
 def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):

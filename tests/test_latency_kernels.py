@@ -56,6 +56,7 @@ def test_kernel_features_make_a_kernel_costed_board_predictable_from_few_network
     counted = LatencyPredictor(SPACE, kernels="onnxruntime").fit(archs[train], y[train])
     plain = LatencyPredictor(SPACE).fit(archs[train], y[train])
     assert counted.kind_ == "linear" and "paths" in counted.validation_  # below 30 networks: paths or linear
+    assert counted.parts_["rewrites"] is False  # the kernel counts state what the rewrite counts guess
     scores = counted.score(archs[test], y[test])
     assert scores["within_10pct"] == 1.0 and scores["mape"] < plain.score(archs[test], y[test])["mape"] / 3
     path = counted.save(tmp_path / "p.pt")

@@ -69,6 +69,13 @@ def test_the_power_law_leans_on_a_noisy_sources_additive_part(pi5, tmp_path):
     assert share["additive"] >= 0.9 and share["additive"] > share["raw"] + 0.2
 
 
+def test_a_sources_additive_part_is_per_op(pi5):
+    """Without the rewrite counts: what the source's runtime saves by rewriting is its own
+    (with them `transfer` lost 21-27 points at 10-20 networks, docs/benchmarks.md)."""
+    _, _, source = pi5
+    assert source.additive_model.parts_["rewrites"] is False
+
+
 def test_a_predictor_saved_before_the_additive_part_keeps_its_power_law(pi5):
     archs, y, source = pi5
     predictor = LatencyPredictor(SPACE, "transfer", sources=[source]).fit(archs[:30], 0.5 * y[:30])

@@ -6,7 +6,8 @@ node fan-in, conv depth; elsewhere profiled MACs, params and activation sizes).
 
 Models:
 * ``linear`` — ridge on the one-hot ops, raw milliseconds: the additive baseline a layer-wise
-  lookup table amounts to.
+  lookup table amounts to; with the space's rewrite counts (`SearchSpace.rewrite_features`:
+  NB201 cells whose edges repeat work a runtime does once), which a table per op misses.
 * ``gbm`` / ``mlp`` — gradient-boosted trees / a perceptron on all features, log latency.
 * ``hybrid`` — a ridge on all features, then boosted trees on the log ratio between the
   measurement and that additive estimate: exact where latency is additive, learns the rest.
@@ -137,7 +138,7 @@ class LatencySource:
         if len(lookup) < space.size():
             pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
             fallback = LatencyPredictor(space, cls.fallback_model(space)).fit([archs[i] for i in pick], y[pick])
-        additive = LatencyPredictor(space, "linear").fit(archs, y)
+        additive = LatencyPredictor(space, "linear", rewrites=False).fit(archs, y)  # per op: see additive()
         # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
         return cls(name, lookup, fallback, additive, floor_ms=float(y.min()) / 4)
 
@@ -159,8 +160,11 @@ class LatencySource:
 
     def additive(self, archs: list[Arch]) -> np.ndarray:
         """The source's latency as a per-op additive model of its table sees it (a ridge on the
-        one-hot ops, `linear`): its measurements without their noise and without what is not
-        a sum of per-op costs. A source that is itself a predictor is smooth already."""
+        one-hot ops, `linear` without the rewrite counts): its measurements without their noise
+        and without what is not a sum of per-op costs. With the rewrite counts `transfer` lost
+        21-27 points at 10-20 networks from the Pi 5 (docs/benchmarks.md, session 39): what the
+        source's runtime saves by rewriting is its own. A source that is itself a predictor is
+        smooth already."""
         if self.additive_model is None:
             return self(archs)
         return np.maximum(self.additive_model.predict(archs), self.floor_ms)
@@ -194,8 +198,9 @@ class LatencyPredictor(ArchPredictor):
     ENSEMBLES = (2, 3)
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0,
-                 sources: list[LatencySource] | tuple[LatencySource, ...] = (), kernels: str | None = None) -> None:
-        self.sources = list(sources)
+                 sources: list[LatencySource] | tuple[LatencySource, ...] = (), kernels: str | None = None,
+                 rewrites: bool = True) -> None:
+        self.sources, self.rewrites = list(sources), rewrites
         if any(m in TRANSFER_MODELS for m in model.split("+")) and not self.sources:
             raise ConfigError(f"model {model!r} learns from other devices: give a source (--from TABLE_OR_PREDICTOR)")
         if kernels is not None:
@@ -219,9 +224,12 @@ class LatencyPredictor(ArchPredictor):
             return np.zeros((len(archs), 0))
         return kernel_matrix(self.space, archs, self.kernel_vocabulary_, self.kernels)
 
-    def _additive_features(self, archs: list[Arch]) -> np.ndarray:
-        """What ``linear`` sums costs over: the one-hot ops, and the kernels where counted."""
-        return np.hstack([self.features(archs, True), self._kernel_columns(archs)])
+    def _additive_features(self, archs: list[Arch], rewrites: bool) -> np.ndarray:
+        """What ``linear`` sums costs over: the one-hot ops, the space's rewrite counts
+        (``rewrites``; predictors saved before them lack them) and the kernels where counted."""
+        rewritten = [self.space.rewrite_features(a) for a in archs] if rewrites else []
+        return np.hstack([self.features(archs, True), np.reshape(rewritten, (len(archs), -1)),
+                          self._kernel_columns(archs)])
 
     def models(self) -> tuple[str, ...]:
         return super().models() + (TRANSFER_MODELS if self.sources else ())
@@ -336,7 +344,8 @@ class LatencyPredictor(ArchPredictor):
         if kind in TRANSFER_MODELS:
             return self._fit_transfer(kind, archs, y)
         if kind == "linear":
-            return {"ridge": Ridge().fit(self._additive_features(archs), y)}
+            rewrites = self.rewrites and self.kernels is None  # the kernel counts state exactly what they guess
+            return {"ridge": Ridge().fit(self._additive_features(archs, rewrites), y), "rewrites": rewrites}
         X = self.features(archs)
         log_range = [float(np.log(y).min()), float(np.log(y).max())]
         if kind == "gbm":
@@ -373,7 +382,7 @@ class LatencyPredictor(ArchPredictor):
         if kind in TRANSFER_MODELS:
             return self._predict_transfer(kind, parts, archs)
         if kind == "linear":
-            return parts["ridge"].predict(self._additive_features(archs))
+            return parts["ridge"].predict(self._additive_features(archs, parts.get("rewrites", False)))
         X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)
         if kind in ("gbm", "mlp", *GRAPH_MODELS):  # log-latency models: never extrapolate past 4x the data
             lo, hi = parts["log_range"]

@@ -176,6 +176,11 @@ class SearchSpace:
         layers = sum(1 for layer in p.layers if layer.macs)
         return np.log1p(np.array([p.macs, p.params, p.peak_memory_bytes, activations, layers], dtype=np.float64))
 
+    def rewrite_features(self, arch: Arch) -> np.ndarray:
+        """Counts that decide what a runtime's graph rewrites save (work done once though the
+        architecture names it twice); none where the space defines none."""
+        return np.zeros(0)
+
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
         """Input shape (batch 1) of the network ``build(arch)`` returns."""
         raise NotImplementedError(f"space {self.name} does not define an input shape")

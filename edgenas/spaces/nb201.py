@@ -134,6 +134,27 @@ class NB201Space(SearchSpace):
         return np.array([*(ops.count(o) for o in OPS), *(live.count(o) for o in OPS), *fan_in, depth[3], *paths],
                         dtype=np.float64)
 
+    def rewrite_features(self, arch: Arch) -> np.ndarray:
+        """Per source node, whether a convolution, a `none` edge or a pooling leaves it: edges
+        of one kind from one node repeat work (the convolutions' ReLU, the multiply by zero, the
+        pooling itself) that a runtime merging identical computations (ONNX Runtime, compilers
+        with common-subexpression elimination) does once. Per node, whether dead inputs sit
+        beside live ones and whether all are dead; and the additions. `linear` sums costs over
+        these besides the ops (docs/benchmarks.md, session 39: with them `auto` predicts 2.6-2.9
+        points more networks within 10% from 100 on the ONNX Runtime tables timed here)."""
+        ops = self.ops(arch)
+        out = []
+        for src in (0, 1, 2):
+            leaving = [op for (_, s), op in zip(EDGES, ops) if s == src]
+            out += [any(op.startswith("nor_conv") for op in leaving), "none" in leaving, "avg_pool_3x3" in leaving]
+        adds = 0
+        for dst in (1, 2, 3):
+            entering = [op for (d, _), op in zip(EDGES, ops) if d == dst]
+            live = sum(op != "none" for op in entering)
+            out += [live > 0 and "none" in entering, live == 0]
+            adds += max(live - 1, 0)
+        return np.array([*out, adds], dtype=np.float64)
+
     def encode_live(self, arch: Arch) -> list[str]:
         """The ops of live edges, dead edges shown as ``none`` (what a predictor should see)."""
         dead = set(self.dead_edges(arch))
