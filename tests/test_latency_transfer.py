@@ -74,6 +74,7 @@ def test_a_sources_additive_part_is_per_op(pi5):
     (with them `transfer` lost 21-27 points at 10-20 networks, docs/benchmarks.md)."""
     _, _, source = pi5
     assert source.additive_model.parts_["rewrites"] is False
+    assert LatencyPredictor.from_state(source.additive_model.state(), SPACE).rewrites is False
 
 
 def test_a_predictor_saved_before_the_additive_part_keeps_its_power_law(pi5):

@@ -260,11 +260,12 @@ class LatencyPredictor(ArchPredictor):
 
     def _extra_state(self) -> dict[str, Any]:
         return {"sources": [source.state(self.space) for source in self.sources], "kernels": self.kernels,
-                "kernel_vocabulary": list(self.kernel_vocabulary_)}
+                "kernel_vocabulary": list(self.kernel_vocabulary_), "rewrites": self.rewrites}
 
     def _load_extra(self, data: dict[str, Any]) -> None:
         self.sources = [LatencySource.from_state(s, self.space) for s in data.get("sources", [])]
         self.kernels, self.kernel_vocabulary_ = data.get("kernels"), list(data.get("kernel_vocabulary", []))
+        self.rewrites = data.get("rewrites", True)  # how a refit counts; a fitted `linear` reads its own flag
 
     def _source_ms(self, archs: list[Arch]) -> np.ndarray:
         return np.stack([source(archs) for source in self.sources], axis=1)
