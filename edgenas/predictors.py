@@ -67,6 +67,10 @@ class ArchPredictor:
         """The ensemble sizes ``auto`` weighs for ``n`` training rows."""
         return self.ENSEMBLES
 
+    def _ensemble_pools(self, ranked: list[str]) -> list[list[str]]:
+        """Lists of candidates, best first, whose leaders ``auto`` weighs together (all of them)."""
+        return [ranked]
+
     def _combine(self, preds: list[np.ndarray]) -> np.ndarray:
         """An ensemble's prediction from its members' (the mean)."""
         return np.mean(preds, axis=0)
@@ -108,10 +112,11 @@ class ArchPredictor:
                     oof[candidate] = self._out_of_fold(candidate, archs, y, folds)
                     self.validation_[candidate] = self._select(oof[candidate][held], y[held])
                 ranked = sorted(candidates, key=lambda c: self.validation_[c], reverse=True)
-                for k in (k for k in self._ensembles(len(y)) if k <= len(ranked)):
-                    # the members' out-of-fold predictions combined: no extra fit to score it
-                    self.validation_["+".join(ranked[:k])] = self._select(
-                        self._combine([oof[c] for c in ranked[:k]])[held], y[held])
+                for pool in self._ensemble_pools(ranked):
+                    for k in (k for k in self._ensembles(len(y)) if k <= len(pool)):
+                        # the members' out-of-fold predictions combined: no extra fit to score it
+                        self.validation_["+".join(pool[:k])] = self._select(
+                            self._combine([oof[c] for c in pool[:k]])[held], y[held])
                 kind = self._choose(len(held))
         self.kind_ = kind
         self.parts_ = self._fit_members(kind, archs, y)

@@ -183,13 +183,45 @@ def test_auto_keeps_the_power_law_unless_transfer_ops_is_clearly_better(pi5):
     assert predictor._choose(20) == "paths"
 
 
+def test_from_few_networks_on_a_source_must_beat_the_best_model_without_it(pi5):
+    """From FEW held-out networks on, a model that reads the sources wins only with a larger share
+    within 10% than the best one without them (a tie goes to the one without); below FEW the best
+    figure decides. The models without sources are weighed as ensembles of their own too."""
+    archs, y, source = pi5
+    predictor = LatencyPredictor(SPACE, sources=[source])
+    predictor.validation_ = {"paths": (0.90, -0.05), "linear": (0.85, -0.06), "paths+linear": (0.92, -0.05),
+                             "transfer": (0.92, -0.04), "transfer+paths": (0.91, -0.04)}
+    assert predictor._choose(100) == "paths+linear"  # the tie: 0.92 without sources
+    assert predictor._choose(20) == "transfer"  # below FEW: the best figure (its MAPE breaks the tie)
+    predictor.validation_["transfer"] = (0.93, -0.04)
+    assert predictor._choose(100) == "transfer"
+    fitted = LatencyPredictor(SPACE, sources=[source]).fit(archs[:40], y[:40])
+    free = [k for k in fitted.validation_ if "+" in k and "transfer" not in k]
+    assert free and len(free[0].split("+")) == 2  # the best two without sources, weighed together
+
+
+def test_a_board_that_follows_its_source_keeps_the_source_from_few_networks_on(pi5):
+    archs, y, source = pi5
+    board = 0.4 * y ** 0.9 * np.exp(np.random.default_rng(3).normal(0, 0.02, len(y)))
+    tr, ytr, te, yte = _split(archs, board, 40)
+    fitted = LatencyPredictor(SPACE, seed=0, sources=[source]).fit(tr, ytr)
+    assert "transfer" in fitted.kind_ and fitted.score(te, yte)["within_10pct"] >= 0.95
+
+
 def test_fit_says_when_a_better_figure_was_passed_over(cli, tmp_path, pi5, monkeypatch):
     """`latency fit` prints a line when auto's choice is not the best held-out figure (the
-    nested-model rule); here the rule is replaced by "the worst" to make the line appear."""
+    nested-model rule, the sources' rule); here the rules are replaced by "the worst transfer
+    model" and "paths" to make the lines appear."""
     archs, y, _ = pi5
     table = tmp_path / "board.csv"
     table.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{0.5 * v}\n" for a, v in zip(archs[:20], y[:20])))
-    monkeypatch.setattr(LatencyPredictor, "_choose", lambda self, n: min(self.validation_, key=self.validation_.get))
+    monkeypatch.setattr(LatencyPredictor, "_choose", lambda self, n: min(
+        (k for k in self.validation_ if k.startswith("transfer")), key=self.validation_.get))
     code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "-o", str(tmp_path / "b.pt"))
     assert code == 0, err
     assert "kept:" in out and "is not ahead by one standard error" in out
+    # the model without sources kept over one that reads them (as from FEW networks on, at a tie)
+    monkeypatch.setattr(LatencyPredictor, "_choose", lambda self, n: "paths")
+    code, out, err = cli("latency", "fit", "--table", str(table), "--from", "nb201-pi5-onnx", "-o", str(tmp_path / "c.pt"))
+    assert code == 0, err
+    assert "paths kept: transfer" in out and "reads the sources and has no more networks within 10%" in out

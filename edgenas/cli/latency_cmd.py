@@ -67,7 +67,7 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
     from edgenas.hardware import LatencyPredictor
-    from edgenas.hardware.latency_predictor import FEW, LatencySource, check_sources_are_others
+    from edgenas.hardware.latency_predictor import FEW, LatencySource, check_sources_are_others, reads_sources
 
     check_output(output, "-o")
     sp, archs, y = _table_data(space, table)
@@ -82,7 +82,9 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
     for kind, (within_10pct, neg_mape) in getattr(predictor, "validation_", {}).items():
         console.print(f"  held out {kind:>20}: {100 * within_10pct:.1f}% within 10%, MAPE {-100 * neg_mape:.2f}%")
     best = max(predictor.validation_, key=predictor.validation_.get, default=predictor.kind_)
-    if best != predictor.kind_:
+    if best != predictor.kind_ and reads_sources(best) and not reads_sources(predictor.kind_):
+        console.print(f"  {predictor.kind_} kept: {best} reads the sources and has no more networks within 10%")
+    elif best != predictor.kind_:
         console.print(f"  {predictor.kind_} kept: {best}, which extends it, is not ahead by one standard error")
     if model == "auto" and not predictor.validation_:
         within_10pct, neg_mape = predictor.held_out_figures(archs, y)

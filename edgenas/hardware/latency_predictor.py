@@ -59,7 +59,7 @@ from edgenas.predictors import ArchPredictor
 from edgenas.spaces import Arch, SearchSpace
 
 __all__ = ["LatencyPredictor", "LATENCY_MODELS", "TRANSFER_MODELS", "LatencySource", "PredictedLatency",
-           "measured_networks", "check_sources_are_others"]
+           "measured_networks", "check_sources_are_others", "reads_sources"]
 
 LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
 TRANSFER_MODELS = ("transfer", "transfer-ops", "transfer-gbm")  # need sources
@@ -99,6 +99,11 @@ def check_sources_are_others(sources: list[LatencySource], archs: list[Arch], y:
         if len(y) and None not in known and np.allclose(known, y, rtol=1e-9, atol=0.0):
             raise ConfigError(f"source {source.name} holds the very latencies being fitted (the same table "
                               "given to --from?); a source is another device's measurements")
+
+
+def reads_sources(kind: str) -> bool:
+    """Whether a model kind (an ensemble ``a+b`` too) reads other devices' latency."""
+    return any(member in TRANSFER_MODELS for member in kind.split("+"))
 
 
 class LatencySource:
@@ -247,15 +252,33 @@ class LatencyPredictor(ArchPredictor):
                     *(("transfer", "transfer-ops") if self.sources else ()))
         return self.models()
 
+    def _ensemble_pools(self, ranked: list[str]) -> list[list[str]]:
+        """With sources, the best models without them are weighed together too: `_choose` may
+        prefer them."""
+        free = [c for c in ranked if c not in TRANSFER_MODELS]
+        return [ranked, free] if self.sources and len(free) < len(ranked) else [ranked]
+
     def _choose(self, n_held: int) -> str:
-        """The best, except that ``transfer-ops`` (a ridge on the sources and the structure) must
-        beat the power law ``transfer`` it extends by more than one standard error of its share
-        within 10%: the simpler of two nested models unless the data say otherwise."""
+        """The best, except that a simpler model wins unless the data say otherwise: one standard
+        error of the share within 10%. ``transfer-ops`` (a ridge on the sources and the structure)
+        must beat the power law ``transfer`` it extends by more. And from ``FEW`` held-out
+        networks on, a model that reads the sources must have a larger share than the best one
+        without them (`_ensemble_pools`: their ensembles too): a tie goes to the model without
+        sources. Foreign sources won the folds at 100 networks on every table timed here and
+        lost up to 2.5 points on the networks not fitted (docs/benchmarks.md, session 39); a
+        margin of one standard error also dropped good sources. Below ``FEW`` the per-path model
+        alone is the choice without sources, and folds of 2-4 networks cannot tell (session 27)."""
         best = super()._choose(n_held)
         if best == "transfer-ops" and "transfer" in self.validation_:
             share = self.validation_[best][0]
             if self.validation_["transfer"][0] >= share - math.sqrt(share * (1 - share) / n_held):
-                return "transfer"
+                best = "transfer"
+        if n_held >= FEW and reads_sources(best):
+            free = {kind: figures for kind, figures in self.validation_.items() if not reads_sources(kind)}
+            if free:
+                alternative = max(free, key=lambda kind: free[kind])
+                if free[alternative][0] >= self.validation_[best][0]:
+                    return alternative
         return best
 
     def _extra_state(self) -> dict[str, Any]:
