@@ -35,7 +35,8 @@ networks borrows what other devices know. A network's latency on a source device
 * ``transfer-ops`` — ridge of milliseconds on the sources' milliseconds and the structure
   features (op counts...): per-op corrections where the new board's operators cost differently.
 * ``transfer-gbm`` — boosted trees on the log ratio between the measurement and ``transfer-ops``.
-With sources, ``auto`` chooses among these and the models above by the same held-out rule.
+With sources, ``auto`` chooses among these and the models above by the same held-out rule; from
+``FEW`` networks on, a model that reads the sources must be ahead of the best one without them.
 
 Kernels (``kernels="onnxruntime"``, `edgenas.hardware.kernels`): the node types of each network's
 graph after ONNX Runtime's optimisation on this machine, counted, join the features (and ``linear``'s
