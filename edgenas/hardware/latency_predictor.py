@@ -260,15 +260,15 @@ class LatencyPredictor(ArchPredictor):
         return [ranked, free] if self.sources and len(free) < len(ranked) else [ranked]
 
     def _choose(self, n_held: int) -> str:
-        """The best, except that a simpler model wins unless the data say otherwise: one standard
-        error of the share within 10%. ``transfer-ops`` (a ridge on the sources and the structure)
-        must beat the power law ``transfer`` it extends by more. And from ``FEW`` held-out
-        networks on, a model that reads the sources must have a larger share than the best one
-        without them (`_ensemble_pools`: their ensembles too): a tie goes to the model without
-        sources. Foreign sources won the folds at 100 networks on every table timed here and
-        lost up to 2.5 points on the networks not fitted (docs/benchmarks.md, session 39); a
-        margin of one standard error also dropped good sources. Below ``FEW`` the per-path model
-        alone is the choice without sources, and folds of 2-4 networks cannot tell (session 27)."""
+        """The best, except where a simpler model is as good. ``transfer-ops`` (a ridge on the
+        sources and the structure) must beat the power law ``transfer`` it extends by more than
+        one standard error of its share within 10%. And from ``FEW`` held-out networks on, a
+        model that reads the sources must have a larger share than the best one without them
+        (`_ensemble_pools`: their ensembles too); a tie goes to the one without. Without this,
+        foreign sources cost up to 2.5 points at 100 networks on the tables timed here; a margin
+        of one standard error also dropped good sources (docs/benchmarks.md, session 39). Below
+        ``FEW`` the per-path model alone is the choice without sources, and folds of 2-4
+        networks cannot tell (session 27)."""
         best = super()._choose(n_held)
         if best == "transfer-ops" and "transfer" in self.validation_:
             share = self.validation_[best][0]
