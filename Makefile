@@ -38,10 +38,11 @@ demo: $(STAMP) data
 	$(BIN)/edgenas demo
 
 # Two workers, one thread each: the suite in about half the time on two cores, without two
-# multi-threaded PyTorch processes fighting over them (the tests never time anything).
+# multi-threaded PyTorch processes fighting over them (the tests never time anything). Tests
+# marked with one xdist_group share a worker (a local Ray instance, kernel counts).
 test: $(STAMP) browser
 	$(BIN)/ruff check edgenas tests benchmarks
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -n 2 tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

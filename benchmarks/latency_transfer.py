@@ -64,7 +64,7 @@ def main() -> None:
         """The source; without the ``unseen`` networks where it is a table that lacks some cells."""
         if spec not in cache:
             cache[spec] = LatencySource.from_spec(spec, space)
-        if not unseen or cache[spec].fallback is None or not cache[spec].lookup:
+        if not unseen or not cache[spec].has_fallback or not cache[spec].lookup:
             return cache[spec]
         if spec not in rows:
             table = TabularBenchmark(spec, space, metrics=["latency_ms"])

@@ -59,7 +59,7 @@ def test_auto_predictor_adapts_to_a_non_additive_device(pi5, tmp_path):
     space, _, archs, _ = pi5
     y = np.array([_critical_path_latency(space, a) for a in archs])
     order = np.random.default_rng(1).permutation(len(archs))
-    train, test = order[:500], order[500:2500]
+    train, test = order[:300], order[300:2300]
     tr, te = [archs[i] for i in train], [archs[i] for i in test]
     linear = LatencyPredictor(space, "linear").fit(tr, y[train]).score(te, y[test])
     auto = LatencyPredictor(space).fit(tr, y[train])

@@ -16,6 +16,7 @@ from edgenas.spaces import NB201Space
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
+pytestmark = pytest.mark.xdist_group("kernels")  # one worker: the networks counted once serve every test
 
 SPACE = NB201Space()
 ALL_3X3 = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")

@@ -107,7 +107,11 @@ def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
     partial = tmp_path / "partial.csv"  # a source table that measured only some networks
     partial.write_text("arch,latency_ms\n" + "".join(f"{SPACE.format(a)},{v}\n" for a, v in zip(archs[:300], y[:300])))
     sources = [source, LatencySource.from_spec(str(partial), SPACE)]
-    assert sources[1].fallback is not None  # the networks it lacks are predicted
+    # the networks it lacks are predicted, by a predictor fitted only once one is asked for
+    assert sources[1].has_fallback and sources[1]._fallback is None
+    sources[1](archs[:300])
+    assert sources[1]._fallback is None
+    assert sources[1](archs[300:301])[0] > 0 and sources[1]._fallback is not None
     board = 0.3 * y
     for model in ("transfer", "transfer-gbm"):
         predictor = LatencyPredictor(SPACE, model, seed=0, sources=sources).fit(archs[:40], board[:40])

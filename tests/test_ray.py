@@ -11,6 +11,7 @@ from edgenas.experiment import Experiment, Objective
 from edgenas.experiment._executors import local_ray_options
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.xdist_group("ray")  # one worker: one local Ray instance
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +83,15 @@ def test_search_cli_on_a_local_ray_instance(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "10",
+    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "4",
            "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "ray-cli",
            "--storage", f"sqlite:///{tmp_path}/r.db", "--json"]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)
-    assert result["evaluated"] == 10 and result["best"] is not None
+    assert result["evaluated"] == 4 and result["best"] is not None
     assert result["best"]["metrics"]["latency_ms"] <= 4
     from edgenas.experiment import Store
 
     trials = Store(f"sqlite:///{tmp_path}/r.db").trials("ray-cli")
-    assert [t.state for t in trials] == ["complete"] * 10
+    assert [t.state for t in trials] == ["complete"] * 4

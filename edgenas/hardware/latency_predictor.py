@@ -46,6 +46,7 @@ sum of costs): what the runtime fuses and where it changes layouts, which per-op
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +115,24 @@ class LatencySource:
     FALLBACK_ROWS = 2000  # networks the fallback predictor of a partial table learns from
 
     def __init__(self, name: str, lookup: dict[Arch, float], fallback: LatencyPredictor | None,
-                 additive: LatencyPredictor | None = None, floor_ms: float = 1e-6) -> None:
-        self.name, self.lookup, self.fallback = name, lookup, fallback
+                 additive: LatencyPredictor | None = None, floor_ms: float = 1e-6,
+                 fallback_fit: Callable[[], LatencyPredictor] | None = None) -> None:
+        self.name, self.lookup, self._fallback, self._fallback_fit = name, lookup, fallback, fallback_fit
         self.additive_model, self.floor_ms = additive, floor_ms
+
+    @property
+    def fallback(self) -> LatencyPredictor | None:
+        """Fitted when first needed (a network the table lacks, or a save): ~5 s on a 400-network
+        table, never paid where the table has every network asked. The fit is seeded and keeps
+        to its own random state, so when it happens changes nothing."""
+        if self._fallback is None and self._fallback_fit is not None:
+            self._fallback, self._fallback_fit = self._fallback_fit(), None
+        return self._fallback
+
+    @property
+    def has_fallback(self) -> bool:
+        """Whether networks the table lacks are predicted (without fitting the predictor)."""
+        return self._fallback is not None or self._fallback_fit is not None
 
     @classmethod
     def from_spec(cls, spec: str, space: SearchSpace) -> LatencySource:
@@ -140,13 +156,15 @@ class LatencySource:
             raise DataError(f"source {name} has {len(y)} measured network(s); a source needs at least 5 "
                             "(measure more on that device, or leave it out of --from)")
         lookup = lookup if lookup is not None else dict(zip(archs, (float(v) for v in y)))
-        fallback = None
+        fallback_fit = None
         if len(lookup) < space.size():
             pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
-            fallback = LatencyPredictor(space, cls.fallback_model(space)).fit([archs[i] for i in pick], y[pick])
+
+            def fallback_fit() -> LatencyPredictor:
+                return LatencyPredictor(space, cls.fallback_model(space)).fit([archs[i] for i in pick], y[pick])
         additive = LatencyPredictor(space, "linear", rewrites=False).fit(archs, y)  # per op: see additive()
         # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
-        return cls(name, lookup, fallback, additive, floor_ms=float(y.min()) / 4)
+        return cls(name, lookup, None, additive, floor_ms=float(y.min()) / 4, fallback_fit=fallback_fit)
 
     @staticmethod
     def fallback_model(space: SearchSpace) -> str:
@@ -231,8 +249,9 @@ class LatencyPredictor(ArchPredictor):
         return kernel_matrix(self.space, archs, self.kernel_vocabulary_, self.kernels)
 
     def _additive_features(self, archs: list[Arch], rewrites: bool) -> np.ndarray:
-        """What ``linear`` sums costs over: the one-hot ops, the space's rewrite counts
-        (``rewrites``; predictors saved before them lack them) and the kernels where counted."""
+        """What ``linear`` sums costs over: the one-hot ops, the space's counts
+        (``rewrites``: `SearchSpace.rewrite_features`; predictors saved before them lack them)
+        and the kernels where counted."""
         rewritten = [self.space.rewrite_features(a) for a in archs] if rewrites else []
         return np.hstack([self.features(archs, True), np.reshape(rewritten, (len(archs), -1)),
                           self._kernel_columns(archs)])
