@@ -149,3 +149,28 @@ def test_latency_tables_never_list_a_network_twice():
     assert len(archs) == len({a.to_json() for a in archs}) == 15
     assert len(space.sample_distinct(50, seed=0)) == space.size() == 20
     assert space.sample_distinct(15, seed=0) == archs
+
+
+def test_linear_latency_sums_one_cost_per_block_configuration():
+    """A block's cost depends on width, tokens, heads and MLP ratio jointly: `linear` over the
+    one-hot choices cannot sum it, over the counts of each block configuration it can."""
+    from edgenas.hardware import LatencyPredictor
+
+    space = ViTSpace()
+    arch = space.validate({"patch": 8, "embed": 96, "depth": 2, "l0_heads": 4, "l0_mlp": 2.0,
+                           "l1_heads": 4, "l1_mlp": 2.0, **{k: v for k, v in space.largest().items()
+                                                             if k.startswith(("l2", "l3", "l4", "l5"))}})
+    counts = space.rewrite_features(arch)
+    assert counts.sum() == 3 and counts.max() == 2  # two equal blocks, one patch embedding and head
+
+    def board(a) -> float:
+        tokens, e = space.tokens(a), int(a["embed"])
+        blocks = sum(tokens * e * e * (3 + 2 * float(a[f"l{i}_mlp"])) + int(a[f"l{i}_heads"]) * tokens ** 2 * 64
+                     for i in range(int(a["depth"])))
+        return 0.05 + 2e-7 * blocks
+
+    archs = [space.sample(np.random.default_rng(i)) for i in range(160)]
+    y = np.array([board(a) for a in archs])
+    per_block = LatencyPredictor(space, "linear").fit(archs[:100], y[:100]).score(archs[100:], y[100:])
+    per_choice = LatencyPredictor(space, "linear", rewrites=False).fit(archs[:100], y[:100]).score(archs[100:], y[100:])
+    assert per_block["within_10pct"] >= 0.95 and per_block["within_10pct"] >= per_choice["within_10pct"] + 0.3

@@ -177,8 +177,9 @@ class SearchSpace:
         return np.log1p(np.array([p.macs, p.params, p.peak_memory_bytes, activations, layers], dtype=np.float64))
 
     def rewrite_features(self, arch: Arch) -> np.ndarray:
-        """Counts that decide what a runtime's graph rewrites save (work done once though the
-        architecture names it twice); none where the space defines none."""
+        """Counts beyond the one-hot choices that `linear` sums a cost over: NB201, what a
+        runtime's graph rewrites save (work done once though the architecture names it twice);
+        ViT, the blocks of each configuration. None where the space defines none."""
         return np.zeros(0)
 
     def input_shape(self, arch: Arch) -> tuple[int, ...]:

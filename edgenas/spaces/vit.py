@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -86,6 +87,23 @@ class ViTSpace(SearchSpace):
 
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
         return (1, 3, self.resolution, self.resolution)
+
+    def rewrite_features(self, arch: Arch) -> np.ndarray:
+        """How many blocks of each configuration (width, patch, heads, MLP ratio, attention
+        width) run, and which patch embedding and head: a block's cost depends on these jointly
+        (its MLP costs width x hidden x tokens), which the one-hot choices of a layer cannot say,
+        so `linear` sums one cost per configuration, a lookup table learnt from whole networks."""
+        arch = self.validate(arch)
+        qkvs = self.qkv_dims or (None,)
+        grid = (len(self.embeds), len(self.patches), len(self.heads), len(self.mlp_ratios), len(qkvs))
+        blocks = np.zeros(grid)
+        e, p = self.embeds.index(int(arch["embed"])), self.patches.index(int(arch["patch"]))
+        for i in range(int(arch["depth"])):
+            q = qkvs.index(int(arch[f"l{i}_qkv"])) if self.qkv_dims else 0
+            blocks[e, p, self.heads.index(int(arch[f"l{i}_heads"])), self.mlp_ratios.index(float(arch[f"l{i}_mlp"])), q] += 1
+        ends = np.zeros(grid[:2])
+        ends[e, p] = 1.0
+        return np.concatenate([blocks.ravel(), ends.ravel()])
 
     def tokens(self, arch: Arch) -> int:
         return (self.resolution // int(arch["patch"])) ** 2
