@@ -74,16 +74,18 @@ def test_arch_survives_pickling_into_a_process_with_another_hash_seed():
 
 
 @pytest.mark.slow
-def test_search_cli_on_a_local_ray_instance(tmp_path):
-    """End to end: `edgenas search --executor ray` in a fresh process (its own Ray, random hash
-    seeds in driver and workers) evaluates every candidate against the shipped tables."""
+def test_search_cli_on_a_local_ray_instance(local_ray, tmp_path):
+    """End to end: `edgenas search --executor ray --address` in a fresh process (random hash
+    seeds in driver and workers) joins the running instance (a second start of Ray would cost
+    ~10 s; the local start's options are the fixture's) and evaluates every candidate against
+    the shipped tables."""
     import json
     import os
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "4",
+    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "4", "--address", ray.get_runtime_context().gcs_address,
            "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "ray-cli",
            "--storage", f"sqlite:///{tmp_path}/r.db", "--json"]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
