@@ -46,7 +46,6 @@ sum of costs): what the runtime fuses and where it changes layouts, which per-op
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,8 +115,8 @@ class LatencySource:
 
     def __init__(self, name: str, lookup: dict[Arch, float], fallback: LatencyPredictor | None,
                  additive: LatencyPredictor | None = None, floor_ms: float = 1e-6,
-                 fallback_fit: Callable[[], LatencyPredictor] | None = None) -> None:
-        self.name, self.lookup, self._fallback, self._fallback_fit = name, lookup, fallback, fallback_fit
+                 fallback_rows: tuple[SearchSpace, list[Arch], np.ndarray] | None = None) -> None:
+        self.name, self.lookup, self._fallback, self._fallback_rows = name, lookup, fallback, fallback_rows
         self.additive_model, self.floor_ms = additive, floor_ms
 
     @property
@@ -125,14 +124,16 @@ class LatencySource:
         """Fitted when first needed (a network the table lacks, or a save): ~5 s on a 400-network
         table, never paid where the table has every network asked. The fit is seeded and keeps
         to its own random state, so when it happens changes nothing."""
-        if self._fallback is None and self._fallback_fit is not None:
-            self._fallback, self._fallback_fit = self._fallback_fit(), None
+        if self._fallback is None and self._fallback_rows is not None:
+            space, archs, y = self._fallback_rows
+            self._fallback = LatencyPredictor(space, self.fallback_model(space)).fit(archs, y)
+            self._fallback_rows = None
         return self._fallback
 
     @property
     def has_fallback(self) -> bool:
         """Whether networks the table lacks are predicted (without fitting the predictor)."""
-        return self._fallback is not None or self._fallback_fit is not None
+        return self._fallback is not None or self._fallback_rows is not None
 
     @classmethod
     def from_spec(cls, spec: str, space: SearchSpace) -> LatencySource:
@@ -156,15 +157,13 @@ class LatencySource:
             raise DataError(f"source {name} has {len(y)} measured network(s); a source needs at least 5 "
                             "(measure more on that device, or leave it out of --from)")
         lookup = lookup if lookup is not None else dict(zip(archs, (float(v) for v in y)))
-        fallback_fit = None
+        rows = None
         if len(lookup) < space.size():
             pick = np.random.default_rng(0).permutation(len(archs))[: cls.FALLBACK_ROWS]
-
-            def fallback_fit() -> LatencyPredictor:
-                return LatencyPredictor(space, cls.fallback_model(space)).fit([archs[i] for i in pick], y[pick])
+            rows = (space, [archs[i] for i in pick], y[pick])
         additive = LatencyPredictor(space, "linear", rewrites=False).fit(archs, y)  # per op: see additive()
         # a ridge in ms can dip to zero on cells unlike any measured one; its log must not
-        return cls(name, lookup, None, additive, floor_ms=float(y.min()) / 4, fallback_fit=fallback_fit)
+        return cls(name, lookup, None, additive, floor_ms=float(y.min()) / 4, fallback_rows=rows)
 
     @staticmethod
     def fallback_model(space: SearchSpace) -> str:
