@@ -26,3 +26,23 @@ def cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def counted_kernels():
+    """ONNX Runtime's kernel counts of the networks the kernel tests sample (NB201 seeds 0-59)
+    and of the first 61 of the 48 px table, as ONNX Runtime 1.32 gave them on the development
+    machine, put in the cache (an export costs ~0.5 s per network). The tests that use them are
+    about predictors on kernel features, built from these same counts; counting itself is tested
+    in tests/test_latency_kernels.py with its own networks and an empty cache."""
+    import json
+    from collections import Counter
+
+    from edgenas.hardware import kernels
+    from edgenas.spaces import NB201Space
+
+    space = NB201Space()
+    config = f"{space.name}{sorted(space.get_params().items())}"
+    for line in (Path(__file__).parent / "kernel_counts_nb201.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        kernels._CACHE.setdefault(("onnxruntime", config, row["arch"]), Counter(row["counts"]))

@@ -287,7 +287,7 @@ def test_warm_start_simulation_runs_guided_warm_over_draws():
     assert at5["guided-warm"] < at5["guided"]
 
 
-def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path):
+def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path, counted_kernels):
     rows = (BENCH / "data" / "nb201-here-ort1-48px.csv").read_text().splitlines()
     target = tmp_path / "board.csv"
     target.write_text("\n".join(rows[:62]) + "\n")  # 61 networks: N = 10 leaves 51 to score

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,19 +41,9 @@ def test_every_convolution_of_the_cells_is_a_kernel_and_its_window_is_named():
 
 
 @pytest.fixture(autouse=True, scope="module")
-def counted_before():
-    """The counts of the sampled networks (seeds 0-59) as ONNX Runtime 1.32 gave them on the
-    development machine, put in the cache (an export costs ~0.5 s per network): the tests below
-    are about predictors on kernel features, which they build from these same counts; counting
-    itself is tested above and by the cache tests (their own empty cache)."""
-    from collections import Counter
-
-    from edgenas.hardware import kernels
-
-    config = f"{SPACE.name}{sorted(SPACE.get_params().items())}"
-    for line in (Path(__file__).parent / "kernel_counts_nb201.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        kernels._CACHE.setdefault(("onnxruntime", config, row["arch"]), Counter(row["counts"]))
+def counted_before(counted_kernels):
+    """Every test here but the counting ones (their own empty cache) reads the counts of
+    conftest's `counted_kernels`."""
 
 
 def _kernel_costed_table(n: int):
