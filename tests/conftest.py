@@ -35,14 +35,8 @@ def counted_kernels():
     machine, put in the cache (an export costs ~0.5 s per network). The tests that use them are
     about predictors on kernel features, built from these same counts; counting itself is tested
     in tests/test_latency_kernels.py with its own networks and an empty cache."""
-    import json
-    from collections import Counter
-
     from edgenas.hardware import kernels
     from edgenas.spaces import NB201Space
 
-    space = NB201Space()
-    config = f"{space.name}{sorted(space.get_params().items())}"
-    for line in (Path(__file__).parent / "kernel_counts_nb201.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        kernels._CACHE.setdefault(("onnxruntime", config, row["arch"]), Counter(row["counts"]))
+    config = kernels.space_config(NB201Space())
+    kernels._load(Path(__file__).parent / "kernel_counts_nb201.jsonl", "onnxruntime", config)

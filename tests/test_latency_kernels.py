@@ -16,7 +16,9 @@ from edgenas.spaces import NB201Space
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
-pytestmark = pytest.mark.xdist_group("kernels")  # one worker: the networks counted once serve every test
+# one worker: the networks counted once serve every test; conftest's counts of the sampled networks
+# (the counting tests use their own networks and an empty cache)
+pytestmark = [pytest.mark.xdist_group("kernels"), pytest.mark.usefixtures("counted_kernels")]
 
 SPACE = NB201Space()
 ALL_3X3 = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
@@ -38,12 +40,6 @@ def test_every_convolution_of_the_cells_is_a_kernel_and_its_window_is_named():
     vocabulary = sorted(set(dense) | set(light))
     matrix = kernel_matrix(SPACE, [ALL_3X3, NO_CONV], vocabulary)
     assert matrix.shape == (2, len(vocabulary)) and matrix.sum(1).tolist() == [sum(dense.values()), sum(light.values())]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def counted_before(counted_kernels):
-    """Every test here but the counting ones (their own empty cache) reads the counts of
-    conftest's `counted_kernels`."""
 
 
 def _kernel_costed_table(n: int):

@@ -85,7 +85,8 @@ def test_search_cli_on_a_local_ray_instance(local_ray, tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "4", "--address", ray.get_runtime_context().gcs_address,
+    cmd = [sys.executable, "-m", "edgenas.cli", "search", "--executor", "ray", "--workers", "2", "--budget", "4",
+           "--address", ray.get_runtime_context().gcs_address,
            "--latency-table", "nb201-pi5-onnx", "--max-latency-ms", "4", "--name", "ray-cli",
            "--storage", f"sqlite:///{tmp_path}/r.db", "--json"]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)

@@ -65,7 +65,7 @@ def kernel_matrix(space: SearchSpace, archs: list[Arch], vocabulary: list[str], 
 
 def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter]:
     check_runtime(runtime)
-    config = f"{space.name}{sorted(space.get_params().items())}"  # once per call, not per network
+    config = space_config(space)  # once per call, not per network
     disk = _disk_file(runtime, config, _cache_folder())
     out = []
     for arch in archs:
@@ -80,6 +80,11 @@ def _counts(space: SearchSpace, archs: list[Arch], runtime: str) -> list[Counter
                 _store(disk, key[2], _CACHE[key])
         out.append(_CACHE[key])
     return out
+
+
+def space_config(space: SearchSpace) -> str:
+    """The space and its settings, as the counts are kept under (a network's graph depends on both)."""
+    return f"{space.name}{sorted(space.get_params().items())}"
 
 
 _LOADED: set[Path] = set()  # disk files read into _CACHE in this process
