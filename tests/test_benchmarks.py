@@ -9,6 +9,8 @@ import runpy
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parents[1] / "benchmarks"
 
 
@@ -287,6 +289,7 @@ def test_warm_start_simulation_runs_guided_warm_over_draws():
     assert at5["guided-warm"] < at5["guided"]
 
 
+@pytest.mark.slow
 def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path, counted_kernels):
     rows = (BENCH / "data" / "nb201-here-ort1-48px.csv").read_text().splitlines()
     target = tmp_path / "board.csv"
@@ -301,6 +304,7 @@ def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path, co
         str(BENCH / "latency_transfer.py"), "--tables", str(target), "--test-max", "0")
 
 
+@pytest.mark.slow
 def test_latency_transfer_takes_the_scored_networks_out_of_the_sources(tmp_path):
     """A source that is the target's own table predicts it exactly, but only for networks it
     measured: --unseen-by-sources scores networks it has not (its fallback predictor's values)."""

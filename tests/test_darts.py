@@ -75,6 +75,7 @@ def test_second_order_gradient_matches_autograd_through_the_unrolled_step():
     assert not torch.allclose(first, exact, rtol=1e-2, atol=1e-4)  # the second-order term matters here
 
 
+@pytest.mark.slow
 def test_search_killed_with_sigkill_resumes_to_the_same_result(tmp_path):
     import os
     import signal

@@ -17,6 +17,7 @@ from edgenas.hardware import LatencyPredictor, Microcontroller, ProfileCost, cre
 from edgenas.hardware.analysis import design_space
 from edgenas.hardware.devices import Device, Measurement, TorchCPU
 from edgenas.hardware.lut import additivity, build_lut
+from edgenas.learn import Ridge
 from edgenas.spaces import MBConvSpace, NB201Space
 from edgenas.spaces.nb201 import EDGES
 
@@ -35,6 +36,7 @@ def test_measured_networks_are_the_ones_that_ran(pi5):
     assert all(table.rows[a]["latency_ms"] == v for a, v in zip(archs[:200], y[:200]))
 
 
+@pytest.mark.slow
 def test_predictor_beats_the_goal_with_100_measured_networks(pi5):
     space, _, archs, y = pi5
     order = np.random.default_rng(0).permutation(len(archs))
@@ -55,6 +57,7 @@ def _critical_path_latency(space, arch):
     return 1.0 + 3 * finish[3] ** 1.3
 
 
+@pytest.mark.slow
 def test_auto_predictor_adapts_to_a_non_additive_device(pi5, tmp_path):
     space, _, archs, _ = pi5
     y = np.array([_critical_path_latency(space, a) for a in archs])
@@ -126,6 +129,25 @@ def test_every_predictor_round_trips(pi5, tmp_path, model):
     pred = LatencyPredictor(space, model).fit(archs[:80], y[:80])
     loaded = LatencyPredictor.load(pred.save(tmp_path / f"{model}.pt"))
     assert np.allclose(loaded.predict(archs[80:120]), pred.predict(archs[80:120]))
+
+
+def test_hybrid_learns_what_the_linear_estimate_misses(pi5):
+    """`hybrid`'s trees fit the log ratio to `linear`'s additive estimate (ops and rewrite counts);
+    on the Pi 5 that is 97.8% of networks within 5% from 100, where a ridge on every feature as
+    the base gave 88.3% (docs/benchmarks.md, session 41)."""
+    space, _, archs, y = pi5
+    order = np.random.default_rng(0).permutation(len(archs))
+    train, test = order[:100], order[100:2100]
+    pred = LatencyPredictor(space, "hybrid").fit([archs[i] for i in train], y[train])
+    assert pred.parts_["ridge"].coef_.shape == (space.encoding_size + len(space.rewrite_features(archs[0])),)
+    assert pred.score([archs[i] for i in test], y[test])["within_5pct"] >= 0.95
+    logs = np.log(pred.predict(archs))  # never past 4x the latencies it was fitted on
+    assert logs.min() >= np.log(y[train]).min() - np.log(4) - 1e-9 and logs.max() <= np.log(y[train]).max() + np.log(4) + 1e-9
+    # a hybrid saved before (its ridge on every feature, no floor) still predicts as it did
+    X = pred.features(archs[:100])
+    old = {"ridge": Ridge().fit(X, y[:100]), "gbm": pred.parts_["gbm"]}
+    base = np.maximum(old["ridge"].predict(X), 1e-6)
+    assert np.allclose(pred._predict_kind("hybrid", old, archs[:100]), base * np.exp(old["gbm"].predict(X)))
 
 
 def test_predictor_file_errors(tmp_path, pi5):

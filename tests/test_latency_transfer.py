@@ -187,6 +187,7 @@ def test_auto_keeps_the_power_law_unless_transfer_ops_is_clearly_better(pi5):
     assert predictor._choose(20) == "paths"
 
 
+@pytest.mark.slow
 def test_from_few_networks_on_a_source_must_beat_the_best_model_without_it(pi5):
     """From FEW held-out networks on, a model that reads the sources wins only with a larger share
     within 10% than the best one without them (a tie goes to the one without); below FEW the best
@@ -209,6 +210,7 @@ def test_from_few_networks_on_a_source_must_beat_the_best_model_without_it(pi5):
     assert free and len(free[0].split("+")) == 2
 
 
+@pytest.mark.slow
 def test_fit_says_when_a_better_figure_was_passed_over(cli, tmp_path, pi5, monkeypatch):
     """`latency fit` prints a line when auto's choice is not the best held-out figure (the
     nested-model rule, the sources' rule); here the rules are replaced by "the worst transfer

@@ -170,6 +170,7 @@ def _train_cmd(path, full_epochs: int) -> list[str]:
             "--expand-epochs", "0", "--width-epochs", "0", "--batch-size", "32", "--train-size", "96", "--json"]
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_mid_phase_resumes_there(tmp_path, cli):
     straight, killed = tmp_path / "straight.pt", tmp_path / "killed.pt"
     assert cli(*_train_cmd(straight, 4)[3:])[0] == 0  # the same command, in this process

@@ -22,6 +22,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow
 def test_ray_executor_evaluates_in_parallel_and_retries_dead_workers(local_ray, tmp_path):
     exp = Experiment(name="ray", space=ToySpace(), evaluator=DiesOnce(str(tmp_path)),
                      objective=Objective("score"), strategy="evolution",

@@ -122,6 +122,7 @@ def test_resume_in_process_continues_and_never_reevaluates(tmp_path):
         toy_experiment("evolution", storage=url, name="part").run(60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["evolution"])  # every strategy: tests/test_conformance.py, in process
 def test_kill_minus_nine_and_resume_gives_the_uninterrupted_history(tmp_path, strategy):
     budget, url = 60, f"sqlite:///{tmp_path}/k.db"
