@@ -216,6 +216,13 @@ class LatencySource:
                    state.get("floor_ms", 1e-6))
 
 
+def _within_range(log_ms: np.ndarray, log_range: list[float]) -> np.ndarray:
+    """Milliseconds from predicted log latency, never past 4x the latencies fitted on: the
+    log models and `hybrid` do not extrapolate further."""
+    lo, hi = log_range
+    return np.exp(np.clip(log_ms, lo - math.log(4), hi + math.log(4)))
+
+
 class LatencyPredictor(ArchPredictor):
     """Predicts latency in ms from an architecture of ``space`` (optionally from other devices'
     latency, ``sources``)."""
@@ -434,14 +441,12 @@ class LatencyPredictor(ArchPredictor):
         if kind == "linear":
             return parts["ridge"].predict(self._additive_features(archs, parts.get("rewrites", False)))
         X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)
-        if kind in ("gbm", "mlp", *GRAPH_MODELS):  # log-latency models: never extrapolate past 4x the data
-            lo, hi = parts["log_range"]
-            return np.exp(np.clip(parts[kind].predict(X), lo - math.log(4), hi + math.log(4)))
+        if kind in ("gbm", "mlp", *GRAPH_MODELS):
+            return _within_range(parts[kind].predict(X), parts["log_range"])
         if "floor" not in parts:  # hybrid saved before session 41: its ridge read every feature
             return np.maximum(parts["ridge"].predict(X), 1e-6) * np.exp(parts["gbm"].predict(X))
         base = np.maximum(parts["ridge"].predict(self._additive_features(archs, parts["rewrites"])), parts["floor"])
-        lo, hi = parts["log_range"]
-        return np.exp(np.clip(np.log(base) + parts["gbm"].predict(X), lo - math.log(4), hi + math.log(4)))
+        return _within_range(np.log(base) + parts["gbm"].predict(X), parts["log_range"])
 
     def score(self, archs: list[Arch], latency_ms: np.ndarray | list[float]) -> dict[str, float]:
         """``rmse_ms``, ``mape``, ``within_5pct``, ``within_10pct``, ``spearman``, ``kendall``."""

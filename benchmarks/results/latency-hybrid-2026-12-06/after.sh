@@ -1,17 +1,3 @@
-# latency_transfer.py after hybrid's change (session 41): the commands of ../latency-structure-2026-12-06/after.sh
-# (session 39), the same tables, sources and seeds
-D=benchmarks/data
-S=benchmarks/results/latency-hybrid-2026-12-06
-B="python benchmarks/latency_transfer.py --seeds 4"
-(
-$B --tables $D/nb201-here-ort1-80px.csv --from nb201-pi5-onnx --sizes 100 --kernels onnxruntime
-$B --tables $D/nb201-here-ort1-48px.csv --from nb201-pi5-onnx --sizes 100 --kernels onnxruntime
-$B --tables nb201-pi5-onnx --from $D/nb201-here-ort1-paired.csv --sizes 100,1000
-) > $S/after_a.txt 2>&1 &
-(
-$B --tables $D/nb201-here-ort1-64px.csv --from nb201-pi5-onnx --sizes 100 --kernels onnxruntime
-$B --tables $D/nb201-here-ort1-paired.csv --from nb201-pi5-onnx --sizes 100
-$B --tables $D/nb201-here-ort1-80px.csv --from $D/nb201-here-ort1-paired.csv,$D/nb201-here-ort1-64px.csv --sizes 100
-$B --tables $D/nb201-here-torch1-6pass-1200.csv --from nb201-pi5-onnx --sizes 100,1000
-) > $S/after_b.txt 2>&1 &
-wait
+# latency_transfer.py after hybrid's change (session 41): session 39's commands, the same tables,
+# sources and seeds, logs here
+S=benchmarks/results/latency-hybrid-2026-12-06 sh benchmarks/results/latency-structure-2026-12-06/after.sh

@@ -1,7 +1,7 @@
 # latency_transfer.py with `linear`'s rewrite counts (the product code), N = 100 (1,000 where
 # the table has it); below 30 networks `auto` never tries `linear`, so nothing changes there.
 D=benchmarks/data
-S=benchmarks/results/latency-structure-2026-12-06
+S=${S:-benchmarks/results/latency-structure-2026-12-06}  # where the logs go (S=DIR sh after.sh runs the same commands into DIR)
 B="python benchmarks/latency_transfer.py --seeds 4"
 (
 $B --tables $D/nb201-here-ort1-80px.csv --from nb201-pi5-onnx --sizes 100 --kernels onnxruntime
