@@ -1,7 +1,7 @@
 """Does timing a network paired with a reference network repeat better than timing it alone?
 
     python benchmarks/timing_pairing.py [--kit FOLDER | --resolution 32] [--n 30] [--passes 2]
-        [--protocols alone,paired] [--out TABLE.csv]
+        [--protocols alone,paired] [--runtime onnxruntime] [--out TABLE.csv]
 
 Takes ``--n`` networks of a latency kit (`edgenas latency kit`; without ``--kit``, a kit of
 seed-0 NB201 networks at ``--resolution`` px written to a temporary folder) and times each, per
@@ -16,7 +16,10 @@ ones (does repeating a measurement later, and keeping the median, buy repeatabil
 (``arch,latency_ms``; paired ratios times the reference's lowest round median) that `edgenas
 latency fit` and `benchmarks/latency_transfer.py` read: a development device at another input size.
 With ``--out`` every timing is appended to ``OUT.partial`` as it is taken, and a stopped run
-resumes there.
+resumes there. ``--runtime torchscript`` times each kit network rebuilt in PyTorch (seed-0
+weights, the kit's input shape), traced and frozen by TorchScript (batch norm folded into the
+convolutions, no Python between the operators: what TorchMobile runs, on this machine's kernels)
+instead of its ONNX file under ONNX Runtime: a development device of another framework.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from edgenas.hardware.kit_runner import measure
 PROTOCOL = {"warmup_s": 0.1, "round_s": 0.05, "rounds": 3, "target_spread": 0.02, "max_s": 3.0}
 
 
-def _runner(kit: Path, network: dict):
+def _runner(kit: Path, network: dict, runtime: str = "onnxruntime"):
+    if runtime == "torchscript":
+        return _torchscript_runner(network)
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -44,6 +49,31 @@ def _runner(kit: Path, network: dict):
     session = ort.InferenceSession(str(kit / network["file"]), options, providers=["CPUExecutionProvider"])
     feed = {"x": np.random.default_rng(0).standard_normal(network["input_shape"]).astype(np.float32)}
     return lambda: session.run(None, feed)
+
+
+def _torchscript_runner(network: dict):
+    """The kit network rebuilt from its arch string, traced and frozen, one thread."""
+    import warnings
+
+    import torch
+
+    from edgenas.spaces import NB201Space
+
+    torch.set_num_threads(1)
+    space = NB201Space()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = space.build(space.parse(network["arch"])).eval()
+    x = torch.randn(*network["input_shape"], generator=torch.Generator().manual_seed(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated in PyTorch 2.13
+        frozen = torch.jit.freeze(torch.jit.trace(model, x).eval())
+
+    def run() -> None:
+        with torch.inference_mode():
+            frozen(x)
+
+    return run
 
 
 def _nb201_kit(n: int, resolution: int, folder: Path) -> Path:
@@ -106,22 +136,26 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--protocols", default="alone,paired")
     parser.add_argument("--out", type=Path, help="write the first protocol's median latencies here")
+    parser.add_argument("--runtime", default="onnxruntime", help="onnxruntime (the kit's files) or torchscript")
     args = parser.parse_args()
     protocols = args.protocols.split(",")
     if args.passes < 2 or not set(protocols) <= {"alone", "paired"}:
         parser.error("--passes must be at least 2 and --protocols a list of alone, paired")
+    if args.runtime not in ("onnxruntime", "torchscript"):
+        parser.error(f"--runtime is onnxruntime or torchscript, not {args.runtime!r}")
     with tempfile.TemporaryDirectory() as tmp:
         kit = args.kit or _nb201_kit(args.n, args.resolution, Path(tmp))
         if not (kit / "manifest.json").is_file():
             parser.error(f"no manifest.json in {kit}; make a kit with `edgenas latency kit` or leave out --kit")
         manifest = json.loads((kit / "manifest.json").read_text())
         networks = manifest["networks"][: args.n]
-        log = _Log(args.out, {"archs": [n["arch"] for n in networks], "protocols": protocols})
-        reference = _runner(kit, manifest["reference"])
+        log = _Log(args.out, {"archs": [n["arch"] for n in networks], "protocols": protocols,
+                              **({"runtime": args.runtime} if args.runtime != "onnxruntime" else {})})
+        reference = _runner(kit, manifest["reference"], args.runtime)
         timers = {"alone": lambda run: measure(run, **PROTOCOL)["latency_ms"],
                   "paired": lambda run: measure(run, **PROTOCOL, reference=reference)["ratio"]}
         scale = log.get("scale", timers["alone"], reference) if args.out and protocols[0] == "paired" else 1.0
-        runs = [_runner(kit, n) for n in networks]
+        runs = [_runner(kit, n, args.runtime) for n in networks]
         values: dict[str, list[list[float]]] = {name: [] for name in protocols}
         for p in range(args.passes):
             for passes in values.values():

@@ -171,6 +171,22 @@ def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path):
     assert "delete it" in _refused(script, *args)
 
 
+def test_timing_pairing_times_the_kit_networks_frozen_by_torchscript():
+    """--runtime torchscript: a kit network rebuilt from its arch string, traced and frozen (the
+    timing protocol is the one the ONNX Runtime test above runs)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("timing_pairing", BENCH / "timing_pairing.py")
+    pairing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pairing)
+    network = {"arch": "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|",
+               "input_shape": [1, 3, 16, 16]}
+    run = pairing._runner(BENCH, network, "torchscript")
+    run()  # the frozen graph runs on the kit's input shape
+    assert "--runtime is onnxruntime or torchscript, not 'tvm'" in _refused(str(BENCH / "timing_pairing.py"),
+                                                                            "--runtime", "tvm")
+
+
 def test_latency_auto_choice_prints_every_rule_against_the_oracle():
     out = _run(str(BENCH / "latency_auto_choice.py"), "--tables", str(BENCH / "data" / "nb201-here-ort1.csv"),
                "--sizes", "10", "--seeds", "1", "--models", "linear,gbm")
