@@ -86,6 +86,8 @@ def test_rewrite_counts_of_a_cell():
     assert space.rewrite_features(space.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")).tolist() == [
         0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0]
     assert MBConvSpace().rewrite_features(MBConvSpace().sample(np.random.default_rng(0))).shape == (0,)
+    # `count_features`: each op's count (none, skip, 1x1, 3x3, pool), then the rewrites summed over nodes
+    assert space.count_features(arch).tolist() == [2, 0, 1, 1, 2, 2, 2, 1, 2, 0, 1]
 
 
 def _merging_latency(space, arch):
@@ -356,16 +358,27 @@ def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
     assert code != 0 and "does not run networks" in err
 
 
-def test_auto_keeps_to_the_per_path_model_below_few_networks(pi5):
-    """Fewer than FEW networks: no cross-validation among models few networks cannot fit
-    (the per-path model fitted straight away); from FEW on, every model competes again."""
+def test_below_few_networks_auto_weighs_the_per_path_model_against_the_counts(pi5):
+    """Fewer than FEW networks: only the models few networks can fit compete (the per-path
+    model and `counts`, a ridge on eleven counts); from FEW on, every model does. From 20 Pi 5
+    networks `counts` puts most of the others within 10%."""
     from edgenas.hardware.latency_predictor import FEW
 
     space, _, archs, y = pi5
     few = LatencyPredictor(space).fit(archs[:FEW - 1], y[:FEW - 1])
-    assert few.kind_ == "paths" and few.validation_ == {}
-    # from FEW on, every model competes (a fit there cross-validates all six: ~10 s, not run)
+    assert set(few.validation_) == {"paths", "counts"} and few.kind_ in few.validation_
+    # from FEW on, every model competes (a fit there cross-validates all seven: ~10 s, not run)
     assert LatencyPredictor(space)._auto_candidates(FEW) == LatencyPredictor(space).models()
+    counts = LatencyPredictor(space, "counts").fit(archs[:20], y[:20])
+    # a runtime that merges identical work is linear in the counts: 15 networks pin it down
+    merged = space.sample_distinct(215, seed=3)
+    ms = np.array([_merging_latency(space, a) for a in merged])
+    exact = LatencyPredictor(space, "counts").fit(merged[:15], ms[:15]).predict(merged[15:])
+    assert np.allclose(exact, ms[15:], rtol=1e-3)
+    assert counts.score(archs[3000:5000], y[3000:5000])["within_10pct"] >= 0.9
+    assert np.all(counts.predict(archs[3000:5000]) >= y[:20].min() / 4)
+    with pytest.raises(ConfigError, match="unknown model 'counts'"):
+        LatencyPredictor(MBConvSpace(), "counts")
 
 
 def test_auto_weighs_the_geometric_mean_of_its_best_models(pi5, tmp_path, monkeypatch):

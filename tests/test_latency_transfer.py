@@ -164,7 +164,7 @@ def test_below_few_networks_auto_weighs_the_per_path_model_against_the_transfer_
 
     archs, y, source = pi5
     fitted = LatencyPredictor(SPACE, sources=[source]).fit(archs[:FEW - 1], y[:FEW - 1])
-    assert set(fitted.validation_) == {"paths", "transfer", "transfer-ops"}
+    assert set(fitted.validation_) == {"paths", "counts", "transfer", "transfer-ops"}
     # the kept model's held-out figures, asked again, are the ones auto chose it by (same folds, same fits)
     assert fitted.held_out_figures(archs[:FEW - 1], y[:FEW - 1]) == fitted.validation_[fitted.kind_]
     # transfer-gbm is left out there because it would add nothing: its trees do not split yet

@@ -64,7 +64,7 @@ from edgenas.spaces import Arch, SearchSpace
 __all__ = ["LatencyPredictor", "LATENCY_MODELS", "TRANSFER_MODELS", "LatencySource", "PredictedLatency",
            "measured_networks", "check_sources_are_others", "reads_sources"]
 
-LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths")
+LATENCY_MODELS = ("linear", "gbm", "mlp", "hybrid", "graph", "paths", "counts")  # counts: space.count_features
 TRANSFER_MODELS = ("transfer", "transfer-ops", "transfer-gbm")  # need sources
 FEW = 30  # fewer measured networks than this: `auto` keeps to the models that few networks can fit
 FORMAT = "edgenas-latency-predictor"
@@ -267,7 +267,12 @@ class LatencyPredictor(ArchPredictor):
                           self._kernel_columns(archs)])
 
     def models(self) -> tuple[str, ...]:
-        return super().models() + (TRANSFER_MODELS if self.sources else ())
+        counted = type(self.space).count_features is not SearchSpace.count_features
+        return (tuple(m for m in super().models() if m != "counts" or counted)
+                + (TRANSFER_MODELS if self.sources else ()))
+
+    def _counts(self, archs: list[Arch]) -> np.ndarray:
+        return np.array([self.space.count_features(a) for a in archs], dtype=np.float64)
 
     def _auto_candidates(self, n: int) -> tuple[str, ...]:
         """Below ``FEW`` networks, where the space has it, the per-path model (few parameters)
@@ -278,7 +283,7 @@ class LatencyPredictor(ArchPredictor):
         ``kernels``, ``linear`` too: a sum of kernel costs is a few numbers where the runtime's
         kernels explain the latency (docs/benchmarks.md)."""
         if n < FEW and "paths" in self.models():
-            return ("paths", *(("linear",) if self.kernels else ()),
+            return ("paths", *(("counts",) if "counts" in self.models() else ()), *(("linear",) if self.kernels else ()),
                     *(("transfer", "transfer-ops") if self.sources else ()))
         return self.models()
 
@@ -400,6 +405,8 @@ class LatencyPredictor(ArchPredictor):
         rewrites = self.rewrites and self.kernels is None  # the kernel counts state exactly what they guess
         if kind == "linear":
             return {"ridge": Ridge().fit(self._additive_features(archs, rewrites), y), "rewrites": rewrites}
+        if kind == "counts":  # a ridge in ms on a few counts: never below a quarter of the fastest fitted
+            return {"ridge": Ridge().fit(self._counts(archs), y), "floor": float(y.min()) / 4}
         X = self.features(archs)
         log_range = [float(np.log(y).min()), float(np.log(y).max())]
         if kind == "gbm":
@@ -440,6 +447,8 @@ class LatencyPredictor(ArchPredictor):
             return self._predict_transfer(kind, parts, archs)
         if kind == "linear":
             return parts["ridge"].predict(self._additive_features(archs, parts.get("rewrites", False)))
+        if kind == "counts":
+            return np.maximum(parts["ridge"].predict(self._counts(archs)), parts["floor"])
         X = self.features(archs, one_hot_only=kind in GRAPH_MODELS)
         if kind in ("gbm", "mlp", *GRAPH_MODELS):
             return _within_range(parts[kind].predict(X), parts["log_range"])

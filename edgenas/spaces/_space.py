@@ -182,6 +182,13 @@ class SearchSpace:
         ViT, the blocks of each configuration. None where the space defines none."""
         return np.zeros(0)
 
+    def count_features(self, arch: Arch) -> np.ndarray:
+        """A few counts that a runtime's latency is close to linear in, where every choice of
+        the same op costs the same wherever it sits (NB201: one cell repeated, every edge on
+        the same tensor size). Few columns, so ten or twenty measured networks fit them. None
+        where the space defines none."""
+        return np.zeros(0)
+
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
         """Input shape (batch 1) of the network ``build(arch)`` returns."""
         raise NotImplementedError(f"space {self.name} does not define an input shape")
