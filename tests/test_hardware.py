@@ -125,7 +125,7 @@ def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):
     assert pred.score([archs[i] for i in test], y[test])["within_10pct"] >= 0.95
 
 
-@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph", "paths"])
+@pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph", "paths", "counts"])
 def test_every_predictor_round_trips(pi5, tmp_path, model):
     space, _, archs, y = pi5
     pred = LatencyPredictor(space, model).fit(archs[:80], y[:80])

@@ -275,10 +275,12 @@ class LatencyPredictor(ArchPredictor):
         return np.array([self.space.count_features(a) for a in archs], dtype=np.float64)
 
     def _auto_candidates(self, n: int) -> tuple[str, ...]:
-        """Below ``FEW`` networks, where the space has it, the per-path model (few parameters)
-        and the linear transfer models only: with folds of 2-4 networks the hold-out picks the
-        others by luck, and `benchmarks/latency_auto_choice.py` found the per-path model the best
-        one on average on every development table at 10 and 20 networks. ``transfer-gbm`` is left
+        """Below ``FEW`` networks, where the space has it, the per-path model (few parameters),
+        `counts` where the space defines `count_features` (eleven columns on NB201), and the
+        linear transfer models only: with folds of 2-4 networks the hold-out picks the others by
+        luck, and `benchmarks/latency_auto_choice.py` found the per-path model the best of them
+        on average on every development table at 10 and 20 networks; `counts`, added in session
+        42, gains 2-39 points at 10 networks on every table timed here (docs/benchmarks.md). ``transfer-gbm`` is left
         out too: its trees make no split on so few networks, so it equals ``transfer-ops``. With
         ``kernels``, ``linear`` too: a sum of kernel costs is a few numbers where the runtime's
         kernels explain the latency (docs/benchmarks.md)."""
@@ -301,8 +303,7 @@ class LatencyPredictor(ArchPredictor):
         (`_ensemble_pools`: their ensembles too); a tie goes to the one without. Without this,
         foreign sources cost up to 2.5 points at 100 networks on the tables timed here; a margin
         of one standard error also dropped good sources (docs/benchmarks.md, session 39). Below
-        ``FEW`` the per-path model alone is the choice without sources, and folds of 2-4
-        networks cannot tell (session 27)."""
+        ``FEW`` the rule is not applied: folds of 2-4 networks cannot tell (session 27)."""
         best = super()._choose(n_held)
         if best == "transfer-ops" and "transfer" in self.validation_:
             share = self.validation_[best][0]

@@ -162,7 +162,7 @@ class NB201Space(SearchSpace):
         merges, the nodes with dead inputs beside live ones or with no live input, and the
         additions. Eleven columns: `counts`, a ridge on them, predicts within 10% 82-98% of
         the networks from 20 measured on every table timed here, where the per-path model,
-        blind to the merges, reaches 43-95% (docs/benchmarks.md, session 42)."""
+        blind to the merges, reaches 43-96% (docs/benchmarks.md, session 42)."""
         ops = self.ops(arch)
         r = self.rewrite_features(arch)
         return np.array([*(ops.count(op) for op in OPS), r[0:9:3].sum(), r[1:9:3].sum(), r[2:9:3].sum(),
