@@ -55,7 +55,7 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
         model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, "
-                                  "graph, paths (cell spaces); with --from also transfer, transfer-ops, transfer-gbm; "
+                                  "graph, paths (cell spaces), counts (nb201); with --from also transfer, transfer-ops, transfer-gbm; "
                                   "several joined by + for their geometric mean (hybrid+paths)"),
         source: str = typer.Option(None, "--from", help="other devices' latency, comma-separated: shipped table ids "
                                    "(nb201-pi5-onnx), latency CSVs or saved predictors; a new board then needs "
