@@ -123,6 +123,9 @@ def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):
     train, test = order[:100], order[100:2100]
     pred = LatencyPredictor(space, "paths").fit([archs[i] for i in train], y[train])
     assert pred.score([archs[i] for i in test], y[test])["within_10pct"] >= 0.95
+    # below FEW `auto` weighs `paths` against `counts`, which cannot express a critical path
+    few = LatencyPredictor(space).fit([archs[i] for i in train[:20]], y[train[:20]])
+    assert few.kind_ == "paths" and few.validation_["paths"] > few.validation_["counts"]
 
 
 @pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph", "paths", "counts"])
