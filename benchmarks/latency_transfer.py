@@ -7,7 +7,7 @@ other devices' latency as sources (`edgenas latency fit --from`).
 
 Each table of ``--tables`` is the unseen device in turn. Its sources are ``--from`` (comma-
 separated table ids, CSVs or saved predictors) when given, else every *other* table of
-``--tables`` (leave one out). For each N smaller than the target's measured networks minus 50,
+``--tables`` (leave one out; none for a single table without ``--from``). For each N smaller than the target's measured networks minus 50,
 and each seed: fit on N measured networks of the target, score on all its other measured
 networks. Prints, per target and N, the share within 10% (and 5%) of `auto` without sources,
 `auto` with sources (and the models it chose), and the bare power-law map `transfer`; the mean
@@ -91,18 +91,19 @@ def main() -> None:
                 tr, te = [archs[i] for i in train], [archs[i] for i in test]
                 sources = [source(s, frozenset(te) if args.unseen_by_sources else frozenset()) for s in specs]
                 plain.append(LatencyPredictor(space, seed=seed).fit(tr, y[train]).score(te, y[test]))
-                fitted = LatencyPredictor(space, seed=seed, sources=sources).fit(tr, y[train])
-                transfer.append(fitted.score(te, y[test]))
-                chose.append(fitted.kind_)
-                alone.append(LatencyPredictor(space, "transfer", seed=seed, sources=sources).fit(tr, y[train])
-                             .score(te, y[test]))
+                if sources:  # one table and no --from: the columns with sources stay empty
+                    fitted = LatencyPredictor(space, seed=seed, sources=sources).fit(tr, y[train])
+                    transfer.append(fitted.score(te, y[test]))
+                    chose.append(fitted.kind_)
+                    alone.append(LatencyPredictor(space, "transfer", seed=seed, sources=sources).fit(tr, y[train])
+                                 .score(te, y[test]))
                 if args.kernels:
                     fitted = LatencyPredictor(space, seed=seed, kernels=args.kernels).fit(tr, y[train])
                     counted.append(fitted.score(te, y[test]))
                     counted_chose.append(fitted.kind_)
             extra = f" {_cell(counted)} ({','.join(counted_chose)}) |" if args.kernels else ""
-            print(f"| {Path(target).stem} | {names} | {n} | {_cell(plain)} | {_cell(transfer)} ({','.join(chose)}) "
-                  f"| {_cell(alone)} |{extra}", flush=True)
+            with_sources = f"{_cell(transfer)} ({','.join(chose)}) | {_cell(alone)}" if specs else "— | —"
+            print(f"| {Path(target).stem} | {names or '—'} | {n} | {_cell(plain)} | {with_sources} |{extra}", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,20 +40,35 @@ def _t(a: np.ndarray) -> torch.Tensor:
 
 
 class Ridge(Regressor):
-    """Least squares with an L2 penalty, intercept unpenalised (closed form)."""
+    """Least squares with an L2 penalty, intercept unpenalised (closed form).
+
+    ``alphas``: a grid of penalties, the one of the smallest leave-one-out error chosen at each
+    fit (closed form, the residuals over one minus the leverage) and kept in ``alpha``: where the
+    features nearly outnumber the rows the right penalty depends on the data."""
 
     kind = "ridge"
 
-    def __init__(self, alpha: float = 1e-3) -> None:
-        self.alpha = alpha
+    def __init__(self, alpha: float = 1e-3, alphas: tuple[float, ...] | None = None) -> None:
+        self.alpha, self.alphas = alpha, alphas
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Ridge:
         self.mean_ = X.mean(0)
         self.offset_ = float(y.mean())
-        Xc = X - self.mean_
+        Xc, yc = X - self.mean_, y - self.offset_
+        if self.alphas:
+            self.alpha = min(self.alphas, key=lambda a: self._loo_error(Xc, yc, a))
         gram = Xc.T @ Xc + self.alpha * np.eye(X.shape[1])
-        self.coef_ = np.linalg.solve(gram, Xc.T @ (y - self.offset_))
+        self.coef_ = np.linalg.solve(gram, Xc.T @ yc)
         return self
+
+    @staticmethod
+    def _loo_error(Xc: np.ndarray, yc: np.ndarray, alpha: float) -> float:
+        """Mean squared leave-one-out residual of the ridge on centred data (the intercept's
+        leverage 1/n included)."""
+        inv = np.linalg.inv(Xc.T @ Xc + alpha * np.eye(Xc.shape[1]))
+        leverage = np.einsum("ij,jk,ik->i", Xc, inv, Xc) + 1.0 / len(yc)
+        residual = yc - Xc @ (inv @ (Xc.T @ yc))
+        return float(np.mean((residual / np.maximum(1.0 - leverage, 1e-6)) ** 2))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) @ self.coef_ + self.offset_

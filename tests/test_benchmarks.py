@@ -320,6 +320,17 @@ def test_latency_transfer_prints_the_kernel_column_on_a_small_table(tmp_path, co
         str(BENCH / "latency_transfer.py"), "--tables", str(target), "--test-max", "0")
 
 
+def test_latency_transfer_scores_one_table_without_sources(tmp_path):
+    """One table and no --from: `auto` alone, the columns with sources left empty (it used to fail)."""
+    rows = (BENCH / "data" / "nb201-here-ort1-48px.csv").read_text().splitlines()
+    board = tmp_path / "board.csv"
+    board.write_text("\n".join(rows[:62]) + "\n")
+    out = _run(str(BENCH / "latency_transfer.py"), "--tables", str(board), "--sizes", "10", "--seeds", "1",
+               "--test-max", "10")
+    row = out.strip().splitlines()[-1]
+    assert row.startswith("| board | — | 10 |") and row.endswith("| — | — |") and row.count("%") == 2
+
+
 @pytest.mark.slow
 def test_latency_transfer_takes_the_scored_networks_out_of_the_sources(tmp_path):
     """A source that is the target's own table predicts it exactly, but only for networks it

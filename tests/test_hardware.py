@@ -384,6 +384,27 @@ def test_below_few_networks_auto_weighs_the_per_path_model_against_the_counts(pi
         LatencyPredictor(MBConvSpace(), "counts")
 
 
+def test_a_ridge_with_a_grid_of_penalties_keeps_the_one_of_least_leave_one_out_error():
+    """The closed-form leave-one-out error equals refitting without each row; few noisy rows and
+    nearly as many columns take a large penalty, many exact rows the smallest."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 10))
+    y = X @ rng.normal(size=10) + rng.normal(scale=3.0, size=12)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    brute = []
+    for i in range(12):
+        keep = np.arange(12) != i
+        brute.append(Ridge(0.1).fit(X[keep], y[keep]).predict(X[i:i + 1])[0] - y[i])
+    assert Ridge._loo_error(Xc, yc, 0.1) == pytest.approx(np.mean(np.square(brute)))
+    grid = (1e-3, 1e-2, 0.1, 1.0, 10.0)
+    errors = {a: Ridge._loo_error(Xc, yc, a) for a in grid}
+    noisy = Ridge(alphas=grid).fit(X, y)
+    assert noisy.alpha == min(errors, key=errors.get) and noisy.alpha >= 1.0
+    exact_X = rng.normal(size=(200, 10))
+    exact = Ridge(alphas=grid).fit(exact_X, exact_X @ rng.normal(size=10))
+    assert exact.alpha == 1e-3 and Ridge.from_state(exact.state()).alpha == 1e-3
+
+
 def test_auto_weighs_the_geometric_mean_of_its_best_models(pi5, tmp_path, monkeypatch):
     """From FEW networks on, `auto` also scores the geometric mean of its 2 and 3 best models on
     the same out-of-fold predictions; an ensemble it keeps predicts that mean of its members,

@@ -124,6 +124,19 @@ def test_sources_travel_with_the_saved_predictor(pi5, tmp_path):
     np.testing.assert_allclose(via_file(archs[:50]), predictor.predict(archs[:50]))
 
 
+def test_a_partial_sources_fallback_weighs_counts_where_the_space_defines_them():
+    """`counts` merges what a runtime rewrites (TorchScript): NB201's fallback uses it, a cell
+    space without counts keeps `gbm`, other spaces `gbm` alone."""
+    from edgenas.spaces import MBConvSpace, SearchSpace
+
+    class Uncounted(NB201Space):  # a cell space that defines no counts
+        count_features = SearchSpace.count_features
+
+    assert LatencySource.fallback_model(SPACE) == "counts+hybrid+paths"
+    assert LatencySource.fallback_model(Uncounted()) == "hybrid+paths+gbm"
+    assert LatencySource.fallback_model(MBConvSpace()) == "gbm"
+
+
 def test_transfer_models_need_a_source():
     with pytest.raises(ConfigError, match="give a source"):
         LatencyPredictor(SPACE, "transfer")

@@ -71,6 +71,9 @@ FORMAT = "edgenas-latency-predictor"
 GRAPH_MODELS = {"graph": DagRegressor, "paths": PathRegressor}  # need a cell DAG (space.cell_edges)
 NEURAL = ("mlp", *GRAPH_MODELS)  # PyTorch regressors: cross-validation folds train together
 TRANSFER_ALPHA = 1e-2  # `transfer`'s ridge on the sources' log latency: a light touch
+# `counts`' ridge penalties, one chosen per fit by leave-one-out: 11 columns from 10-20 networks
+# are nearly as many as the rows, and the penalty each device needs differs (docs/benchmarks.md)
+COUNTS_ALPHAS = (1e-3, 1e-2, 0.1, 1.0)
 CORRECTION_PENALTY = 100.0  # and on its per-op corrections (standardised): a heavy one (docs/benchmarks.md)
 
 
@@ -102,6 +105,11 @@ def check_sources_are_others(sources: list[LatencySource], archs: list[Arch], y:
         if len(y) and None not in known and np.allclose(known, y, rtol=1e-9, atol=0.0):
             raise ConfigError(f"source {source.name} holds the very latencies being fitted (the same table "
                               "given to --from?); a source is another device's measurements")
+
+
+def defines_counts(space: SearchSpace) -> bool:
+    """Whether the space defines `count_features` (what `counts` fits on)."""
+    return type(space).count_features is not SearchSpace.count_features
 
 
 def reads_sources(kind: str) -> bool:
@@ -170,11 +178,16 @@ class LatencySource:
     @staticmethod
     def fallback_model(space: SearchSpace) -> str:
         """For cell spaces the geometric mean of three models that err differently: 3-9 points more
-        networks within 10% than `hybrid` alone on every table measured here (docs/benchmarks.md),
-        and no cross-validation to pay each time a source is read. Elsewhere `gbm`: on both ViT
-        tables timed here it has the most networks within 10% from 100 of the single models
-        (torch-cpu 96.1%, onnxruntime-cpu 93.9%; `hybrid` 95.8% and 68.1%; docs/benchmarks.md)."""
-        return "hybrid+paths+gbm" if space.cell_edges is not None else "gbm"
+        networks within 10% than `hybrid` alone on every table measured here, and no
+        cross-validation to pay each time a source is read; `counts` in place of `gbm` where the
+        space defines its counts (session 43: as many networks within 10% on the development
+        tables and more on a runtime that merges work, TorchScript; docs/benchmarks.md).
+        Elsewhere `gbm`: on both ViT tables timed here it has the most networks within 10% from
+        100 of the single models (torch-cpu 96.1%, onnxruntime-cpu 93.9%; `hybrid` 95.8% and
+        68.1%; docs/benchmarks.md)."""
+        if space.cell_edges is None:
+            return "gbm"
+        return "counts+hybrid+paths" if defines_counts(space) else "hybrid+paths+gbm"
 
     def __call__(self, archs: list[Arch]) -> np.ndarray:
         out = np.array([self.lookup.get(a, np.nan) for a in archs], dtype=np.float64)
@@ -267,7 +280,7 @@ class LatencyPredictor(ArchPredictor):
                           self._kernel_columns(archs)])
 
     def models(self) -> tuple[str, ...]:
-        counted = type(self.space).count_features is not SearchSpace.count_features
+        counted = defines_counts(self.space)
         return (tuple(m for m in super().models() if m != "counts" or counted)
                 + (TRANSFER_MODELS if self.sources else ()))
 
@@ -407,7 +420,7 @@ class LatencyPredictor(ArchPredictor):
         if kind == "linear":
             return {"ridge": Ridge().fit(self._additive_features(archs, rewrites), y), "rewrites": rewrites}
         if kind == "counts":  # a ridge in ms on a few counts: never below a quarter of the fastest fitted
-            return {"ridge": Ridge().fit(self._counts(archs), y), "floor": float(y.min()) / 4}
+            return {"ridge": Ridge(alphas=COUNTS_ALPHAS).fit(self._counts(archs), y), "floor": float(y.min()) / 4}
         X = self.features(archs)
         log_range = [float(np.log(y).min()), float(np.log(y).max())]
         if kind == "gbm":
