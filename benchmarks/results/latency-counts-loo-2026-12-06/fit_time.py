@@ -11,4 +11,6 @@ space = create_space("nb201")
 archs, y = measured_networks(TabularBenchmark("nb201-pi5-onnx", space, metrics=["latency_ms"]))
 pick = np.random.default_rng(0).permutation(len(archs))[:2000]
 for m in ("hybrid+paths+gbm", "counts+hybrid+paths", "hybrid+paths+gbm+counts"):
-    t = time.perf_counter(); LatencyPredictor(space, m).fit([archs[i] for i in pick], y[pick]); print(m, f"{time.perf_counter()-t:.1f} s", flush=True)
+    t = time.perf_counter()
+    LatencyPredictor(space, m).fit([archs[i] for i in pick], y[pick])
+    print(m, f"{time.perf_counter() - t:.1f} s", flush=True)
