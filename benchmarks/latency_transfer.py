@@ -7,9 +7,9 @@ other devices' latency as sources (`edgenas latency fit --from`).
 
 Each table of ``--tables`` is the unseen device in turn. Its sources are ``--from`` (comma-
 separated table ids, CSVs or saved predictors) when given, else every *other* table of
-``--tables`` (leave one out; none for a single table without ``--from``). For each N smaller than the target's measured networks minus 50,
-and each seed: fit on N measured networks of the target, score on all its other measured
-networks. Prints, per target and N, the share within 10% (and 5%) of `auto` without sources,
+``--tables`` (leave one out; none for a single table without ``--from``). For each N smaller
+than the target's measured networks minus 50, and each seed: fit on N measured networks of the
+target, score on all its other measured networks. Prints, per target and N, the share within 10% (and 5%) of `auto` without sources,
 `auto` with sources (and the models it chose), and the bare power-law map `transfer`; the mean
 over seeds. ``--kernels RUNTIME`` adds `auto` without sources but with the runtime's kernel counts
 as features (`latency fit --kernels`), and the model it chose; ``--test-max`` scores on at most
