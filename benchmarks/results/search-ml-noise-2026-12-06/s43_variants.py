@@ -66,7 +66,25 @@ class MlNoiseGuided(GuidedLocalSearch):
         return ranked + [i for i in order if i not in rest]
 
 
+class MlNoiseDrawGuided(MlNoiseGuided):
+    """The parents ranked by the GP of the fixed noise share (0.6: a smooth mean resists lucky
+    cells), the candidates drawn from a second fit whose noise share marginal likelihood picks
+    (as sharp as the task allows)."""
+
+    name = "guided-mlnd"
+
+    def _gp_fit(self, x, y, prior=None, z=None):
+        self._fit_noise = self.noise
+        return GuidedLocalSearch._gp_fit(self, x, y, prior, z)
+
+    def _gp_sample(self, x, y, x_cand, prior=None, z=None, fit=None):
+        told_prior = None if prior is None else prior[0]
+        told_z = None if z is None else z[0]
+        return super()._gp_sample(x, y, x_cand, prior, z, MlNoiseGuided._gp_fit(self, x, y, told_prior, told_z))
+
+
 STRATEGIES.register("guided-mln", replace=True)(MlNoiseGuided)
+STRATEGIES.register("guided-mlnd", replace=True)(MlNoiseDrawGuided)
 sys.path.insert(0, str(BENCHMARKS))
 sys.argv = [str(BENCHMARKS / sys.argv[1]), *sys.argv[2:]]
 runpy.run_path(sys.argv[0], run_name="__main__")
