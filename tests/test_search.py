@@ -481,7 +481,8 @@ def test_guided_fits_its_gp_once_per_ask(nb201, monkeypatch):
     the fit saw the told cells; runs stored before (``shared_fit`` false) fit twice, as they did."""
     space = nb201[0]
     for shared, per_ask in ((True, 1), (False, 2)):
-        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, shared_fit=shared)
+        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, shared_fit=shared,
+                                   sharp_draw=False)
         archs = space.sample_distinct(40, seed=1)
         for arch in archs[:12]:
             strategy.tell(arch, float(sum(arch[k] == "nor_conv_3x3" for k in space.choices)))
@@ -618,3 +619,33 @@ def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201)
     assert [t.arch for t in load_experiment("old", url).run(40).trials] == old_way
     with pytest.raises(StoreError, match="different settings"):
         experiment("old", smooth_parents=True).run(41)
+
+
+def test_guided_draws_its_candidates_from_a_fit_of_the_likelihoods_noise(nb201, monkeypatch):
+    """``sharp_draw``: the parents are ranked by the fit of the fixed noise share, the candidates
+    drawn from a second fit whose noise share marginal likelihood picks from DRAW_NOISES (the
+    sharpest on a smooth landscape, the smoothest on noise); runs stored before it fit once."""
+    from edgenas.strategies.guided import DRAW_NOISES
+
+    space = nb201[0]
+    archs = space.sample_distinct(40, seed=1)
+    for sharp, expected in ((True, [None, DRAW_NOISES]), (False, [None])):
+        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, sharp_draw=sharp)
+        for arch in archs[:12]:
+            strategy.tell(arch, float(sum(arch[k] == "nor_conv_3x3" for k in space.choices)))
+        noises: list = []
+        monkeypatch.setattr(strategy, "_gp_fit", lambda *a, original=strategy._gp_fit, noises=noises:
+                            noises.append(a[4] if len(a) > 4 else None) or original(*a))
+        strategy.ask()
+        assert noises == expected
+    strategy = create_strategy("guided", space, seed=0, prior="none", linear=False)
+    x = strategy._standardised(strategy.features(archs[:20] * 2))  # each cell told twice
+    smooth = x[:, 0] + 0.5 * x[:, 1]  # the same value both times
+    rough = np.random.default_rng(0).standard_normal(len(x))  # two unrelated values: all noise
+    for y, share in ((smooth, min(DRAW_NOISES)), (rough, max(DRAW_NOISES))):
+        y = (y - y.mean()) / y.std()
+        chosen = strategy._gp_fit(x, y, noises=DRAW_NOISES)
+        assert np.allclose(chosen[1], strategy._gp_fit(x, y, noises=(share,))[1])
+    assert create_strategy("guided", space).get_params()["sharp_draw"] is True
+    with pytest.raises(ConfigError, match="sharp_draw"):
+        create_strategy("guided", space, sharp_draw="yes")
