@@ -49,6 +49,7 @@ class Strategy:
         self.fitness_factor = fitness_factor
         self.max_tries = max_tries
         self.seen: set[str] = set()
+        self._keys: dict[Arch, str] = {}
         self.pending: set[Arch] = set()
         self.history: list[tuple[Arch, float]] = []
 
@@ -59,7 +60,7 @@ class Strategy:
     # -- the protocol -----------------------------------------------------------------
     def ask(self) -> Arch:
         arch = self._propose()
-        self.seen.add(self.space.equivalence_key(arch))
+        self.seen.add(self.key(arch))
         self.pending.add(arch)
         return arch
 
@@ -81,8 +82,18 @@ class Strategy:
     def _learn(self, arch: Arch, fitness: float) -> None:
         """Update internal state with a result (default: nothing beyond ``history``)."""
 
+    def key(self, arch: Arch) -> str:
+        """The space's equivalence key, remembered: a model-guided strategy asks it of the same
+        cells and their neighbours at every ask (on NB201 it was a third of an ask's time)."""
+        hit = self._keys.get(arch)
+        if hit is None:
+            if len(self._keys) >= 200_000:  # a bound for spaces far larger than a run visits
+                self._keys.clear()
+            hit = self._keys[arch] = self.space.equivalence_key(arch)
+        return hit
+
     def is_new(self, arch: Arch) -> bool:
-        return self.space.equivalence_key(arch) not in self.seen and self.feasible(arch)
+        return self.key(arch) not in self.seen and self.feasible(arch)
 
     def fresh(self, generate: Callable[[], Arch], tries: int | None = None) -> Arch | None:
         """First new, feasible architecture ``generate`` yields within ``tries`` attempts."""
@@ -100,7 +111,7 @@ class Strategy:
             if len(pool) == n:
                 break
             arch = self.space.sample(self.rng)
-            key = self.space.equivalence_key(arch)
+            key = self.key(arch)
             if key not in pool and self.is_new(arch):
                 pool[key] = arch
         return list(pool.values())

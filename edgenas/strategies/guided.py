@@ -303,7 +303,7 @@ class GuidedLocalSearch(Strategy):
         """Each architecture's score in the ``prior`` table (0, the median, where it has none)."""
         if self._prior is None:
             return None
-        return np.array([self._prior.get(self.space.equivalence_key(a), 0.0) for a in archs])
+        return np.array([self._prior.get(self.key(a), 0.0) for a in archs])
 
     def _linear_features(self, x: np.ndarray, rows: int | None = None) -> np.ndarray | None:
         """The features of the kernel's linear term (``linear``): standardised, every column
@@ -342,7 +342,7 @@ class GuidedLocalSearch(Strategy):
                 continue
             parents += 1
             for arch in fresh:
-                key = self.space.equivalence_key(arch)
+                key = self.key(arch)
                 if key not in out:
                     out[key] = arch
                     parent_of[key] = parents - 1
