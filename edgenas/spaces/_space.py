@@ -185,8 +185,8 @@ class SearchSpace:
     def count_features(self, arch: Arch) -> np.ndarray:
         """A few counts that a runtime's latency is close to linear in, where every choice of
         the same op costs the same wherever it sits (NB201: one cell repeated, every edge on
-        the same tensor size). Few columns, so ten or twenty measured networks fit them. None
-        where the space defines none."""
+        the same tensor size). Few columns, so ten or twenty measured networks fit them. Empty
+        where the space defines none (`counts` is then not offered)."""
         return np.zeros(0)
 
     def input_shape(self, arch: Arch) -> tuple[int, ...]:
