@@ -624,20 +624,28 @@ def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201)
 def test_guided_draws_its_candidates_from_a_fit_of_the_likelihoods_noise(nb201, monkeypatch):
     """``sharp_draw``: the parents are ranked by the fit of the fixed noise share, the candidates
     drawn from a second fit whose noise share marginal likelihood picks from DRAW_NOISES (the
-    sharpest on a smooth landscape, the smoothest on noise); runs stored before it fit once."""
+    sharpest on a smooth landscape, the smoothest on noise); runs stored before it fit once.
+    The two fits come from one grid, the fixed share's kernels factorised once."""
     from edgenas.strategies.guided import DRAW_NOISES
 
     space = nb201[0]
     archs = space.sample_distinct(40, seed=1)
-    for sharp, expected in ((True, [None, DRAW_NOISES]), (False, [None])):
-        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, sharp_draw=sharp)
+    for sharp, noise, expected in ((True, 0.6, [DRAW_NOISES]), (True, 0.45, [(0.3, 0.45, 0.6, 1.0)]),
+                                   (False, 0.6, [(0.6,)])):
+        strategy = create_strategy("guided", space, seed=0, prior="none", tpe_after=0, sharp_draw=sharp,
+                                   noise=noise)
         for arch in archs[:12]:
             strategy.tell(arch, float(sum(arch[k] == "nor_conv_3x3" for k in space.choices)))
-        noises: list = []
-        monkeypatch.setattr(strategy, "_gp_fit", lambda *a, original=strategy._gp_fit, noises=noises:
-                            noises.append(a[4] if len(a) > 4 else None) or original(*a))
+        grids: list = []
+        monkeypatch.setattr(strategy, "_gp_grid", lambda *a, original=strategy._gp_grid, grids=grids:
+                            grids.append(a[4]) or original(*a))
         strategy.ask()
-        assert noises == expected
+        assert grids == expected
+    told_x = strategy.features(archs[:12])
+    y = normal_scores(np.arange(12.0) % 5)
+    args = (strategy._standardised(told_x), y, None, strategy._linear_features(told_x))
+    for paired, alone in zip(strategy._gp_fits(*args), (strategy._gp_fit(*args), strategy._gp_fit(*args, DRAW_NOISES))):
+        assert paired[0] == alone[0] and np.allclose(paired[1], alone[1]) and np.allclose(paired[2], alone[2])
     strategy = create_strategy("guided", space, seed=0, prior="none", linear=False)
     x = strategy._standardised(strategy.features(archs[:20] * 2))  # each cell told twice
     smooth = x[:, 0] + 0.5 * x[:, 1]  # the same value both times

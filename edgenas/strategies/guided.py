@@ -56,6 +56,15 @@ def _from_normal_scores(z: np.ndarray, scores: np.ndarray, values: np.ndarray) -
     return np.where(z < s[0], v[0] + bottom * (z - s[0]), out)
 
 
+def _best_fit(grid: list[tuple], chol: np.ndarray, alpha: np.ndarray, loglik: np.ndarray
+              ) -> tuple[tuple[float, float, float], np.ndarray, np.ndarray]:
+    """`GuidedLocalSearch._gp_grid`'s entry of the highest log likelihood (the first of equal
+    ones): its (length scale, prior share, linear share), Cholesky factor and alpha."""
+    best = int(np.argmax(loglik))
+    _, share, lin_share, length = grid[best]
+    return (length, share, lin_share), chol[best], alpha[best]
+
+
 def split_prior_spec(spec: str) -> tuple[str, str | None]:
     """``TABLE[:COLUMN]`` -> (table, column or None); a file whose own name has a colon stays whole."""
     head, sep, tail = spec.rpartition(":")
@@ -412,10 +421,14 @@ class GuidedLocalSearch(Strategy):
         fitness = np.array([f for _, f in told])
         y = normal_scores(fitness)  # the GP's targets where the cost is not known
         told_prior = self._prior_of([a for a, _ in told])
-        fit = None  # the GP of y on the told cells, where the parents' ranking needs it
+        fit = draw_fit = None  # the GP of y on the told cells: the parents' ranking's, the draw's
         if self.smooth_parents and not known:
             told_x = self.features([a for a, _ in told])
-            fit = self._gp_fit(self._standardised(told_x), y, told_prior, self._linear_features(told_x))
+            told_fit = (self._standardised(told_x), y, told_prior, self._linear_features(told_x))
+            if self.shared_fit and self.sharp_draw:
+                fit, draw_fit = self._gp_fits(*told_fit)
+            else:
+                fit = self._gp_fit(*told_fit)
             order = self._smoothed(order, seen, y, fit[2])
         candidates, parent = self._candidates([self.history[i][0] for i in order], 4 * self.top if known else self.top)
         if not candidates:
@@ -430,9 +443,10 @@ class GuidedLocalSearch(Strategy):
         z = None if z_all is None else (z_all[: len(told)], z_all[len(told):])
         prior = None if told_prior is None else (told_prior, self._prior_of(candidates))
         if not known:
-            draw_fit = fit if self.shared_fit else None
-            if self.sharp_draw:
+            if self.sharp_draw and draw_fit is None:
                 draw_fit = self._gp_fit(x_all[: len(told)], y, told_prior, None if z is None else z[0], DRAW_NOISES)
+            elif not self.sharp_draw and self.shared_fit:
+                draw_fit = fit
             _, _, draw = self._gp_sample(x_all[: len(told)], y, x_all[len(told):], prior, z, draw_fit)
             return candidates[int(np.argmax(draw))]
         # the cost's factor is known: learn the metric alone, then score each candidate by its
@@ -469,22 +483,38 @@ class GuidedLocalSearch(Strategy):
         Cholesky factor of the kernel matrix plus noise, and (K + noise I)^-1 y (``prior``: the
         told cells' scores in the ``prior`` table, or None; ``z``: their features for the linear
         term, or None for none; ``noises``: noise shares to choose among too, else ``noise``)."""
+        grid, chol, alpha, loglik = self._gp_grid(x, y, prior, z, noises or (self.noise,))
+        return _best_fit(grid, chol, alpha, loglik)
+
+    def _gp_fits(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray | None = None, z: np.ndarray | None = None
+                 ) -> tuple[tuple, tuple]:
+        """`_gp_fit` at the fixed noise share (the parents') and over DRAW_NOISES (the draw's)
+        from one grid: the two share every kernel of the fixed share's slice."""
+        noises = tuple(sorted(set(DRAW_NOISES) | {self.noise}))
+        grid, chol, alpha, loglik = self._gp_grid(x, y, prior, z, noises)
+        noise = np.array([g[0] for g in grid])
+        return (_best_fit(grid, chol, alpha, np.where(noise == self.noise, loglik, -np.inf)),
+                _best_fit(grid, chol, alpha, np.where(np.isin(noise, DRAW_NOISES), loglik, -np.inf)))
+
+    def _gp_grid(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray | None, z: np.ndarray | None,
+                 noises: tuple[float, ...]) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]:
+        """Every (noise, prior share, linear share, length scale) of the grid, with its Cholesky
+        factor, (K + noise I)^-1 y and log marginal likelihood."""
         d_xx = _distances(x, x)
         lin = _dot(z, z)
-        grid = [(noise, share, lin_share, length) for noise in noises or (self.noise,)
+        grid = [(noise, share, lin_share, length) for noise in noises
                 for share in (PRIOR_SHARES if prior is not None else (0.0,))
                 for lin_share in (LINEAR_SHARES if z is not None else (0.0,)) for length in LENGTH_SCALES]
         # the whole grid in one batched factorisation: with tens of told cells the loop's Python
         # overhead, not the algebra, was the cost
+        kernels = {(share, lin_share, length): _kernel(d_xx, lin, length, share, lin_share, prior, prior)
+                   for _, share, lin_share, length in grid}  # the same for every noise share
         eye = np.eye(len(x))
-        chol = np.linalg.cholesky(np.stack([_kernel(d_xx, lin, length, share, lin_share, prior, prior) + noise * eye
-                                            for noise, share, lin_share, length in grid]))
+        chol = np.linalg.cholesky(np.stack([kernels[entry[1:]] + entry[0] * eye for entry in grid]))
         half = np.linalg.solve(chol, np.broadcast_to(y[:, None], (len(grid), len(y), 1)))
         alpha = np.linalg.solve(np.swapaxes(chol, 1, 2), half)[..., 0]
         loglik = -0.5 * alpha @ y - np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)
-        best = int(np.argmax(loglik))  # the first of equal ones, as the loop kept
-        _, share, lin_share, length = grid[best]
-        return (length, share, lin_share), chol[best], alpha[best]
+        return grid, chol, alpha, loglik
 
     def _gp_sample(self, x: np.ndarray, y: np.ndarray, x_cand: np.ndarray,
                    prior: tuple[np.ndarray, np.ndarray] | None = None,
