@@ -181,7 +181,7 @@ def test_predictor_cli(cli, tmp_path):
     assert set(json.loads(out)) == {"spearman", "kendall", "rmse"}
 
 
-def test_train_cli_and_training_search(cli, tmp_path):
+def test_train_cli_and_training_search(cli, tmp_path, quick_timing):
     space = '{"resolutions": [16], "widths": [0.35], "depths": [1], "head_channels": 64}'
     code, out, err = cli("train", "--arch", "random:0", "--space-config", space, "--epochs", "3", "--dataset", "digits",
                          "--json")

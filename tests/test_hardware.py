@@ -298,7 +298,7 @@ def test_latency_measure_resumes(cli, tmp_path):
     assert out.read_text() == first and len(first.splitlines()) == 6
 
 
-def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path):
+def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path, quick_timing):
     """--passes: a 1-pass file is the first pass, every timing is logged with its pass, the CSV
     holds each network's median, and a run stopped mid-pass (a cut-off row) resumes there."""
     out, log = tmp_path / "m.csv", tmp_path / "m.csv.passes"
@@ -327,7 +327,7 @@ def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path):
     assert not (tmp_path / "bad.csv.passes").exists()
 
 
-def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path):
+def test_drift_calibration_rescales_to_the_reference_speed(cli, tmp_path, quick_timing):
     """A machine twice as slow now as when calibration began: the reference says so, and the
     network's latency comes back in the units of the start."""
     from edgenas.hardware.devices import DriftCalibration

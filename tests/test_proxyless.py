@@ -228,7 +228,7 @@ def test_target_loss_brings_expected_latency_to_t_from_either_side():
         # from below: the published losses only lower E, test_latency_losses)
 
 
-def test_a_table_built_by_latency_lut_for_a_configured_space_drives_the_search(cli, tmp_path):
+def test_a_table_built_by_latency_lut_for_a_configured_space_drives_the_search(cli, tmp_path, quick_timing):
     """`latency lut --space-config --num-classes` measures the layers of that configuration, and
     `oneshot search --device lut:PATH` with the same configuration and classes reads it; another
     configuration or head is refused in one line."""

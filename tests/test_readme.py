@@ -4,7 +4,6 @@ SMALL fails the first test: add its small variant when you document a new one.""
 from __future__ import annotations
 
 import csv
-import inspect
 import json
 import re
 import shlex
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 from _factories import TINY_CLI, fashion_mnist_folder, small_table
 
-from edgenas.hardware.devices import _Timed
 from edgenas.oneshot import largest
 from edgenas.spaces import MBConvSpace
 
@@ -153,18 +151,13 @@ def folder(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [c for c, small in SMALL.items() if small])
-def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, command):
+def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, quick_timing, command):
     from edgenas.estimate.proxies import ProxyEvaluator
 
     monkeypatch.chdir(folder)
     # a smaller ensemble reference sample (32 cells by default) keeps the zero-shot search short
     monkeypatch.setattr(ProxyEvaluator.__init__, "__kwdefaults__",
                         {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
-    # devices time each network for a tenth of their usual budget: these runs check the commands, not the clock
-    short = {"warmup_s": 0.01, "round_s": 0.005, "rounds": 2, "target_spread": 0.05, "max_s": 0.2}
-    params = [p for p in inspect.signature(_Timed.__init__).parameters.values() if p.default is not p.empty]
-    monkeypatch.setattr(_Timed.__init__, "__defaults__", tuple(short.get(p.name, p.default) for p in params))
-    monkeypatch.setattr(_Timed, "LAYER_PROTOCOL", {"warmup_s": 0.002, "round_s": 0.001, "max_s": 0.05})
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
                          ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
                          ("ofa.pt", "ofa train -o runs/ofa.pt"),
