@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import stats
 
 from edgenas.threads import torch_threads
 
@@ -454,6 +453,8 @@ REGRESSORS: dict[str, type[Regressor]] = {"ridge": Ridge, "gbm": GradientBoostin
 
 def regression_metrics(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
     """RMSE, MAPE, share within +-5% / +-10%, Spearman and Kendall rank correlations."""
+    from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
+
     pred, true = np.asarray(pred, dtype=np.float64), np.asarray(true, dtype=np.float64)
     rel = np.abs(pred - true) / np.abs(true)
     return {

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from edgenas.learn import MLP, GradientBoosting, regression_metrics
 from edgenas.predictors import ArchPredictor
@@ -35,6 +34,8 @@ class AccuracyPredictor(ArchPredictor):
         return self.space.encode(self.space.validate(dict(zip(self.space.choices, live(arch)))))
 
     def _select(self, pred: np.ndarray, true: np.ndarray) -> tuple[float, ...]:
+        from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
+
         return (float(stats.kendalltau(pred, true).statistic),)
 
     def _fit_kind(self, kind: str, archs: list[Arch], y: np.ndarray) -> dict[str, Any]:

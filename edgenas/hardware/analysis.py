@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from edgenas.hardware.cost import ProfileCost
 from edgenas.hardware.devices import Device
@@ -18,6 +17,8 @@ __all__ = ["rank_correlations", "scaling_families", "design_space"]
 
 def rank_correlations(latency: np.ndarray, predictors: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Spearman / Kendall of each proxy of latency (MACs, params, a predictor) with latency."""
+    from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
+
     return {
         name: {"spearman": float(stats.spearmanr(values, latency).statistic),
                "kendall": float(stats.kendalltau(values, latency).statistic)}

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import nn
 
 from edgenas.errors import ConfigError
@@ -80,6 +79,8 @@ def score(name: str, model: nn.Module, batch: Batch, *, seed: int = 0) -> float:
 def ensemble_scores(scores: Mapping[str, Sequence[float]]) -> np.ndarray:
     """Sum over proxies of log(rank) within the candidate set (rank 1 = worst): a candidate
     must be good on every proxy to score high, and no proxy's scale matters."""
+    from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
+
     if not scores:
         raise ConfigError("an ensemble needs at least one proxy")
     total = None

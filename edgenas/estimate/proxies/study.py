@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from edgenas.errors import ConfigError, DataError
 from edgenas.estimate.proxies._base import ensemble_scores
@@ -32,6 +31,8 @@ def correlate_proxies(table: TabularBenchmark, metric: str, proxies: list[str], 
     """Score ``sample`` random architectures of ``table`` (or exactly ``archs``, rows of it)
     with each proxy and correlate with ``metric``. Every scored architecture is appended to
     ``cache`` before the next one starts, so an interrupted run resumes where it stopped."""
+    from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
+
     space = table.space
     wants_ensemble = "ensemble" in proxies
     base = [p for p in proxies if p != "ensemble"]
