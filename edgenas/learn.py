@@ -195,7 +195,8 @@ class MLP(Regressor):
 
     def _train_many(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray, seeds: list[int]
                     ) -> list[tuple[torch.nn.Module, tuple]]:
-        """Train ``len(weights)`` networks at once (``torch.func.vmap`` over stacked parameters).
+        """Train ``len(weights)`` networks at once on stacked parameters (the network's own
+        ``stacked_forward`` where it has one, else ``torch.func.vmap``).
         Model m sees sample i with weight ``weights[m, i]``, standardises with the statistics of
         its own samples and starts from ``seeds[m]``; Adam's update is elementwise, so each
         model follows exactly the path it would alone."""
@@ -392,7 +393,7 @@ class _PathNet(torch.nn.Module):
     def stacked_forward(self, p: dict[str, torch.Tensor], b: dict, x: torch.Tensor) -> torch.Tensor:
         """`forward` of M models at once, ``p`` their parameters stacked on a first axis and
         ``x`` (M, n, features): the same sums as vmap would run, without its per-op dispatch,
-        which cost three times the arithmetic on these tiny tensors."""
+        which on these tiny tensors cost more than the arithmetic."""
         m, n = x.shape[:2]
         onehot = x[..., : len(self.edges) * self.num_ops].reshape(m, n, len(self.edges), self.num_ops)
         work = torch.einsum("mneo,mo->mn", onehot, torch.nn.functional.softplus(p["work_cost"]))
