@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from search_nb201 import strategy_spec
+from search_nb201 import print_paired, strategy_spec
 
 from edgenas.estimate import TabularBenchmark
 from edgenas.experiment import create_experiment
@@ -37,7 +37,9 @@ def main() -> None:
     metric = next((m for m in accuracy.metrics if "acc" in m), accuracy.metrics[0])
     print("| limit (ms) | feasible cells | strategy | " + " | ".join(f"mean regret @{b}" for b in budgets) + " |")
     print("|" + "---|" * (3 + len(budgets)))
+    paired = []
     for limit in (float(v) for v in args.limits.split(",")):
+        per_seed: dict[str, list[list[float]]] = {}
         feasible = [a for a in accuracy.archs() if latency.evaluate(a)["latency_ms"] <= limit]
         top = max(accuracy.evaluate(a)[metric] for a in feasible)
         for strategy in args.strategies.split(","):
@@ -53,6 +55,11 @@ def main() -> None:
                     regrets[i].append(top - max(found[:budget]))
             cells = " | ".join(f"{statistics.mean(r):.3f}" for r in regrets)
             print(f"| {limit:g} | {len(feasible):,} | {strategy} | {cells} |", flush=True)
+            per_seed[strategy] = regrets
+        paired.append((limit, per_seed))
+    for limit, per_seed in paired if args.seeds > 1 else []:
+        print(f"\nLimit {limit:g} ms.", end=" ")
+        print_paired(per_seed, budgets)
 
 
 if __name__ == "__main__":

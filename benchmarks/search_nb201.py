@@ -155,17 +155,24 @@ def compare(space: NB201Space, spec: str, args: argparse.Namespace, budgets: lis
         means[name] = [statistics.mean(r) for r in regrets]
         per_seed[name] = regrets
     print()
-    first, *others = per_seed
-    if others and args.seeds > 1:  # the same seeds: paired differences are far less noisy than the means
-        print(f"Paired over seeds: each strategy's regret minus {first}'s (mean ± standard error)\n")
-        for name in others:
-            cells = []
-            for b, mine, base in zip(budgets, per_seed[name], per_seed[first]):
-                diff = [m - r for m, r in zip(mine, base)]
-                cells.append(f"@{b} {statistics.mean(diff):+.3f} ± {statistics.stdev(diff) / len(diff) ** 0.5:.3f}")
-            print(f"{name}: {', '.join(cells)}")
-        print()
+    print_paired(per_seed, budgets)
     return means
+
+
+def print_paired(per_seed: dict[str, list[list[float]]], budgets: list[int]) -> None:
+    """Each runner's regret minus the first's, per budget, over the same seeds (mean ± standard
+    error): paired differences are far less noisy than the means."""
+    first, *others = per_seed
+    if not others or len(per_seed[first][0]) < 2:
+        return
+    print(f"Paired over seeds: each strategy's regret minus {first}'s (mean ± standard error)\n")
+    for name in others:
+        cells = []
+        for b, mine, base in zip(budgets, per_seed[name], per_seed[first]):
+            diff = [m - r for m, r in zip(mine, base)]
+            cells.append(f"@{b} {statistics.mean(diff):+.3f} ± {statistics.stdev(diff) / len(diff) ** 0.5:.3f}")
+        print(f"{name}: {', '.join(cells)}")
+    print()
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -63,9 +64,11 @@ def test_search_benchmark_prints_regrets_per_table():
 
 
 def test_constrained_search_benchmark_prints_regrets_per_limit():
-    out = _run(str(BENCH / "search_constrained.py"), "--limits", "4", "--seeds", "1", "--budgets", "20",
+    out = _run(str(BENCH / "search_constrained.py"), "--limits", "4", "--seeds", "2", "--budgets", "20",
                "--strategies", "guided,guided:top=2")
     assert "| 4 | 3,867 | guided |" in out and "| 4 | 3,867 | guided:top=2 |" in out
+    assert "Limit 4 ms. Paired over seeds: each strategy's regret minus guided's" in out
+    assert re.search(r"guided:top=2: @20 [+-]\d\.\d{3} ± \d\.\d{3}", out)
 
 
 def test_weight_sharing_benchmark_stores_the_inherited_accuracies_first_and_resumes(tmp_path):
