@@ -7,3 +7,4 @@ python search_nb201.py --tables nb201-cifar10,data/nb201-meco.csv,data/nb201-cif
     --seeds 90 --budgets 50,100 --no-optuna --strategies guided:sharp_draw=false,guided > ../$S/dev_tables_90.txt &
 python search_constrained.py --limits 2,4,8 --seeds 30 --budgets 50,100 --strategies guided:sharp_draw=false,guided > ../$S/limits.txt &
 wait
+python search_constrained.py --limits 4 --seeds 90 --budgets 50,100 --strategies guided:sharp_draw=false,guided > ../$S/limit4_90.txt
