@@ -34,12 +34,16 @@ def quick_timing(monkeypatch):
     command writes and resumes, not the clock."""
     import inspect
 
+    from edgenas.hardware import kit_runner
     from edgenas.hardware.devices import _Timed
 
     short = {"warmup_s": 0.01, "round_s": 0.005, "rounds": 2, "target_spread": 0.05, "max_s": 0.2}
     params = [p for p in inspect.signature(_Timed.__init__).parameters.values() if p.default is not p.empty]
     monkeypatch.setattr(_Timed.__init__, "__defaults__", tuple(short.get(p.name, p.default) for p in params))
     monkeypatch.setattr(_Timed, "LAYER_PROTOCOL", {"warmup_s": 0.002, "round_s": 0.001, "max_s": 0.05})
+    # and the board kit's protocol where it runs in this process (benchmarks/timing_pairing.py)
+    measure = kit_runner.measure
+    monkeypatch.setattr(kit_runner, "measure", lambda run, **kw: measure(run, **{**kw, **short}))
 
 
 @pytest.fixture(scope="session")

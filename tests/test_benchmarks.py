@@ -150,7 +150,7 @@ def test_landscape_from_complete_shards_writes_the_table_and_drops_the_partials(
         assert float(row["score"]) == score[space.equivalence_key(space.parse(row["arch"]))]
 
 
-def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path):
+def test_timing_pairing_writes_a_kit_and_a_median_table(tmp_path, quick_timing):
     table = tmp_path / "t.csv"
     out = _run(str(BENCH / "timing_pairing.py"), "--n", "1", "--passes", "4", "--resolution", "16",
                "--protocols", "paired", "--out", str(table))
