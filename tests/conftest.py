@@ -43,7 +43,13 @@ def quick_timing(monkeypatch):
     monkeypatch.setattr(_Timed, "LAYER_PROTOCOL", {"warmup_s": 0.002, "round_s": 0.001, "max_s": 0.05})
     # and the board kit's protocol where it runs in this process (benchmarks/timing_pairing.py)
     measure = kit_runner.measure
-    monkeypatch.setattr(kit_runner, "measure", lambda run, **kw: measure(run, **{**kw, **short}))
+
+    def short_measure(*args, **kwargs):
+        bound = inspect.signature(measure).bind(*args, **kwargs)
+        bound.arguments.update(short)
+        return measure(*bound.args, **bound.kwargs)
+
+    monkeypatch.setattr(kit_runner, "measure", short_measure)
 
 
 @pytest.fixture(scope="session")
