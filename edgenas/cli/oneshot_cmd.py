@@ -98,6 +98,7 @@ def search(
 def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_size: int, checkpoint: Path, seed: int,
                json: bool, device: str, target_ms: float | None, space_config: str | None, warmup_epochs: int | None,
                loss: str | None, estimator: str | None, workdir: Path, train_device: str) -> None:
+    from edgenas.oneshot._search import weight_half
     from edgenas.oneshot.elastic import describe
     from edgenas.oneshot.progressive import SMALL_IMAGES
     from edgenas.oneshot.proxyless import ProxylessConfig, place_on_target, proxyless_search
@@ -115,6 +116,7 @@ def _proxyless(space: str, dataset: str, epochs: int, batch_size: int, train_siz
     check_output(checkpoint, "--checkpoint")
     check_output(workdir / "lut.json", "--workdir")
     data = load_space_data(dataset, sp, seed, train_size)
+    weight_half(data, config.batch_size)  # a batch the data cannot fill fails now, not after timing the layer table
     with progress(f"layer table {device}", json) as bar:
         task = bar.add_task("t", total=None)
         target = parse_target(device, sp, data.num_classes, target_ms, workdir,
