@@ -349,3 +349,11 @@ def test_latency_transfer_takes_the_scored_networks_out_of_the_sources(tmp_path)
 
     assert alone(_run(*args)) == 100.0
     assert alone(_run(*args, "--unseen-by-sources")) < 100.0
+
+
+def test_stacked_fit_time_compares_both_ways_of_training_the_folds():
+    out = _run(str(BENCH / "stacked_fit_time.py"), "--networks", "12", "--folds", "2", "--repeats", "1", "--epochs", "2")
+    rows = [line for line in out.splitlines() if line.startswith(("| mlp", "| graph", "| paths"))]
+    assert len(rows) == 3 and all(len(r.split("|")) == 7 for r in rows)
+    assert all(float(r.split("|")[5]) < 1e-4 for r in rows)  # the two ways predict alike
+    assert "--folds must be >= 2" in _refused(str(BENCH / "stacked_fit_time.py"), "--folds", "1")

@@ -14,7 +14,7 @@ ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.xdist_group("ray")  # one worker: one local Ray instance
 
 
-@pytest.fixture(scope="session")  # not module: xdist interleaves other modules' tests, and each return restarted Ray
+@pytest.fixture(scope="session")  # one start per worker, however xdist orders the tests
 def local_ray():
     tests = str(Path(__file__).parent)
     ray.init(**local_ray_options(2), runtime_env={"env_vars": {"PYTHONPATH": tests}})  # as the executor starts it
