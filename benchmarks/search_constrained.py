@@ -57,8 +57,9 @@ def main() -> None:
             print(f"| {limit:g} | {len(feasible):,} | {strategy} | {cells} |", flush=True)
             per_seed[strategy] = regrets
         paired.append((limit, per_seed))
-    for limit, per_seed in paired if args.seeds > 1 else []:
-        print(f"\nLimit {limit:g} ms.", end=" ")
+    for limit, per_seed in paired:
+        if args.seeds > 1:
+            print(f"\nLimit {limit:g} ms.", end=" ")
         print_paired(per_seed, budgets)
 
 

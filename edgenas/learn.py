@@ -229,17 +229,16 @@ class MLP(Regressor):
 
                 def batched(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
                     return nets[0](x[0]).squeeze(-1).unsqueeze(0)
-            elif hasattr(nets[0], "stacked_forward"):  # the net computes every model at once itself
-                params, buffers = stack_module_state(nets)
-                batched = nets[0].stacked_forward
             else:
                 params, buffers = stack_module_state(nets)
-                base = self._net(X.shape[1]).to("meta")
+                batched = getattr(nets[0], "stacked_forward", None)  # the net computes every model at once
+                if batched is None:
+                    base = self._net(X.shape[1]).to("meta")
 
-                def forward(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
-                    return functional_call(base, (p, b), (x,)).squeeze(-1)
+                    def forward(p: dict, b: dict, x: torch.Tensor) -> torch.Tensor:
+                        return functional_call(base, (p, b), (x,)).squeeze(-1)
 
-                batched = vmap(forward)
+                    batched = vmap(forward)
             opt = torch.optim.AdamW(params.values(), lr=self.lr, weight_decay=self.weight_decay, foreach=True)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs)
             batch = self._batch_size(int(weights.sum(1).max()))

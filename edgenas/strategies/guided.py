@@ -238,8 +238,8 @@ class GuidedLocalSearch(Strategy):
     at 50 queries by 0.09 on the shifted development draws and by 0.23 on the held-out draws
     shifted furthest (shift 2.0), within the seeds' noise elsewhere, about +0.01 at 100 queries on
     noisy draws (docs/benchmarks.md). Not where the cost factor is known (that path is
-    unchanged). An ask fits twice (a run of 100 queries ~1.5 s). Runs stored before it draw from
-    the one fit, and resume so.
+    unchanged). With ``shared_fit`` both fits come from one grid over the noise shares (`_gp_fits`;
+    a run of 100 queries ~1 s). Runs stored before it draw from the one fit, and resume so.
     """
 
     name = "guided"

@@ -43,7 +43,7 @@ class PredictorGuided(Strategy):
         keys: set[str] = set()
         for parent in best[:3]:  # the whole neighbourhood of the very best
             for arch in self.space.neighbors(parent):
-                key = self.space.equivalence_key(arch)
+                key = self.key(arch)
                 if key not in keys and self.is_new(arch):
                     keys.add(key)
                     out.append(arch)
@@ -57,7 +57,7 @@ class PredictorGuided(Strategy):
                 arch = self.space.mutate(parent, self.rng)
                 if self.rng.random() < 0.5:
                     arch = self.space.mutate(arch, self.rng)
-            key = self.space.equivalence_key(arch)
+            key = self.key(arch)
             if key not in keys and self.is_new(arch):
                 keys.add(key)
                 out.append(arch)

@@ -42,7 +42,7 @@ class ProxyWarmStart(Strategy):
         while self.queue:
             arch = self.queue.pop()
             if self.is_new(arch):
-                self.inner.seen.add(self.space.equivalence_key(arch))
+                self.inner.seen.add(self.key(arch))
                 return arch
         arch = self.inner.ask()
         return arch
