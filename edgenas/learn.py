@@ -164,6 +164,7 @@ class MLP(Regressor):
 
     kind = "mlp"
     standardize_inputs = True
+    FULL_BATCH = False  # True: every step reads every row (`_batch_size` unused)
 
     def __init__(self, hidden: int = 128, epochs: int = 300, lr: float = 3e-3,
                  weight_decay: float = 1e-4, seed: int = 0) -> None:
@@ -217,6 +218,7 @@ class MLP(Regressor):
             xs.append((X - x_mean) / x_std)
             ys.append((y - y_mean) / y_std)
         xs_t = torch.as_tensor(np.stack(xs), dtype=torch.float32)
+        n_rows = xs_t.shape[1]
         ys_t = torch.as_tensor(np.stack(ys), dtype=torch.float32)
         w_t = torch.as_tensor(weights, dtype=torch.float32)
         with torch_threads(1), torch.random.fork_rng(devices=[]):  # tiny matrices: extra threads only spin
@@ -241,11 +243,12 @@ class MLP(Regressor):
                     batched = vmap(forward)
             opt = torch.optim.AdamW(params.values(), lr=self.lr, weight_decay=self.weight_decay, foreach=True)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, self.epochs)
-            batch = self._batch_size(int(weights.sum(1).max()))
+            # the held-out rows of a fold stay in its batches with weight 0: a full-batch model
+            # takes one step an epoch on every fold, as its fit on all rows does
+            batch = n_rows if self.FULL_BATCH else self._batch_size(int(weights.sum(1).max()))
             gen = torch.Generator().manual_seed(self.seed)
-            n = xs_t.shape[1]
             for _ in range(self.epochs):
-                for idx in torch.randperm(n, generator=gen).split(batch):
+                for idx in torch.randperm(n_rows, generator=gen).split(batch):
                     opt.zero_grad()
                     err = (batched(params, buffers, xs_t[:, idx]) - ys_t[:, idx]) ** 2
                     w = w_t[:, idx]
@@ -416,6 +419,7 @@ class PathRegressor(DagRegressor):
 
     kind = "paths"
     standardize_inputs = False  # the one-hot blocks select costs as they are
+    FULL_BATCH = True  # a few dozen parameters
     RESTARTS = 4
 
     def __init__(self, edges: list[tuple[int, int]], num_ops: int, hidden: int = 16, epochs: int = 500,
@@ -424,9 +428,6 @@ class PathRegressor(DagRegressor):
 
     def _net(self, features: int) -> torch.nn.Module:
         return _PathNet(self.edges, self.num_ops, features, self.hidden)
-
-    def _batch_size(self, n: int) -> int:
-        return n  # full batch: a few dozen parameters
 
     def fit_many(self, X: np.ndarray, y: np.ndarray, weights: np.ndarray) -> list[MLP]:
         """Several seeded starts per model, keeping the one with the lowest training loss: with

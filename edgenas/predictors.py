@@ -27,6 +27,7 @@ class ArchPredictor:
     CV_BELOW = 300  # training sets smaller than this choose ``auto``'s model by 5-fold CV
     ENSEMBLES: tuple[int, ...] = ()  # ``auto`` also weighs the mean of its k best models, k in these;
     # where any, a model may be named as such a mean too ("a+b")
+    _fitted_on_all: dict[str, Any] | None = None  # during `fit`: fits on every row made beside the folds'
 
     def __init__(self, space: SearchSpace, model: str = "auto", seed: int = 0) -> None:
         self.space, self.model, self.seed = space, model, seed
@@ -99,6 +100,7 @@ class ArchPredictor:
         self._check_targets(y)
         kind = self.model
         self.validation_: dict[str, tuple[float, ...]] = {}
+        self._fitted_on_all = {}
         if kind == "auto":
             # out-of-fold predictions: one 20% hold-out on large sets, 5 folds on small ones,
             # where a single hold-out of ~20 networks picks the model by luck
@@ -121,6 +123,7 @@ class ArchPredictor:
         self.kind_ = kind
         self.parts_ = self._fit_members(kind, archs, y)
         self.n_train_ = len(y)
+        self._fitted_on_all = None
         return self
 
     def _folds(self, n: int) -> list[np.ndarray]:

@@ -17,7 +17,7 @@ from edgenas.hardware import LatencyPredictor, Microcontroller, ProfileCost, cre
 from edgenas.hardware.analysis import design_space
 from edgenas.hardware.devices import Device, Measurement, TorchCPU
 from edgenas.hardware.lut import additivity, build_lut
-from edgenas.learn import Ridge
+from edgenas.learn import MLP, PathRegressor, Ridge
 from edgenas.spaces import MBConvSpace, NB201Space
 from edgenas.spaces.nb201 import EDGES
 
@@ -116,7 +116,7 @@ def test_linear_sums_costs_over_the_rewrites_a_runtime_makes(pi5, tmp_path):
     np.testing.assert_allclose(old.predict(archs[100:200]), per_op.predict(archs[100:200]))
 
 
-def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):
+def test_paths_model_learns_a_parallel_device_from_100_networks(pi5, monkeypatch):
     space, _, archs, _ = pi5
     y = np.array([_critical_path_latency(space, a) for a in archs])
     order = np.random.default_rng(2).permutation(len(archs))
@@ -124,8 +124,16 @@ def test_paths_model_learns_a_parallel_device_from_100_networks(pi5):
     pred = LatencyPredictor(space, "paths").fit([archs[i] for i in train], y[train])
     assert pred.score([archs[i] for i in test], y[test])["within_10pct"] >= 0.95
     # below FEW `auto` weighs `paths` against `counts`, which cannot express a critical path
+    fits = []
+    monkeypatch.setattr(PathRegressor, "fit", lambda self, *a: fits.append(1) or MLP.fit(self, *a))
     few = LatencyPredictor(space).fit([archs[i] for i in train[:20]], y[train[:20]])
     assert few.kind_ == "paths" and few.validation_["paths"] > few.validation_["counts"]
+    # the fit `auto` keeps was trained beside its folds (no fit of its own): the same as fitting
+    # `paths` on the 20
+    assert not fits
+    alone = LatencyPredictor(space, "paths").fit([archs[i] for i in train[:20]], y[train[:20]])
+    np.testing.assert_allclose(few.predict([archs[i] for i in test[:200]]), alone.predict([archs[i] for i in test[:200]]),
+                               rtol=1e-5)
 
 
 @pytest.mark.parametrize("model", ["linear", "gbm", "mlp", "hybrid", "graph", "paths", "counts"])

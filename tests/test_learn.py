@@ -33,3 +33,26 @@ def test_stacked_forward_equals_each_network_alone(regressor):
     alone = torch.stack([net(x[m]).squeeze(-1) for m, net in enumerate(nets)])
     assert stacked.shape == (3, 7)
     assert torch.allclose(stacked, alone, atol=1e-5)
+
+
+def test_a_full_batch_models_folds_are_its_fits_on_their_rows():
+    """`auto` scores a model by its folds: each fold's copy of the per-path model (full batch)
+    must be what fitting it on the fold's rows gives (it used to take two smaller steps an
+    epoch, so the folds scored another training than the fit's), and the copy trained on every
+    row beside the folds (what `auto` keeps as the fit) must be the fit on every row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 30
+    X = np.zeros((n, len(EDGES) * 5))
+    X[np.arange(n)[:, None], np.arange(len(EDGES)) * 5 + rng.integers(5, size=(n, len(EDGES)))] = 1
+    y = X @ rng.uniform(0.1, 1.0, X.shape[1])
+    regressor = PathRegressor(EDGES, 5, epochs=60)
+    folds = np.ones((2, n))
+    folds[0, :6], folds[1, 6:12] = 0, 0
+    fold, other = regressor.fit_many(X, y, folds)
+    np.testing.assert_allclose(fold.predict(X), regressor.fit(X[6:], y[6:]).predict(X), rtol=1e-4)
+    assert not np.allclose(fold.predict(X), other.predict(X), rtol=1e-3)  # the weights took
+    *with_every, every = regressor.fit_many(X, y, np.vstack([folds, np.ones(n)]))
+    np.testing.assert_allclose(every.predict(X), regressor.fit(X, y).predict(X), rtol=1e-5)
+    np.testing.assert_allclose(with_every[0].predict(X), fold.predict(X), rtol=1e-5)  # the folds as without it

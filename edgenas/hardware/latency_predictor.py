@@ -426,6 +426,8 @@ class LatencyPredictor(ArchPredictor):
         if kind == "gbm":
             return {"gbm": GradientBoosting(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
         if kind in NEURAL:
+            if self._fitted_on_all and kind in self._fitted_on_all:  # trained beside the folds, on these rows
+                return {kind: self._fitted_on_all.pop(kind), "log_range": log_range}
             model = self._neural(kind)
             return {kind: model.fit(self.features(archs, kind != "mlp"), np.log(y)), "log_range": log_range}
         # hybrid: the trees learn the log ratio to `linear`'s additive estimate
@@ -442,13 +444,20 @@ class LatencyPredictor(ArchPredictor):
         return GRAPH_MODELS[kind](edges, self.space.encoding_size // len(edges), seed=self.seed)
 
     def _out_of_fold(self, kind: str, archs: list[Arch], y: np.ndarray, folds: list[np.ndarray]) -> np.ndarray:
-        """The neural models train every fold at once (`MLP.fit_many`): same fits, one loop."""
+        """The neural models train every fold at once (`MLP.fit_many`): same fits, one loop. A
+        full-batch model (`paths`) trains its fit on every row in the same loop, during `fit`:
+        the folds' training is the same with it or without, and so is the fit (one stacked
+        copy more costs a fraction of a fit alone)."""
         if kind not in NEURAL:
             return super()._out_of_fold(kind, archs, y, folds)
-        weights = np.ones((len(folds), len(y)))
+        regressor = self._neural(kind)
+        on_all = regressor.FULL_BATCH and self._fitted_on_all is not None
+        weights = np.ones((len(folds) + on_all, len(y)))
         for f, val in enumerate(folds):
             weights[f, val] = 0.0
-        models = self._neural(kind).fit_many(self.features(archs, kind != "mlp"), np.log(y), weights)
+        models = regressor.fit_many(self.features(archs, kind != "mlp"), np.log(y), weights)
+        if on_all:
+            self._fitted_on_all[kind] = models.pop()
         pred = np.full(len(y), np.nan)
         for model, val, w in zip(models, folds, weights):
             train_y = np.log(y[w > 0])
