@@ -43,10 +43,10 @@ def test_bare_environment_has_no_torch(bare):
 @pytest.mark.slow
 def test_kit_runner_fit_eval(cli, tmp_path, bare):
     kit = tmp_path / "kit"
-    code, _, err = cli("latency", "kit", "--space", "nb201", "--n", "14", "-o", str(kit))
+    code, _, err = cli("latency", "kit", "--space", "nb201", "--n", "9", "-o", str(kit))
     assert code == 0, err
     manifest = json.loads((kit / "manifest.json").read_text())
-    assert len(manifest["networks"]) == 14 and (kit / "run.py").exists()
+    assert len(manifest["networks"]) == 9 and (kit / "run.py").exists()
     assert (kit / manifest["reference"]["file"]).exists()  # every network is timed paired with it
     # stopped after 6 networks and a half-written row, then resumed: every network once
     out = _runner(kit, bare, "--limit", "6")
