@@ -144,18 +144,20 @@ def _wait(condition, timeout):
 
 @pytest.mark.slow
 def test_browser_follows_a_running_search(tmp_path):
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no Chromium + chromedriver + selenium here (make test installs them as root)")
     url = f"sqlite:///{tmp_path}/live.db"
     env = os.environ | {"PYTHONPATH": str(HERE.parent)}
+    Store(url).close()  # an empty store the dashboard follows from the start
+    # the search, the dashboard and the browser start side by side
     search = subprocess.Popen([sys.executable, str(HERE / "_live_search.py"), url, "40", "0.3"], env=env)
-    server = None
+    server = subprocess.Popen([sys.executable, "-m", "edgenas.cli", "dashboard", "--storage", url, "--port", "0"],
+                              stdout=subprocess.PIPE, text=True, env=env)
+    browser = _chromium()
+    if browser is None:
+        search.kill()
+        server.terminate()
+        pytest.skip("no Chromium + chromedriver + selenium here (make test installs them as root)")
     try:
-        store_file = tmp_path / "live.db"
-        assert _wait(lambda: store_file.exists() and _count(url) >= 1, 60)
-        server = subprocess.Popen([sys.executable, "-m", "edgenas.cli", "dashboard", "--storage", url, "--port", "0"],
-                                  stdout=subprocess.PIPE, text=True, env=env)
+        assert _wait(lambda: _count(url) >= 1, 60)
         address = re.search(r"http://\S+/", server.stdout.readline()).group(0)
         browser.get(address)
         shown = lambda: int(browser.execute_script("return document.getElementById('status').dataset.trials") or 0)  # noqa: E731
@@ -171,9 +173,8 @@ def test_browser_follows_a_running_search(tmp_path):
     finally:
         browser.quit()
         search.kill()
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        server.terminate()
+        server.wait(10)
 
 
 def _count(url):
