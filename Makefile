@@ -20,6 +20,12 @@ $(STAMP): pyproject.toml
 	$(PIP) -e '.[test]'
 	touch $(STAMP)
 
+# Bytecode of what the tests import, written by one process once per environment (tests/_bytecode.py).
+BYTECODE := $(VENV)/.bytecode
+$(BYTECODE): $(STAMP)
+	$(RUN) $(BIN)/python tests/_bytecode.py
+	touch $(BYTECODE)
+
 # Fashion-MNIST (Debian's dataset-fashion-mnist): the default data where accuracy decides.
 data:
 	@if [ -f $(FASHION_MNIST) ]; then true; \
@@ -44,7 +50,7 @@ demo: $(STAMP) data
 # Two workers, one thread each: the suite in about half the time on two cores, without two
 # multi-threaded PyTorch processes fighting over them (the tests never time anything). Tests
 # marked with one xdist_group share a worker (a local Ray instance, kernel counts).
-test: $(STAMP) browser
+test: $(STAMP) $(BYTECODE) browser
 	$(BIN)/ruff check edgenas tests benchmarks
 	$(RUN) OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
