@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -170,6 +173,25 @@ def test_fit_from_on_the_command_line(cli, tmp_path, pi5):
                        str(tmp_path / "d.pt"))
     assert code == 1 and f"source {table} holds the very latencies being fitted" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "d.pt").exists()
+
+
+def test_shipped_sources_of_each_runtime(cli, tmp_path):
+    """The development machine's tables ship as sources, one per runtime: a TorchScript board
+    (this machine at 48 px, a table not shipped) fitted on 20 networks from the shipped
+    TorchScript table is within 10% on 90% of the others."""
+    for name, n in (("nb201-x86-onnx", 400), ("nb201-x86-torch", 1200), ("nb201-x86-torchscript", 300)):
+        archs, y = measured_networks(TabularBenchmark(name, SPACE, metrics=["latency_ms"]))
+        assert len(archs) == n and (y > 0).all()
+    rows = (Path(__file__).parent.parent / "benchmarks" / "data" / "nb201-here-torchscript1-48px.csv").read_text().splitlines()
+    (tmp_path / "board.csv").write_text("\n".join(rows[:21]) + "\n")
+    (tmp_path / "rest.csv").write_text("\n".join(rows[:1] + rows[21:]) + "\n")
+    code, out, err = cli("latency", "fit", "--table", str(tmp_path / "board.csv"), "--from", "nb201-x86-torchscript",
+                         "--model", "transfer", "-o", str(tmp_path / "b.pt"))
+    assert code == 0, err
+    code, out, err = cli("latency", "eval", "--predictor", str(tmp_path / "b.pt"), "--table", str(tmp_path / "rest.csv"),
+                         "--json")
+    assert code == 0, err
+    assert json.loads(out)["within_10pct"] >= 0.9
 
 
 def test_below_few_networks_auto_weighs_the_per_path_model_against_the_transfer_ones(pi5):

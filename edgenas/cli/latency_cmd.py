@@ -58,8 +58,8 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
                                   "graph, paths (cell spaces), counts (nb201); with --from also transfer, transfer-ops, transfer-gbm; "
                                   "several joined by + for their geometric mean (hybrid+paths)"),
         source: str = typer.Option(None, "--from", help="other devices' latency, comma-separated: shipped table ids "
-                                   "(nb201-pi5-onnx), latency CSVs or saved predictors; a new board then needs "
-                                   "fewer measured networks"),
+                                   "(nb201-pi5-onnx; nb201-x86-onnx, nb201-x86-torch, nb201-x86-torchscript), latency CSVs or "
+                                   "saved predictors; a new board then needs fewer measured networks: give one of its runtime"),
         kernels: str = typer.Option(None, "--kernels", help="onnxruntime: count the kernels ONNX Runtime runs after "
                                     "optimising each network on this machine and use them as features (for a "
                                     "board that runs ONNX Runtime on the same kind of CPU; ~0.2 s per network, kept in "

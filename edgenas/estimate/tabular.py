@@ -24,6 +24,11 @@ SHIPPED_TABLES = {
     "nb201-cifar10": "nb201_cifar10_accuracy.csv.gz",
     "nb201-pi5-onnx": "nb201_pi5_onnx_latency.csv.gz",
     "nb201-synflow": "nb201_synflow.csv.gz",
+    # latency sources timed on the development machine (x86, 1 thread): one per runtime, so that
+    # a board running the same runtime has a source of its own kind for `latency fit --from`
+    "nb201-x86-onnx": "nb201_x86_onnx_latency.csv.gz",
+    "nb201-x86-torch": "nb201_x86_torch_latency.csv.gz",
+    "nb201-x86-torchscript": "nb201_x86_torchscript_latency.csv.gz",
 }
 # Columns that describe a row rather than measure it.
 _LABELS = {"index", "arch", "measured_index", "measured_arch"}
