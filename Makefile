@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 # Bytecode of what the tests import, written by one process once per environment (tests/_bytecode.py).
 BYTECODE := $(VENV)/.bytecode
 $(BYTECODE): $(STAMP)
-	$(RUN) $(BIN)/python tests/_bytecode.py
+	$(RUN) $(BIN)/python tests/_bytecode.py torch & pid=$$!; \
+		$(RUN) $(BIN)/python tests/_bytecode.py others && wait $$pid
 	touch $(BYTECODE)
 
 # Fashion-MNIST (Debian's dataset-fashion-mnist): the default data where accuracy decides.

@@ -1,25 +1,19 @@
-"""Imports what the tests and the commands they start import, in one process, so that its
-bytecode is written once (`make test` runs this before the suite on a fresh virtual
-environment). Without it the two test workers and every command they start compile the same
-few thousand files of PyTorch, Ray, SciPy and SymPy side by side: ~40 s of the first run on a
-fresh clone."""
+"""Imports what the tests and the commands they start import, so that its bytecode is written
+once (`make test` runs this before the suite on a fresh virtual environment: `python
+tests/_bytecode.py torch` and `... others`, side by side, each importing half). Without it the
+two test workers and every command they start compile the same few thousand files of PyTorch,
+Ray, SciPy and SymPy side by side: ~40 s of the first run on a fresh clone."""
 
-import hypothesis  # noqa: F401
-import matplotlib.pyplot  # noqa: F401
-import onnx  # noqa: F401
-import onnxruntime  # noqa: F401
-import pytest  # noqa: F401
-import ray  # noqa: F401
-import scipy.stats  # noqa: F401
-import selenium.webdriver  # noqa: F401
-import sklearn.ensemble  # noqa: F401
-import sklearn.linear_model  # noqa: F401
-import sympy  # noqa: F401
-import torch.func  # noqa: F401
-import torch.onnx  # noqa: F401
-import xdist  # noqa: F401
+import importlib
+import sys
 
-import edgenas.cli  # noqa: F401
-import edgenas.estimate  # noqa: F401
-import edgenas.experiment  # noqa: F401
-import edgenas.hardware  # noqa: F401
+GROUPS = {
+    "torch": ["torch.func", "torch.onnx", "sympy", "onnx", "onnxruntime", "edgenas.cli", "edgenas.estimate",
+              "edgenas.experiment", "edgenas.hardware"],
+    "others": ["ray", "scipy.stats", "sklearn.ensemble", "sklearn.linear_model", "matplotlib.pyplot", "hypothesis",
+               "selenium.webdriver", "pytest", "xdist"],
+}
+
+for group in sys.argv[1:] or list(GROUPS):
+    for module in GROUPS[group]:
+        importlib.import_module(module)
