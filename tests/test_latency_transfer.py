@@ -188,6 +188,10 @@ def test_shipped_sources_of_each_runtime(cli, tmp_path):
     code, out, err = cli("latency", "fit", "--table", str(tmp_path / "board.csv"), "--from", "nb201-x86-torchscript",
                          "--model", "transfer", "-o", str(tmp_path / "b.pt"))
     assert code == 0, err
+    assert "no --from" not in out
+    code, alone, err = cli("latency", "fit", "--table", str(tmp_path / "board.csv"), "--model", "counts", "-o",
+                           str(tmp_path / "c.pt"))
+    assert code == 0 and "no --from: a table of the board's runtime" in alone and "nb201-x86-torchscript" in alone
     code, out, err = cli("latency", "eval", "--predictor", str(tmp_path / "b.pt"), "--table", str(tmp_path / "rest.csv"),
                          "--json")
     assert code == 0, err

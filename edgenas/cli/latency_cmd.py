@@ -52,6 +52,11 @@ def _show_scores(scores: dict[str, float], json: bool) -> None:
         console.print(f"{key:>13}: {shown}")
 
 
+# below this many networks a source of the board's runtime gains most (docs/benchmarks.md: TorchScript
+# at 48 px from 32 px, 84.7 -> 97.9% within 10% at 20 networks, 97.2 -> 98.5% at 100)
+SOURCE_HELPS_BELOW = 100
+
+
 @latency_app.command("fit")
 def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help="CSV with arch, latency_ms"),
         model: str = typer.Option("auto", help="auto (most accurate on held-out data), linear, gbm, mlp, hybrid, "
@@ -66,6 +71,7 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
                                     "$EDGENAS_CACHE_DIR, default ~/.cache/edgenas)"),
         seed: int = typer.Option(0, min=0), output: Path = typer.Option(..., "-o", "--output")) -> None:
     """Fit a latency predictor on the networks of TABLE that ran (measured_arch)."""
+    from edgenas.estimate.tabular import LATENCY_SOURCES
     from edgenas.hardware import LatencyPredictor
     from edgenas.hardware.latency_predictor import FEW, LatencySource, check_sources_are_others, reads_sources
 
@@ -94,6 +100,10 @@ def fit(space: str = typer.Option("nb201"), table: str = typer.Option(..., help=
                       f"+-{200 * math.sqrt(share * (1 - share) / len(y)):.0f} points)")
         console.print(f"  fewer than {FEW} networks: {predictor.kind_}, the model few networks fit best, kept without "
                       f"a choice (measure {FEW} or more to let auto choose among every model)")
+    shipped = LATENCY_SOURCES.get(sp.name, ())
+    if not sources and shipped and len(y) < SOURCE_HELPS_BELOW:
+        console.print(f"  fewer than {SOURCE_HELPS_BELOW} networks and no --from: a table of the board's runtime as a "
+                      f"source usually helps most here (shipped: {', '.join(shipped)})")
 
 
 @latency_app.command("eval")

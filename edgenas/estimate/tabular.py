@@ -18,7 +18,7 @@ from edgenas.errors import ArchError, ConfigError, DataError
 from edgenas.evaluator import Evaluator, register_evaluator
 from edgenas.spaces import Arch, SearchSpace
 
-__all__ = ["TabularBenchmark", "SHIPPED_TABLES", "shipped_table", "resolve_table", "table_stamp"]
+__all__ = ["TabularBenchmark", "SHIPPED_TABLES", "LATENCY_SOURCES", "shipped_table", "resolve_table", "table_stamp"]
 
 SHIPPED_TABLES = {
     "nb201-cifar10": "nb201_cifar10_accuracy.csv.gz",
@@ -30,6 +30,8 @@ SHIPPED_TABLES = {
     "nb201-x86-torch": "nb201_x86_torch_latency.csv.gz",
     "nb201-x86-torchscript": "nb201_x86_torchscript_latency.csv.gz",
 }
+# The shipped latency tables of each space, as `latency fit --from` sources.
+LATENCY_SOURCES = {"nb201": ("nb201-pi5-onnx", "nb201-x86-onnx", "nb201-x86-torch", "nb201-x86-torchscript")}
 # Columns that describe a row rather than measure it.
 _LABELS = {"index", "arch", "measured_index", "measured_arch"}
 # Tables parsed in this process, by file (path, mtime, size), space and columns: parsing
