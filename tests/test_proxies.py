@@ -82,16 +82,6 @@ def test_proxy_evaluator_reports_the_ensemble():
     assert second["ensemble"] < ev.evaluate(SPACE.parse(LIVE))["ensemble"]
 
 
-def test_structure_proxies_alone_build_no_weights_and_score_the_same():
-    """`params` and `macs` read shapes only: asked alone they are scored on a meta-device network
-    (no weights initialised), with the same values as beside a proxy that needs the weights."""
-    alone, beside = ProxyEvaluator(SPACE, ["params", "macs"]), ProxyEvaluator(SPACE, ["params", "macs", "synflow"])
-    arch = SPACE.parse(LIVE)
-    assert all(p.device.type == "meta" for p in alone.model(arch, structure_only=True).parameters())
-    scores = beside.scores(arch)
-    assert alone.scores(arch) == {"params": scores["params"], "macs": scores["macs"]} and scores["macs"] > 0
-
-
 def test_ensemble_score_does_not_depend_on_evaluation_order():
     a, b = SPACE.parse(LIVE), SPACE.parse(DEAD)
     names = ["params", "synflow", "ensemble"]

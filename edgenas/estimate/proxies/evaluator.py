@@ -86,23 +86,17 @@ class ProxyEvaluator(Evaluator):
             self._batches[key] = (x.to(self.device), y.to(self.device))
         return self._batches[key]
 
-    def model(self, arch: Arch, *, structure_only: bool = False) -> torch.nn.Module:
-        """The seeded network; with ``structure_only``, on the meta device (shapes, no weights
-        to initialise) for proxies that read only its structure."""
-        if structure_only:
-            with torch.device("meta"):
-                return self.space.build(arch, num_classes=self.num_classes)
+    def model(self, arch: Arch) -> torch.nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             return self.space.build(arch, num_classes=self.num_classes).to(self.device)
 
     def scores(self, arch: Arch, proxies: list[str] | None = None) -> dict[str, float]:
         """Raw proxy scores of ``arch`` (no ensemble)."""
-        proxies = self.proxies if proxies is None else proxies
-        model = self.model(arch, structure_only=all(PROXIES[p].reads_only for p in proxies))
+        model = self.model(arch)
         shape = tuple(self.space.input_shape(arch)[1:])
         out = {}
-        for proxy in proxies:
+        for proxy in self.proxies if proxies is None else proxies:
             start = time.perf_counter()
             out[proxy] = score(proxy, model, self._batch(proxy, shape), seed=self.seed)
             self.seconds[proxy] += time.perf_counter() - start
