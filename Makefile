@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	$(PIP) -e '.[test]'
 	touch $(STAMP)
 
-# Bytecode of what the tests import, written by one process once per environment (tests/_bytecode.py).
+# Bytecode of what the tests import, written once per environment by two processes side by side
+# (tests/_bytecode.py), before the test workers would each compile it.
 BYTECODE := $(VENV)/.bytecode
 $(BYTECODE): $(STAMP)
 	$(RUN) $(BIN)/python tests/_bytecode.py torch & pid=$$!; \
