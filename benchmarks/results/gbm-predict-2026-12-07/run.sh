@@ -1,6 +1,6 @@
 # A search under a latency predictor fitted on 100 networks of the shipped Pi 5 table (boosted trees, the kind `auto` keeps on many tables from
 # 100 networks on) as its cheap constraint: the time of the same command from this commit and
-# with PYTHONPATH at a worktree of the commit before (OLD), in turn, twice.
+# with PYTHONPATH at a worktree of 96d5986, session 44's last commit (OLD), in turn, twice.
 OLD=${OLD:-/tmp/old}
 T=$(mktemp -d)
 python -c "
