@@ -92,6 +92,7 @@ class GradientBoosting(Regressor):
                  subsample: float = 0.8, seed: int = 0) -> None:
         self.n_estimators, self.max_depth = n_estimators, max_depth
         self.learning_rate, self.subsample, self.seed = learning_rate, subsample, seed
+        self._padded_trees: tuple[np.ndarray, ...] | None = None  # `_padded`'s arrays, made on first predict
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> GradientBoosting:
         import sklearn
@@ -135,7 +136,7 @@ class GradientBoosting(Regressor):
 
     def _padded(self) -> tuple[np.ndarray, ...]:
         """The trees as (trees x nodes) arrays, short trees padded with leaves (made once)."""
-        if getattr(self, "_padded_trees", None) is None:
+        if self._padded_trees is None:
             width = max(len(tree[0]) for tree in self.trees_)
             out = [np.full((len(self.trees_), width), fill, dtype=dtype)
                    for fill, dtype in ((-1, np.int64), (-1, np.int64), (0, np.int64), (0.0, np.float64), (0.0, np.float64))]

@@ -426,7 +426,7 @@ class LatencyPredictor(ArchPredictor):
         if kind == "gbm":
             return {"gbm": GradientBoosting(seed=self.seed).fit(X, np.log(y)), "log_range": log_range}
         if kind in NEURAL:
-            if self._fitted_on_all and kind in self._fitted_on_all:  # trained beside the folds, on these rows
+            if kind in (self._fitted_on_all or {}):  # trained beside the folds, on these rows
                 return {kind: self._fitted_on_all.pop(kind), "log_range": log_range}
             model = self._neural(kind)
             return {kind: model.fit(self.features(archs, kind != "mlp"), np.log(y)), "log_range": log_range}
