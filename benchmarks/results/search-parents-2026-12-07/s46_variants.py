@@ -1,0 +1,189 @@
+"""Scratch variants of `guided` tried on 2026-12-07 (session 46): which cells the walk climbs
+from. On a shifted draw (227 at shift 2.0, seed 1) the default's parents' ranking, the GP's
+posterior mean with the synflow prior at share 0.5, kept the best told cell (one 3x3
+convolution, which synflow ranks low) out of the parents while 25 queries went to the
+neighbours of mediocre cells the prior likes.
+
+* ``guided-pnp``: the parents ranked by a fit without the prior term (the draw keeps it);
+* ``guided-tb``: the best told cell always a parent, the rest by the GP's mean.
+* ``guided-top``: the candidates drawn from a GP of the best ``keep`` share of the told cells
+  (at least 10; their ranks as normal scores again), so that the kernel's shares are chosen
+  for telling good cells from better ones, not good from failed; the parents as the default.
+
+* ``guided-opt``: the parents ranked by the GP's optimistic bound at the told cells (posterior
+  mean + ``c`` sd, c = 1) instead of its mean: a good cell whose neighbourhood is little
+  explored leads the walk before one the model already knows well;
+* ``guided-nb``: for the ``k`` (3) asks after a new best told fitness, the candidates are that
+  cell's unseen neighbours alone (a hill climber's first look around a new best);
+* ``guided-cens``: the GP's targets are the normal scores with the worse half censored at the
+  median (then standardised): the model spends itself on the order among good cells.
+* ``guided-warp``: the GP's targets are the told values' log distance below the best,
+  -log(best - v + d) with d the gap from the best to the 90th percentile (then standardised),
+  instead of their ranks' normal scores: near the top the values' own differences count (a
+  shifted task's top is where a few points of shift meet), failed cells are compressed.
+
+Registers them, then runs a benchmark script with the remaining arguments, e.g.
+
+    python benchmarks/results/search-parents-2026-12-07/s46_variants.py search_noise_draws.py \
+        --std 0.5 --shift 1.0 --draws 30 --first-draw 100 --seeds 10 --no-optuna --strategies guided-pnp
+"""
+
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from edgenas.strategies import STRATEGIES
+from edgenas.strategies.guided import DRAW_NOISES, GuidedLocalSearch, _best_fit, normal_scores
+
+BENCHMARKS = Path(__file__).resolve().parents[2]
+
+
+class NoPriorParents(GuidedLocalSearch):
+    name = "guided-pnp"
+
+    def _gp_fits(self, x, y, prior=None, z=None):
+        noises = tuple(sorted(set(DRAW_NOISES) | {self.noise}))
+        grid, chol, alpha, loglik = self._gp_grid(x, y, prior, z, noises)
+        noise = np.array([g[0] for g in grid])
+        share = np.array([g[1] for g in grid])
+        return (_best_fit(grid, chol, alpha, np.where((noise == self.noise) & (share == 0), loglik, -np.inf)),
+                _best_fit(grid, chol, alpha, np.where(np.isin(noise, DRAW_NOISES), loglik, -np.inf)))
+
+
+class ToldBestParent(GuidedLocalSearch):
+    name = "guided-tb"
+
+    def _smoothed(self, order, seen, y, alpha):
+        ranked = super()._smoothed(order, seen, y, alpha)
+        return [order[0]] + [i for i in ranked if i != order[0]]
+
+
+class TopGuided(GuidedLocalSearch):
+    name = "guided-top"
+
+    def __init__(self, *args, keep: float = 0.5, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep = float(keep)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), "keep": self.keep}
+
+    def _gp_fits(self, x, y, prior=None, z=None):
+        return self._gp_fit(x, y, prior, z), None
+
+    def _gp_sample(self, x, y, x_cand, prior=None, z=None, fit=None):
+        n = max(10, int(round(self.keep * len(y))))
+        if n >= len(y):
+            return super()._gp_sample(x, y, x_cand, prior, z, self._gp_fit(x, y, None if prior is None else prior[0],
+                                                                         None if z is None else z[0], DRAW_NOISES))
+        keep = np.sort(np.argsort(-y, kind="stable")[:n])
+        y_top = normal_scores(y[keep])
+        prior_top = None if prior is None else (prior[0][keep], prior[1])
+        z_top = None if z is None else (z[0][keep], z[1])
+        fit = self._gp_fit(x[keep], y_top, None if prior is None else prior_top[0], None if z is None else z_top[0],
+                           DRAW_NOISES)
+        return super()._gp_sample(x[keep], y_top, x_cand, prior_top, z_top, fit)
+
+
+class OptimisticParents(GuidedLocalSearch):
+    name = "guided-opt"
+
+    def __init__(self, *args, c: float = 1.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.c = float(c)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), "c": self.c}
+
+    def _gp_fits(self, x, y, prior=None, z=None):
+        fixed, draw = super()._gp_fits(x, y, prior, z)
+        self._chol = fixed[1]
+        return fixed, draw
+
+    def _smoothed(self, order, seen, y, alpha):
+        inv = np.linalg.inv(self._chol)  # L^-1: (K + s I)^-1 = L^-T L^-1
+        var = self.noise - self.noise**2 * (inv * inv).sum(0)
+        mean = y - self.noise * alpha + self.c * np.sqrt(np.maximum(var, 0))
+        ranked = [seen[i] for i in np.argsort(-mean, kind="stable")]
+        rest = set(seen)
+        return ranked + [i for i in order if i not in rest]
+
+
+class NewBestNeighbours(GuidedLocalSearch):
+    name = "guided-nb"
+
+    def __init__(self, *args, k: int = 3, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.k = int(k)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), "k": self.k}
+
+    def _candidates(self, ranked, parents_limit):
+        best = int(np.argmax([f for _, f in self.history]))
+        if len(self.history) - 1 - best < self.k:
+            out = super()._candidates([self.history[best][0]], 1)
+            if out[0]:
+                return out
+        return super()._candidates(ranked, parents_limit)
+
+
+def _censored(values):
+    y = normal_scores(values)
+    y = np.maximum(y, np.median(y))
+    return (y - y.mean()) / max(y.std(), 1e-12)
+
+
+def _warped(values):
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if finite.sum() < 2:
+        return normal_scores(values)
+    v = values[finite]
+    best = v.max()
+    gap = max(best - np.quantile(v, 0.9), 1e-3 * (best - v.min()), 1e-12)
+    w = np.full(len(values), 0.0)
+    w[finite] = -np.log(best - v + gap)
+    w[~finite] = w[finite].min() - 1.0
+    return (w - w.mean()) / max(w.std(), 1e-12)
+
+
+class WarpedGuided(GuidedLocalSearch):
+    name = "guided-warp"
+
+    def _propose(self):
+        from edgenas.strategies import guided
+
+        guided.normal_scores = _warped
+        try:
+            return super()._propose()
+        finally:
+            guided.normal_scores = normal_scores
+
+
+class CensoredGuided(GuidedLocalSearch):
+    name = "guided-cens"
+
+    def _propose(self):
+        from edgenas.strategies import guided
+
+        guided.normal_scores = _censored
+        try:
+            return super()._propose()
+        finally:
+            guided.normal_scores = normal_scores
+
+
+STRATEGIES.register("guided-opt", replace=True)(OptimisticParents)
+STRATEGIES.register("guided-nb", replace=True)(NewBestNeighbours)
+STRATEGIES.register("guided-warp", replace=True)(WarpedGuided)
+STRATEGIES.register("guided-cens", replace=True)(CensoredGuided)
+STRATEGIES.register("guided-top", replace=True)(TopGuided)
+STRATEGIES.register("guided-pnp", replace=True)(NoPriorParents)
+STRATEGIES.register("guided-tb", replace=True)(ToldBestParent)
+if __name__ == "__main__":
+    sys.path.insert(0, str(BENCHMARKS))
+    sys.argv = [str(BENCHMARKS / sys.argv[1]), *sys.argv[2:]]
+    runpy.run_path(sys.argv[0], run_name="__main__")
