@@ -102,3 +102,37 @@ def test_lookup_table_covers_every_layer_of_the_space_without_sampling():
     lut = build_lut(space, MacsDevice())
     every = {layer.key for arch in space.grid() for layer in space.layers(arch)}
     assert every == set(lut.entries)
+
+
+def test_a_network_costs_the_sum_of_its_layers_profiled_once():
+    """`network_cost` (each distinct layer profiled alone, once) gives exactly the counts of
+    profiling the whole network, on every space described by layers, at int8 and fp32; the
+    structure features and `ProfileCost` read it."""
+    import numpy as np
+
+    from edgenas.hardware.cost import ProfileCost
+    from edgenas.spaces import AutoDeepLabSpace, NB201Space, SearchSpace, ViTSpace
+    from edgenas.spaces._layers import layer_profile, network_cost
+
+    rng = np.random.default_rng(0)
+    for space in (MBConvSpace(), NB201Space(), ViTSpace(), AutoDeepLabSpace()):
+        for arch in [space.sample(rng) for _ in range(2)]:
+            for bpe in (1, 4):
+                with torch.device("meta"):
+                    model = space.build(arch)
+                whole = profile(model, space.input_shape(arch), bytes_per_element=bpe)
+                cost = network_cost(space.layers(arch), bpe)
+                assert (cost.macs, cost.params, cost.peak_memory_bytes, cost.weight_bytes) == (
+                    whole.macs, whole.params, whole.peak_memory_bytes, whole.weight_bytes), (space.name, arch)
+                assert cost.activation_bytes == sum(row.activation_bytes for row in whole.layers)
+                assert cost.counted_layers == sum(1 for row in whole.layers if row.macs)
+                assert ProfileCost(space, bytes_per_element=bpe).evaluate(arch) == {
+                    "macs": whole.macs, "params": whole.params, "peak_memory_bytes": whole.peak_memory_bytes,
+                    "weight_bytes": whole.weight_bytes}
+            int8 = profile(model, space.input_shape(arch))
+            expected = np.log1p([int8.macs, int8.params, int8.peak_memory_bytes,
+                                 sum(row.activation_bytes for row in int8.layers), cost.counted_layers])
+            # the generic features (NB201 overrides them with cheap closed forms)
+            np.testing.assert_array_equal(SearchSpace.structure_features(space, arch), expected)
+    layer = MBConvSpace().layers(MBConvSpace().sample(rng))[0]
+    assert layer_profile(layer) is layer_profile(layer)  # profiled once

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgenas.errors import ConfigError
+from edgenas.profile import Profile
 from edgenas.spaces import Arch, MBConvSpace
-from edgenas.spaces._layers import Layer
+from edgenas.spaces._layers import Layer, layer_profile
 
 __all__ = ["ChoiceCodec", "LayerCost", "Constraint", "EvolutionFinder", "FinderResult", "layer_profile_costs"]
 
@@ -170,19 +171,11 @@ class LayerCost:
 
 def layer_profile_costs(space: MBConvSpace, num_classes: int = 10, bytes_per_element: int = 1) -> dict[str, LayerCost]:
     """``macs``, ``params``, ``weight_bytes`` (sums) and ``peak_memory_bytes`` (max over layers:
-    between layers of a chain only one activation is alive), each layer profiled once."""
-    import torch
+    between layers of a chain only one activation is alive), each layer profiled once
+    (`layer_profile`)."""
 
-    from edgenas.profile import profile
-
-    cache: dict[str, object] = {}
-
-    def prof(layer: Layer) -> object:
-        if layer.key not in cache:
-            with torch.device("meta"):
-                module = layer.build()
-            cache[layer.key] = profile(module, layer.input_shape, bytes_per_element=bytes_per_element)
-        return cache[layer.key]
+    def prof(layer: Layer) -> Profile:
+        return layer_profile(layer, bytes_per_element)
 
     return {
         "macs": LayerCost.build("macs", space, lambda lay: prof(lay).macs, num_classes=num_classes),

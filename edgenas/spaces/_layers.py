@@ -11,6 +11,7 @@ Adding a block kind is registering an op; no consumer changes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,9 +19,11 @@ import torch
 from torch import nn
 
 from edgenas.errors import ConfigError
+from edgenas.profile import Profile, profile
 from edgenas.registry import Registry
 
-__all__ = ["Op", "OPS", "register_op", "get_op", "Layer", "LayerNetwork", "copy_matching", "WeightNode"]
+__all__ = ["Op", "OPS", "register_op", "get_op", "Layer", "LayerNetwork", "copy_matching", "WeightNode",
+           "layer_profile", "NetworkCost", "network_cost"]
 
 Value = str | int | float
 WeightNode = tuple[str, str, tuple[int, ...]]
@@ -124,3 +127,48 @@ class LayerNetwork(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+def layer_profile(layer: Layer, bytes_per_element: int = 1) -> Profile:
+    """`profile` of one layer alone, built on meta tensors, cached by what determines it (op,
+    arguments, input shape; not the slot): the networks of a space share most of their layers.
+    The same object goes to every caller: read it, do not change it."""
+    return _layer_profile(layer.op, layer.args, layer.input_shape, bytes_per_element)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _layer_profile(op: str, args: tuple, input_shape: tuple[int, ...], bytes_per_element: int) -> Profile:
+    with torch.device("meta"):
+        module = get_op(op).build(**dict(args))
+    return profile(module, input_shape, bytes_per_element=bytes_per_element)
+
+
+@dataclass(frozen=True)
+class NetworkCost:
+    """What `profile` counts of a `LayerNetwork`, from its layers' own profiles."""
+
+    macs: int
+    params: int
+    peak_memory_bytes: int
+    activation_bytes: int  # every profiled row's output, summed
+    counted_layers: int  # profiled rows with MACs
+    bytes_per_element: int
+
+    @property
+    def weight_bytes(self) -> int:
+        return self.params * self.bytes_per_element
+
+
+def network_cost(layers: Sequence[Layer], bytes_per_element: int = 1) -> NetworkCost:
+    """`profile(LayerNetwork(layers))`'s counts from each layer profiled alone (`layer_profile`):
+    MACs, params and activations add up, and the peak is the largest layer's, since in a chain
+    only the tensor passed between two layers is live at their boundary and a layer's own
+    profile counts its input. The same numbers (tests/test_layers.py) without building and
+    profiling the whole network for each architecture: a search's cost constraints and the
+    latency predictors' structure features ask for thousands."""
+    profiles = [layer_profile(layer, bytes_per_element) for layer in layers]
+    return NetworkCost(macs=sum(p.macs for p in profiles), params=sum(p.params for p in profiles),
+                       peak_memory_bytes=max(p.peak_memory_bytes for p in profiles),
+                       activation_bytes=sum(row.activation_bytes for p in profiles for row in p.layers),
+                       counted_layers=sum(1 for p in profiles for row in p.layers if row.macs),
+                       bytes_per_element=bytes_per_element)

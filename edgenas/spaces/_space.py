@@ -8,10 +8,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from edgenas.errors import ArchError
+from edgenas.profile import profile
 from edgenas.spaces._arch import Arch, Value
+from edgenas.spaces._layers import network_cost
 
 __all__ = ["SearchSpace"]
 
@@ -164,17 +167,19 @@ class SearchSpace:
 
     def structure_features(self, arch: Arch) -> np.ndarray:
         """Numbers that shape cost beyond the one-hot encoding: log MACs, params, peak memory,
-        summed activations and layer count of the built network (profiled on meta tensors)."""
-        import torch
-
-        from edgenas.profile import profile
-
-        with torch.device("meta"):
-            model = self.build(arch)
-        p = profile(model, self.input_shape(arch))
-        activations = sum(layer.activation_bytes for layer in p.layers)
-        layers = sum(1 for layer in p.layers if layer.macs)
-        return np.log1p(np.array([p.macs, p.params, p.peak_memory_bytes, activations, layers], dtype=np.float64))
+        summed activations and layer count of the built network (profiled on meta tensors;
+        layer by layer, each distinct layer once, where the space describes its networks as
+        `layers`)."""
+        if hasattr(self, "layers"):
+            c = network_cost(self.layers(arch))
+            counts = [c.macs, c.params, c.peak_memory_bytes, c.activation_bytes, c.counted_layers]
+        else:
+            with torch.device("meta"):
+                model = self.build(arch)
+            p = profile(model, self.input_shape(arch))
+            counts = [p.macs, p.params, p.peak_memory_bytes, sum(row.activation_bytes for row in p.layers),
+                      sum(1 for row in p.layers if row.macs)]
+        return np.log1p(np.array(counts, dtype=np.float64))
 
     def rewrite_features(self, arch: Arch) -> np.ndarray:
         """Counts beyond the one-hot choices that `linear` sums a cost over: NB201, what a
