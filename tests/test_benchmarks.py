@@ -357,3 +357,11 @@ def test_stacked_fit_time_compares_both_ways_of_training_the_folds():
     assert len(rows) == 3 and all(len(r.split("|")) == 7 for r in rows)
     assert all(float(r.split("|")[5]) < 1e-4 for r in rows)  # the two ways predict alike
     assert "--folds must be >= 2" in _refused(str(BENCH / "stacked_fit_time.py"), "--folds", "1")
+
+
+def test_space_cost_speed_checks_the_layered_counts_against_the_whole_network():
+    out = _run(str(BENCH / "space_cost_speed.py"), "--archs", "2", "--spaces", "mbconv,vit")
+    assert "| mbconv |" in out and "| vit |" in out and out.count("| 4 of 4 |") == 2
+    assert "--archs must be at least 1" in _refused(str(BENCH / "space_cost_speed.py"), "--archs", "0")
+    assert "does not describe its networks as layers" in _refused(str(BENCH / "space_cost_speed.py"), "--spaces", "nasnet")
+    assert "nope" in _refused(str(BENCH / "space_cost_speed.py"), "--spaces", "nope")
