@@ -21,20 +21,18 @@ import torch
 
 from edgenas.profile import profile
 from edgenas.spaces import create_space
-from edgenas.spaces._layers import _layer_profile, network_cost
+from edgenas.spaces._layers import NetworkCost, _layer_profile, network_cost
 
 
-def whole_counts(space, arch) -> tuple[int, ...]:  # noqa: ANN001
+def whole_counts(space, arch) -> NetworkCost:  # noqa: ANN001
+    """The anchor: the whole network built on the meta device and profiled."""
     with torch.device("meta"):
         model = space.build(arch)
-    p = profile(model, space.input_shape(arch))
-    return (p.macs, p.params, p.peak_memory_bytes, sum(r.activation_bytes for r in p.layers),
-            sum(1 for r in p.layers if r.macs))
+    return NetworkCost.of(profile(model, space.input_shape(arch)))
 
 
-def layered_counts(space, arch) -> tuple[int, ...]:  # noqa: ANN001
-    c = network_cost(space.layers(arch))
-    return c.macs, c.params, c.peak_memory_bytes, c.activation_bytes, c.counted_layers
+def layered_counts(space, arch) -> NetworkCost:  # noqa: ANN001
+    return network_cost(space.layers(arch))
 
 
 def timed(fn, space, archs) -> tuple[float, list]:  # noqa: ANN001

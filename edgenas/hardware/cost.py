@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-
 from edgenas.evaluator import Evaluator, register_evaluator
-from edgenas.profile import profile
 from edgenas.spaces import Arch, SearchSpace
-from edgenas.spaces._layers import network_cost
 
 __all__ = ["ProfileCost"]
 
 
 @register_evaluator
 class ProfileCost(Evaluator):
-    """Profiles the network on the meta device (no weights), layer by layer where the space
-    describes it as `layers` (each distinct layer once per process); ~ms per arch."""
+    """The space's `profile_counts` of each architecture (meta tensors, no weights; layer by
+    layer where the space describes its networks as `layers`), cached per arch."""
 
     metrics = ("macs", "params", "peak_memory_bytes", "weight_bytes")
     cheap = True
@@ -36,12 +32,7 @@ class ProfileCost(Evaluator):
     def evaluate(self, arch: Arch) -> dict[str, float]:
         hit = self._cache.get(arch)
         if hit is None:
-            if hasattr(self.space, "layers"):  # each distinct layer profiled once (`network_cost`)
-                p = network_cost(self.space.layers(arch, **self.build_kwargs), self.bytes_per_element)
-            else:
-                with torch.device("meta"):
-                    model = self.space.build(arch, **self.build_kwargs)
-                p = profile(model, self.space.input_shape(arch), bytes_per_element=self.bytes_per_element)
+            p = self.space.profile_counts(arch, self.bytes_per_element, **self.build_kwargs)
             hit = {"macs": float(p.macs), "params": float(p.params),
                    "peak_memory_bytes": float(p.peak_memory_bytes), "weight_bytes": float(p.weight_bytes)}
             self._cache[arch] = hit

@@ -158,6 +158,12 @@ class NetworkCost:
     def weight_bytes(self) -> int:
         return self.params * self.bytes_per_element
 
+    @classmethod
+    def of(cls, p: Profile) -> NetworkCost:
+        """The counts of a whole network's profile."""
+        return cls(p.macs, p.params, p.peak_memory_bytes, sum(row.activation_bytes for row in p.layers),
+                   sum(1 for row in p.layers if row.macs), p.bytes_per_element)
+
 
 def network_cost(layers: Sequence[Layer], bytes_per_element: int = 1) -> NetworkCost:
     """`profile(LayerNetwork(layers))`'s counts from each layer profiled alone (`layer_profile`):
@@ -166,9 +172,8 @@ def network_cost(layers: Sequence[Layer], bytes_per_element: int = 1) -> Network
     profile counts its input. The same numbers (tests/test_layers.py) without building and
     profiling the whole network for each architecture: a search's cost constraints and the
     latency predictors' structure features ask for thousands."""
-    profiles = [layer_profile(layer, bytes_per_element) for layer in layers]
-    return NetworkCost(macs=sum(p.macs for p in profiles), params=sum(p.params for p in profiles),
-                       peak_memory_bytes=max(p.peak_memory_bytes for p in profiles),
-                       activation_bytes=sum(row.activation_bytes for p in profiles for row in p.layers),
-                       counted_layers=sum(1 for p in profiles for row in p.layers if row.macs),
-                       bytes_per_element=bytes_per_element)
+    parts = [NetworkCost.of(layer_profile(layer, bytes_per_element)) for layer in layers]
+    return NetworkCost(macs=sum(c.macs for c in parts), params=sum(c.params for c in parts),
+                       peak_memory_bytes=max(c.peak_memory_bytes for c in parts),
+                       activation_bytes=sum(c.activation_bytes for c in parts),
+                       counted_layers=sum(c.counted_layers for c in parts), bytes_per_element=bytes_per_element)

@@ -14,7 +14,7 @@ from torch import nn
 from edgenas.errors import ArchError
 from edgenas.profile import profile
 from edgenas.spaces._arch import Arch, Value
-from edgenas.spaces._layers import network_cost
+from edgenas.spaces._layers import NetworkCost, network_cost
 
 __all__ = ["SearchSpace"]
 
@@ -165,21 +165,23 @@ class SearchSpace:
         """Equal for architectures that compute the same function: a search evaluates one."""
         return self.canonical(arch).to_json()
 
+    def profile_counts(self, arch: Arch, bytes_per_element: int = 1, **build: Any) -> NetworkCost:
+        """What `edgenas.profile.profile` counts of the built network (on meta tensors): layer
+        by layer, each distinct layer profiled once per process, where the space describes its
+        networks as `layers` (`network_cost`: the same counts, many times faster), else the
+        whole network."""
+        if hasattr(self, "layers"):
+            return network_cost(self.layers(arch, **build), bytes_per_element)
+        with torch.device("meta"):
+            model = self.build(arch, **build)
+        return NetworkCost.of(profile(model, self.input_shape(arch), bytes_per_element=bytes_per_element))
+
     def structure_features(self, arch: Arch) -> np.ndarray:
         """Numbers that shape cost beyond the one-hot encoding: log MACs, params, peak memory,
-        summed activations and layer count of the built network (profiled on meta tensors;
-        layer by layer, each distinct layer once, where the space describes its networks as
-        `layers`)."""
-        if hasattr(self, "layers"):
-            c = network_cost(self.layers(arch))
-            counts = [c.macs, c.params, c.peak_memory_bytes, c.activation_bytes, c.counted_layers]
-        else:
-            with torch.device("meta"):
-                model = self.build(arch)
-            p = profile(model, self.input_shape(arch))
-            counts = [p.macs, p.params, p.peak_memory_bytes, sum(row.activation_bytes for row in p.layers),
-                      sum(1 for row in p.layers if row.macs)]
-        return np.log1p(np.array(counts, dtype=np.float64))
+        summed activations and layer count of the built network (`profile_counts`)."""
+        c = self.profile_counts(arch)
+        return np.log1p(np.array([c.macs, c.params, c.peak_memory_bytes, c.activation_bytes, c.counted_layers],
+                                 dtype=np.float64))
 
     def rewrite_features(self, arch: Arch) -> np.ndarray:
         """Counts beyond the one-hot choices that `linear` sums a cost over: NB201, what a
