@@ -106,7 +106,7 @@ def test_lookup_table_covers_every_layer_of_the_space_without_sampling():
 
 def test_a_network_costs_the_sum_of_its_layers_profiled_once():
     """`network_cost` (each distinct layer profiled alone, once) gives exactly the counts of
-    profiling the whole network, on every space described by layers, at int8 and fp32; the
+    profiling the whole network, on every space described by layers (and at fp32 on one); the
     structure features and `ProfileCost` read it."""
     import numpy as np
 
@@ -117,7 +117,7 @@ def test_a_network_costs_the_sum_of_its_layers_profiled_once():
     rng = np.random.default_rng(0)
     for space in (MBConvSpace(), NB201Space(), ViTSpace(), AutoDeepLabSpace()):
         for arch in [space.sample(rng) for _ in range(2)]:
-            for bpe in (1, 4):
+            for bpe in (1, 4) if isinstance(space, MBConvSpace) else (1,):
                 with torch.device("meta"):
                     model = space.build(arch)
                 whole = NetworkCost.of(profile(model, space.input_shape(arch), bytes_per_element=bpe))
