@@ -21,6 +21,9 @@ neighbours of mediocre cells the prior likes.
   -log(best - v + d) with d the gap from the best to the 90th percentile (then standardised),
   instead of their ranks' normal scores: near the top the values' own differences count (a
   shifted task's top is where a few points of shift meet), failed cells are compressed.
+* ``guided-ae``: the draw's exploration raised to ``stalled_exploration`` (1.0: a full Thompson
+  draw) on the GP's asks once the walk has stalled for ``tpe_after`` asks, 0.25 otherwise;
+* ``guided-ramp``: the draw's exploration 0.25 + 0.05 per ask since the best told cell, at most 1.
 
 Registers them, then runs a benchmark script with the remaining arguments, e.g.
 
@@ -163,6 +166,39 @@ class WarpedGuided(GuidedLocalSearch):
             guided.normal_scores = normal_scores
 
 
+class StallExploration(GuidedLocalSearch):
+    name = "guided-ae"
+
+    def __init__(self, *args, stalled_exploration: float = 1.0, ramp: float = 0.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stalled_exploration, self.ramp = float(stalled_exploration), float(ramp)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), "stalled_exploration": self.stalled_exploration, "ramp": self.ramp}
+
+    def _propose(self):
+        base = self.exploration
+        if len(self.history) >= self.initial:
+            best = int(np.argmax([f for _, f in self.history]))
+            stalled = len(self.history) - 1 - best
+            if self.ramp:
+                self.exploration = min(1.0, base + self.ramp * stalled)
+            elif stalled >= self.tpe_after:
+                self.exploration = self.stalled_exploration
+        try:
+            return super()._propose()
+        finally:
+            self.exploration = base
+
+
+class RampExploration(StallExploration):
+    name = "guided-ramp"
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("ramp", 0.05)
+        super().__init__(*args, **kwargs)
+
+
 class CensoredGuided(GuidedLocalSearch):
     name = "guided-cens"
 
@@ -179,6 +215,8 @@ class CensoredGuided(GuidedLocalSearch):
 STRATEGIES.register("guided-opt", replace=True)(OptimisticParents)
 STRATEGIES.register("guided-nb", replace=True)(NewBestNeighbours)
 STRATEGIES.register("guided-warp", replace=True)(WarpedGuided)
+STRATEGIES.register("guided-ae", replace=True)(StallExploration)
+STRATEGIES.register("guided-ramp", replace=True)(RampExploration)
 STRATEGIES.register("guided-cens", replace=True)(CensoredGuided)
 STRATEGIES.register("guided-top", replace=True)(TopGuided)
 STRATEGIES.register("guided-pnp", replace=True)(NoPriorParents)
