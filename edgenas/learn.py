@@ -132,6 +132,7 @@ class GradientBoosting(Regressor):
             go_left = flat_x.take(row_start + feature.take(at)) <= threshold.take(at)
             at = np.where(leaf, at, at - at % width + np.where(go_left, to_left, right.take(at)))
         steps = self.learning_rate * value.take(at)
+        # summed in boosting's order in one call (a Python loop over the trees costs more than the walk)
         return np.add.accumulate(np.vstack([np.full(len(X), self.init_), steps]))[-1]
 
     def _padded(self) -> tuple[np.ndarray, ...]:

@@ -43,6 +43,35 @@ from edgenas.strategies.guided import DRAW_NOISES, GuidedLocalSearch, _best_fit,
 BENCHMARKS = Path(__file__).resolve().parents[2]
 
 
+class _WithParams(GuidedLocalSearch):
+    """A variant with parameters of its own (``EXTRA``: name -> default), stored like guided's."""
+
+    EXTRA: dict = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        extra = {key: type(default)(kwargs.pop(key, default)) for key, default in self.EXTRA.items()}
+        super().__init__(*args, **kwargs)
+        self.__dict__.update(extra)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), **{key: getattr(self, key) for key in self.EXTRA}}
+
+
+class _Targets(GuidedLocalSearch):
+    """A variant whose GP fits ``targets(values)`` instead of the ranks' normal scores."""
+
+    targets = staticmethod(normal_scores)
+
+    def _propose(self):
+        from edgenas.strategies import guided
+
+        guided.normal_scores = self.targets
+        try:
+            return super()._propose()
+        finally:
+            guided.normal_scores = normal_scores
+
+
 class NoPriorParents(GuidedLocalSearch):
     name = "guided-pnp"
 
@@ -63,15 +92,9 @@ class ToldBestParent(GuidedLocalSearch):
         return [order[0]] + [i for i in ranked if i != order[0]]
 
 
-class TopGuided(GuidedLocalSearch):
+class TopGuided(_WithParams):
     name = "guided-top"
-
-    def __init__(self, *args, keep: float = 0.5, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.keep = float(keep)
-
-    def get_params(self) -> dict:
-        return {**super().get_params(), "keep": self.keep}
+    EXTRA = {"keep": 0.5}
 
     def _gp_fits(self, x, y, prior=None, z=None):
         return self._gp_fit(x, y, prior, z), None
@@ -90,15 +113,9 @@ class TopGuided(GuidedLocalSearch):
         return super()._gp_sample(x[keep], y_top, x_cand, prior_top, z_top, fit)
 
 
-class OptimisticParents(GuidedLocalSearch):
+class OptimisticParents(_WithParams):
     name = "guided-opt"
-
-    def __init__(self, *args, c: float = 1.0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.c = float(c)
-
-    def get_params(self) -> dict:
-        return {**super().get_params(), "c": self.c}
+    EXTRA = {"c": 1.0}
 
     def _gp_fits(self, x, y, prior=None, z=None):
         fixed, draw = super()._gp_fits(x, y, prior, z)
@@ -114,15 +131,9 @@ class OptimisticParents(GuidedLocalSearch):
         return ranked + [i for i in order if i not in rest]
 
 
-class NewBestNeighbours(GuidedLocalSearch):
+class NewBestNeighbours(_WithParams):
     name = "guided-nb"
-
-    def __init__(self, *args, k: int = 3, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.k = int(k)
-
-    def get_params(self) -> dict:
-        return {**super().get_params(), "k": self.k}
+    EXTRA = {"k": 3}
 
     def _candidates(self, ranked, parents_limit):
         best = int(np.argmax([f for _, f in self.history]))
@@ -153,28 +164,14 @@ def _warped(values):
     return (w - w.mean()) / max(w.std(), 1e-12)
 
 
-class WarpedGuided(GuidedLocalSearch):
+class WarpedGuided(_Targets):
     name = "guided-warp"
-
-    def _propose(self):
-        from edgenas.strategies import guided
-
-        guided.normal_scores = _warped
-        try:
-            return super()._propose()
-        finally:
-            guided.normal_scores = normal_scores
+    targets = staticmethod(_warped)
 
 
-class StallExploration(GuidedLocalSearch):
+class StallExploration(_WithParams):
     name = "guided-ae"
-
-    def __init__(self, *args, stalled_exploration: float = 1.0, ramp: float = 0.0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.stalled_exploration, self.ramp = float(stalled_exploration), float(ramp)
-
-    def get_params(self) -> dict:
-        return {**super().get_params(), "stalled_exploration": self.stalled_exploration, "ramp": self.ramp}
+    EXTRA = {"stalled_exploration": 1.0, "ramp": 0.0}
 
     def _propose(self):
         base = self.exploration
@@ -193,23 +190,12 @@ class StallExploration(GuidedLocalSearch):
 
 class RampExploration(StallExploration):
     name = "guided-ramp"
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("ramp", 0.05)
-        super().__init__(*args, **kwargs)
+    EXTRA = {"stalled_exploration": 1.0, "ramp": 0.05}
 
 
-class CensoredGuided(GuidedLocalSearch):
+class CensoredGuided(_Targets):
     name = "guided-cens"
-
-    def _propose(self):
-        from edgenas.strategies import guided
-
-        guided.normal_scores = _censored
-        try:
-            return super()._propose()
-        finally:
-            guided.normal_scores = normal_scores
+    targets = staticmethod(_censored)
 
 
 STRATEGIES.register("guided-opt", replace=True)(OptimisticParents)
