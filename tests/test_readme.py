@@ -155,9 +155,9 @@ def test_readme_command_runs_on_small_inputs(cli, folder, monkeypatch, quick_tim
     from edgenas.estimate.proxies import ProxyEvaluator
 
     monkeypatch.chdir(folder)
-    # a smaller ensemble reference sample (32 cells by default) keeps the zero-shot search short
+    # a smaller ensemble reference sample (32 cells by default, 2 here) keeps the zero-shot search short
     monkeypatch.setattr(ProxyEvaluator.__init__, "__kwdefaults__",
-                        {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 4})
+                        {**ProxyEvaluator.__init__.__kwdefaults__, "reference_size": 2})
     for needs, first in (("pi5.pt", "latency fit --table pi5.csv -o pi5.pt"),
                          ("acc.pt", "predictor fit --table train.csv -o acc.pt"),
                          ("ofa.pt", "ofa train -o runs/ofa.pt"),
