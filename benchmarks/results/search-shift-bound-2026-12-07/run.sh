@@ -10,3 +10,7 @@ done
 for m in blind synflow-free; do
   python $B/bound.py 0 100 30 10 1.0 $m > $B/dev_noise_1.0_$m.txt
 done
+# one real task: short Fashion-MNIST training (its top is its own noise, docs/benchmarks.md)
+for m in blind synflow-free cifar-free; do
+  python $B/bound.py --table data/nb201-fmnist-short.csv 10 $m > $B/fmnist_short_$m.txt
+done
