@@ -105,7 +105,10 @@ def blind(x, noisy, seed, free=1):
         precision = xa.T @ xa / s2 + np.diag(np.where(broad, 1 / 100, 1 / tau2))
         cov = np.linalg.inv(precision)
         mean = cov @ xa.T @ r / s2
-        w = rng.multivariate_normal(mean, cov)
+        try:
+            w = rng.multivariate_normal(mean, cov)
+        except np.linalg.LinAlgError:  # SVD of a near-singular covariance (fresh draws): eigh instead
+            w = rng.multivariate_normal(mean, (cov + cov.T) / 2, method="eigh")
         score = x @ w
         score[asked] = -np.inf
         asked.append(int(np.argmax(score)))
