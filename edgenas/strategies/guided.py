@@ -496,15 +496,19 @@ class GuidedLocalSearch(Strategy):
         return (_best_fit(grid, chol, alpha, np.where(noise == self.noise, loglik, -np.inf)),
                 _best_fit(grid, chol, alpha, np.where(np.isin(noise, DRAW_NOISES), loglik, -np.inf)))
 
+    def _grid(self, has_prior: bool, has_linear: bool, noises: tuple[float, ...]) -> list[tuple]:
+        """Every (noise, prior share, linear share, length scale) marginal likelihood chooses among."""
+        return [(noise, share, lin_share, length) for noise in noises
+                for share in (PRIOR_SHARES if has_prior else (0.0,))
+                for lin_share in (LINEAR_SHARES if has_linear else (0.0,)) for length in LENGTH_SCALES]
+
     def _gp_grid(self, x: np.ndarray, y: np.ndarray, prior: np.ndarray | None, z: np.ndarray | None,
                  noises: tuple[float, ...]) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray]:
         """Every (noise, prior share, linear share, length scale) of the grid, with its Cholesky
         factor, (K + noise I)^-1 y and log marginal likelihood."""
         d_xx = _distances(x, x)
         lin = _dot(z, z)
-        grid = [(noise, share, lin_share, length) for noise in noises
-                for share in (PRIOR_SHARES if prior is not None else (0.0,))
-                for lin_share in (LINEAR_SHARES if z is not None else (0.0,)) for length in LENGTH_SCALES]
+        grid = self._grid(prior is not None, z is not None, noises)
         # the whole grid in one batched factorisation: with tens of told cells the loop's Python
         # overhead, not the algebra, was the cost
         kernels = {(share, lin_share, length): _kernel(d_xx, lin, length, share, lin_share, prior, prior)

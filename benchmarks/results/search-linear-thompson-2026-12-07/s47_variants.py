@@ -158,21 +158,11 @@ class LargerShares(GuidedLocalSearch):
     name = "guided-ps"
     SHARES = (0.0, 0.25, 0.5, 0.75)
 
-    def _gp_grid(self, x, y, prior, z, noises):
-        d_xx = guided_module._distances(x, x)
-        lin = guided_module._dot(z, z)
-        grid = [(noise, share, lin_share, length) for noise in noises
-                for share in (self.SHARES if prior is not None else (0.0,))
-                for lin_share in (guided_module.LINEAR_SHARES if z is not None else (0.0,))
+    def _grid(self, has_prior, has_linear, noises):
+        return [(noise, share, lin_share, length) for noise in noises
+                for share in (self.SHARES if has_prior else (0.0,))
+                for lin_share in (guided_module.LINEAR_SHARES if has_linear else (0.0,))
                 for length in guided_module.LENGTH_SCALES if share + lin_share <= 1.0]
-        kernels = {(share, lin_share, length): guided_module._kernel(d_xx, lin, length, share, lin_share, prior, prior)
-                   for _, share, lin_share, length in grid}
-        eye = np.eye(len(x))
-        chol = np.linalg.cholesky(np.stack([kernels[entry[1:]] + entry[0] * eye for entry in grid]))
-        half = np.linalg.solve(chol, np.broadcast_to(y[:, None], (len(grid), len(y), 1)))
-        alpha = np.linalg.solve(np.swapaxes(chol, 1, 2), half)[..., 0]
-        loglik = -0.5 * alpha @ y - np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)
-        return grid, chol, alpha, loglik
 
 
 class SelectByEvidence(LinearHedge):
