@@ -158,8 +158,21 @@ def test_corrupted_store_is_a_clear_error(tmp_path):
 
 
 def test_strategy_params_are_validated():
-    with pytest.raises(ConfigError, match="unexpected keyword"):
+    with pytest.raises(ConfigError, match="'evolution' has no parameter 'population'; its parameters: population_size"):
         create_strategy("evolution", ToySpace(), population=3)
+    # the declared types, exactly: a quoted number, a JSON true or a float where an int is meant
+    for bad, message in [({"top": "3"}, "top takes int, got '3'"), ({"top": 3.0}, "top takes int"),
+                         ({"smooth_parents": 1}, "smooth_parents takes bool"), ({"noise": "0.5"}, "noise takes float")]:
+        with pytest.raises(ConfigError, match=message):
+            create_strategy("guided", ToySpace(), **bad)
+    for good in ({"noise": 1}, {"linear": True}, {"linear": "auto"}, {"prior": None}, {"tpe_after": 0}):
+        create_strategy("guided", ToySpace(), **good)  # an int where a float is declared; the unions
+    with pytest.raises(ConfigError, match="0 <= crossover_prob <= 1"):
+        create_strategy("evolution", ToySpace(), crossover_prob=2.0)
+    with pytest.raises(ConfigError, match="data takes str, got 3"):
+        create_strategy("warm-local", ToySpace(), data=3)
+    with pytest.raises(ConfigError, match="bananas' model is one of mlp, gbm, ensemble; got 'svm'"):
+        create_strategy("bananas", ToySpace(), model="svm")
     with pytest.raises(ConfigError, match="unknown strategy 'bayes'"):
         create_strategy("bayes", ToySpace())
     with pytest.raises(ConfigError, match="exploration=2"):

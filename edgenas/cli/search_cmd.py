@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -41,7 +42,12 @@ def build_experiment(
     """Translate the search flags into `create_experiment` arguments (checks that need the
     flags' names live here; everything else is the library's)."""
     from edgenas.experiment import Objective, create_experiment, default_metric, make_evaluator, make_space
+    from edgenas.strategies import STRATEGIES
 
+    if ":" in strategy and strategy not in STRATEGIES:  # before the run's name is made of it
+        base, _, rest = strategy.partition(":")
+        raise ConfigError(f"--strategy {strategy!r}: give the name alone and its parameters as JSON: "
+                          f"--strategy {base} --strategy-params '{json.dumps(_pairs(rest))}'")
     if evaluator_spec == "train":  # the dataset is checked when the evaluator is made
         if not lr > 0:
             raise ConfigError(f"--lr must be positive, got {lr}")
@@ -91,6 +97,19 @@ def build_experiment(
         strategy_params=strategy_params, seed=seed, storage=storage, executor=executor, workers=workers,
         address=address,
     )
+
+
+def _pairs(text: str) -> dict[str, Any]:
+    """``a=1,b=x`` (or ``+``-joined) as a dict, values read as JSON where they are: what a user
+    who wrote ``--strategy guided:a=1`` meant for --strategy-params."""
+    out: dict[str, Any] = {}
+    for pair in text.replace("+", ",").split(","):
+        key, _, value = pair.partition("=")
+        try:
+            out[key.strip() or "PARAM"] = json.loads(value)
+        except ValueError:
+            out[key.strip() or "PARAM"] = value or "VALUE"
+    return out
 
 
 def _check_prior(prior: Any, evaluator: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from edgenas.errors import ConfigError
 from edgenas.registry import Registry
 from edgenas.spaces import SearchSpace
 from edgenas.strategies._base import Feasible, FitnessFactor, SpaceExhausted, Strategy
@@ -32,12 +34,34 @@ def create_strategy(name: str, space: SearchSpace, *, seed: int = 0, feasible: F
                     fitness_factor: FitnessFactor | None = None, **params: Any) -> Strategy:
     """Build a strategy by name; ``params`` are its hyper-parameters (see each class)."""
     builder = STRATEGIES.get(name)
+    _check_params(name, builder, params)
     try:
         return builder(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor, **params)
     except (TypeError, ValueError) as exc:
-        from edgenas.errors import ConfigError
-
         raise ConfigError(f"strategy {name!r}: {exc}") from None
+
+
+_PLAIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "None": type(None)}
+
+
+def _check_params(name: str, builder: Any, params: dict[str, Any]) -> None:
+    """Each parameter one the strategy takes, of the type it declares: a user's typo or a
+    quoted number (JSON from --strategy-params, a stored run) is named, not a TypeError from
+    deep inside the first ask."""
+    taken = {p.name: p for p in list(inspect.signature(builder).parameters.values())[1:]
+             if p.name not in ("seed", "feasible", "fitness_factor")}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in taken.values()):
+        return
+    for key, value in params.items():
+        if key not in taken:
+            raise ConfigError(f"strategy {name!r} has no parameter {key!r}; its parameters: "
+                              f"{', '.join(taken) or 'none'}")
+        declared = str(taken[key].annotation).replace(" ", "").split("|")
+        if ("str" in declared and len(declared) > 1) or not all(t in _PLAIN_TYPES for t in declared):
+            continue  # a number or a word ('auto', a table): the strategy says what it takes
+        types = {_PLAIN_TYPES[t] for t in declared} | ({int} if "float" in declared else set())
+        if type(value) not in types:  # exact: JSON true is no int, 2.0 no int
+            raise ConfigError(f"strategy {name!r}: {key} takes {' or '.join(declared)}, got {value!r}")
 
 
 def list_strategies(pattern: str = "*") -> list[str]:

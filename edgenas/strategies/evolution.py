@@ -22,10 +22,10 @@ class RegularizedEvolution(Strategy):
                  fitness_factor: FitnessFactor | None = None,
                  population_size: int = 20, sample_size: int = 5, crossover_prob: float = 0.0) -> None:
         super().__init__(space, seed=seed, feasible=feasible, fitness_factor=fitness_factor)
-        if population_size < 2 or not 1 <= sample_size <= population_size:
+        if population_size < 2 or not 1 <= sample_size <= population_size or not 0 <= crossover_prob <= 1:
             raise ValueError(
-                f"need population_size >= 2 and 1 <= sample_size <= population_size, "
-                f"got {population_size} and {sample_size}"
+                f"need population_size >= 2, 1 <= sample_size <= population_size and 0 <= crossover_prob <= 1, "
+                f"got {population_size}, {sample_size} and {crossover_prob}"
             )
         self.population_size, self.sample_size = population_size, sample_size
         self.crossover_prob = crossover_prob

@@ -30,6 +30,10 @@ class PredictorGuided(Strategy):
             raise ConfigError(f"bananas needs initial >= 5 (the predictor fits on at least 5 results) and "
                               f"positive pool, parents and batch; got initial={initial}, pool={pool}, "
                               f"parents={parents}, batch={batch}")
+        from edgenas.estimate.accuracy_predictor import ACCURACY_MODELS
+
+        if model not in ACCURACY_MODELS:
+            raise ConfigError(f"bananas' model is one of {', '.join(ACCURACY_MODELS)}; got {model!r}")
         self.initial, self.pool, self.parents, self.batch, self.model = initial, pool, parents, batch, model
         self.queue: list[Arch] = []
 
