@@ -335,6 +335,13 @@ def test_malformed_value_is_one_line(cli, folder, monkeypatch, command, option):
     assert words.lower() in err.lower() or f"'{option}'" in err, err  # says what is wrong, or names the option
 
 
+def test_a_memory_budget_nothing_fits_is_one_line(cli, tmp_path):
+    code, _, err = cli("design-space", "--samples", "3", "--widths", "0.3", "--resolutions", "32", "--sram-kb", "1",
+                       "--plot", str(tmp_path / "cdf.png"))
+    assert code != 0 and "no sampled network fits 1 kB SRAM" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "cdf.png").exists()
+
+
 @pytest.mark.parametrize("option, value", [("--device", "cuda"), ("--target-ms", "5"), ("--warmup-epochs", "1"),
                                            ("--loss", "hard"), ("--estimator", "reinforce")])
 def test_a_cell_method_refuses_what_only_proxyless_reads(cli, option, value):

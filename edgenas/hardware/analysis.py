@@ -3,11 +3,13 @@ MCUNet's design-space comparison by the MACs CDF of the models that fit the memo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from edgenas.errors import InfeasibleError
 from edgenas.hardware.cost import ProfileCost
 from edgenas.hardware.devices import Device
 from edgenas.spaces import Arch, MBConvSpace, SearchSpace
@@ -69,9 +71,11 @@ def design_space(space_factory: Callable[[float, int], SearchSpace], widths: Seq
                  seed: int = 0, quantile: float = 0.8, num_classes: int = 1000,
                  progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
     """For each width x resolution sub-space: sample networks, keep those whose int8 peak
-    activation fits SRAM and int8 weights fit flash, and summarise the MACs they reach."""
+    activation fits SRAM and int8 weights fit flash, and summarise the MACs they reach. Raises
+    `InfeasibleError` (with the smallest memory any sample needed) where no sample fits at all."""
     rows = []
     total, done = len(widths) * len(resolutions), 0
+    least_sram = least_flash = math.inf
     for w in widths:
         for r in resolutions:
             space = space_factory(w, r)
@@ -80,6 +84,7 @@ def design_space(space_factory: Callable[[float, int], SearchSpace], widths: Seq
             fitting = []
             for _ in range(samples):
                 m = costs.evaluate(space.sample(rng))
+                least_sram, least_flash = min(least_sram, m["peak_memory_bytes"]), min(least_flash, m["weight_bytes"])
                 if m["peak_memory_bytes"] <= sram_kb * 1024 and m["weight_bytes"] <= flash_kb * 1024:
                     fitting.append(m["macs"])
             fitting.sort()
@@ -93,6 +98,11 @@ def design_space(space_factory: Callable[[float, int], SearchSpace], widths: Seq
             done += 1
             if progress:
                 progress(done, total)
+    if not any(row["fit"] for row in rows):
+        raise InfeasibleError(
+            f"no sampled network fits {sram_kb:g} kB SRAM and {flash_kb:g} kB flash: the smallest peak activation "
+            f"seen is {least_sram / 1024:.1f} kB, the smallest weights {least_flash / 1024:.1f} kB (int8); give more "
+            f"memory or smaller widths / resolutions")
     key = f"p{int(quantile * 100)}_macs"
     rows.sort(key=lambda row: -row[key])
     for rank, row in enumerate(rows, 1):
