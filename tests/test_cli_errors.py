@@ -335,6 +335,11 @@ def test_malformed_value_is_one_line(cli, folder, monkeypatch, command, option):
     assert words.lower() in err.lower() or f"'{option}'" in err, err  # says what is wrong, or names the option
 
 
+def test_a_kit_folder_that_cannot_be_made_is_one_line(cli):
+    code, _, err = cli("latency", "kit", "--n", "2", "-o", "/proc/edgenas-kit")
+    assert code != 0 and "cannot write -o '/proc/edgenas-kit/manifest.json'" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_a_memory_budget_nothing_fits_is_one_line(cli, tmp_path):
     code, _, err = cli("design-space", "--samples", "3", "--widths", "0.3", "--resolutions", "32", "--sram-kb", "1",
                        "--plot", str(tmp_path / "cdf.png"))

@@ -134,6 +134,9 @@ def test_cli_errors_of_the_cell_methods_are_one_line(cli, tmp_path):
     (tmp_path / "c.pt").write_text("junk")
     code, _, err = cli(*base, "--method", "gdas")
     assert code != 0 and "not a readable cell-search checkpoint" in err
+    torch.save({"format": "edgenas-ofa-supernet"}, tmp_path / "c.pt")  # a supernet, not this search's: kept
+    code, _, err = cli(*base, "--method", "gdas")
+    assert code != 0 and "holds an edgenas-ofa-supernet file, not a cell-search checkpoint; give a new --checkpoint" in err
 
 
 def test_beta_decay_keeps_the_architecture_logits_small():

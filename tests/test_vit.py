@@ -141,6 +141,10 @@ def test_supernet_training_resumes_and_serves_a_search(tmp_path):
     (tmp_path / "bad.pt").write_text("junk")
     with pytest.raises(DataError, match="not a readable vit supernet checkpoint"):
         make_evaluator(f"supernet:{tmp_path / 'bad.pt'}", space)
+    torch.save({"format": "edgenas-ofa-supernet"}, tmp_path / "ofa.pt")  # another kind: said, not "delete it"
+    with pytest.raises(DataError, match="ofa.pt holds an edgenas-ofa-supernet file, not a vit supernet checkpoint; "
+                                        "give one written by: edgenas oneshot train --space vit$"):
+        make_evaluator(f"supernet:{tmp_path / 'ofa.pt'}", space)
 
 
 def test_latency_tables_never_list_a_network_twice():

@@ -204,6 +204,8 @@ def kit(space: str = typer.Option("nb201"), n: int = typer.Option(100, min=1, he
     from edgenas.hardware.kit import write_kit
 
     sp = _space(space, resolution)
+    if not (output.is_dir() and any(output.iterdir())):  # a non-empty one is refused by write_kit
+        check_output(output / "manifest.json", "-o")
     if archs is not None:
         if not archs.is_file():
             raise DataError(f"no architecture file {archs}; give a text file with one architecture per line")

@@ -130,7 +130,7 @@ def _specialize(checkpoint: Path, predictor: Path | None, dataset: str, devices:
     if max_latency_ms is not None and not max_latency_ms > 0:
         raise ConfigError(f"--max-latency-ms must be positive, got {max_latency_ms}")
     if min_accuracy is not None and not 0 < min_accuracy < 100:
-        raise ConfigError(f"--min-accuracy is a percentage between 0 and 100, got {min_accuracy}")
+        raise ConfigError(f"--min-accuracy is a percentage above 0 and below 100, got {min_accuracy:g}")
     check_dataset(dataset)
     check_output(workdir / "lut.json", "--workdir")
     supernet, _ = load_supernet(checkpoint)

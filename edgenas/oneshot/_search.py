@@ -28,6 +28,22 @@ def cpu_state(state: Any) -> Any:
     return state
 
 
+def read_checkpoint(path: Path, fmt: str, what: str, remedy: str) -> dict[str, Any]:
+    """The checkpoint dict at ``path`` whose ``format`` is ``fmt``. A file of another kind is
+    named as such (a user who hands the ViT evaluator an OFA supernet is told so, not to delete
+    an expensive file); ``remedy`` says what to give instead."""
+    try:
+        state = torch.load(path, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+        raise DataError(f"{path} is not a readable {what} checkpoint ({type(exc).__name__}: damaged, or not "
+                        f"written by edgenas); {remedy}") from None
+    found = state.get("format") if isinstance(state, dict) else None
+    if found != fmt:
+        held = f"holds an {found} file, not" if isinstance(found, str) else "is not"
+        raise DataError(f"{path} {held} a {what} checkpoint; {remedy}")
+    return state
+
+
 def search_batchnorm(module: nn.Module, affine: bool) -> None:
     """Batch statistics only (running averages over a changing mixture describe no network);
     without ``affine``, no learnt scale that could grow an op's output instead of its weight."""
@@ -63,11 +79,7 @@ class SearchCheckpoint:
         """Load the saved state into ``net`` and the optimisers; (next epoch, history)."""
         if self.path is None or not self.path.exists():
             return 0, []
-        try:
-            state = torch.load(self.path, weights_only=True)
-            assert state.get("format") == self.form
-        except Exception:  # noqa: BLE001 - any unreadable file is the same user error
-            raise DataError(f"{self.path} is not a readable {self.what} checkpoint; delete it to start over") from None
+        state = read_checkpoint(self.path, self.form, self.what, "give a new --checkpoint path to start afresh")
         if state["identity"] != self.identity:
             raise ConfigError(f"{self.path} belongs to a search with other settings; give another checkpoint")
         net.load_state_dict(state["model"])

@@ -25,7 +25,7 @@ from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
 from edgenas.evaluator import Evaluator, register_evaluator
-from edgenas.oneshot._search import cpu_state, epoch_generator
+from edgenas.oneshot._search import cpu_state, epoch_generator, read_checkpoint
 from edgenas.oneshot.elastic import SlicedSupernet
 from edgenas.spaces import Arch, SearchSpace, ViTSpace
 
@@ -119,14 +119,8 @@ def train_entangled(space: ViTSpace, data: Dataset, config: EntangledConfig | No
 
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise DataError(f"supernet checkpoint {path} not found; train one with: edgenas oneshot train --space vit "
-                        f"-o {path}")
-    try:
-        state = torch.load(path, weights_only=True)
-        assert isinstance(state, dict) and state.get("format") == FORMAT
-    except Exception:  # noqa: BLE001 - any unreadable file is the same user error
-        raise DataError(f"{path} is not a readable vit supernet checkpoint; delete it and train again") from None
-    return state
+        raise DataError(f"supernet checkpoint {path} not found; train one with: edgenas oneshot train --space vit -o {path}")
+    return read_checkpoint(path, FORMAT, "vit supernet", "give one written by: edgenas oneshot train --space vit")
 
 
 def load_entangled(path: str | Path) -> tuple[ViTSupernet, dict[str, Any]]:

@@ -31,7 +31,7 @@ from edgenas.atomic import atomic_write
 from edgenas.data import Dataset
 from edgenas.errors import ConfigError, DataError
 from edgenas.estimate.train import TrainingDiverged
-from edgenas.oneshot._search import cpu_state
+from edgenas.oneshot._search import cpu_state, read_checkpoint
 from edgenas.oneshot.elastic import ElasticSupernet, largest, resize, sample_subnet
 from edgenas.spaces import Arch, MBConvSpace
 
@@ -139,14 +139,7 @@ def _identity(space: MBConvSpace, num_classes: int) -> dict[str, Any]:
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise DataError(f"supernet checkpoint {path} not found; train one with: edgenas ofa train -o {path}")
-    try:
-        state = torch.load(path, weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
-        raise DataError(f"{path} is not a readable supernet checkpoint ({type(exc).__name__}); "
-                        "delete it and train again") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise DataError(f"{path} is not an edgenas Once-for-All supernet checkpoint")
-    return state
+    return read_checkpoint(path, FORMAT, "Once-for-All supernet", "give one written by: edgenas ofa train")
 
 
 def load_supernet(path: str | Path) -> tuple[ElasticSupernet, dict[str, Any]]:
