@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from edgenas.data import load_dataset
-from edgenas.errors import DataError
+from edgenas.errors import ConfigError, DataError
 from edgenas.estimate import TabularBenchmark
 from edgenas.estimate.accuracy_predictor import AccuracyPredictor
 from edgenas.estimate.net2net import net2deeper, net2wider
@@ -61,6 +61,11 @@ def test_trainer_resume_gives_the_same_weights(tmp_path):
     assert len(result.history) == 3
     for (k, v), w in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.allclose(v.float(), w.float(), atol=1e-6), k
+    other = tmp_path / "other.pt"  # another model's file given as the checkpoint: named, and left alone
+    torch.save({"format": "edgenas-ofa-supernet"}, other)
+    with pytest.raises(ConfigError, match="cannot resume from .*other.pt .*not this training's checkpoint; give a new"):
+        Trainer(config, other).fit(_tiny_model(), data)
+    assert other.exists()
 
 
 def test_trainer_learns_digits():

@@ -127,7 +127,8 @@ class Trainer:
                 optimizer.load_state_dict(state["optimizer"])
             except Exception as exc:  # noqa: BLE001 - a foreign or broken file is a user error
                 raise ConfigError(f"cannot resume from {self.checkpoint} ({type(exc).__name__}: "
-                                  f"{str(exc).splitlines()[0]}); delete it to start over") from None
+                                  f"{str(exc).splitlines()[0]}): not this training's checkpoint; give a new --checkpoint "
+                                  "path to start afresh") from None
             start_epoch, result.history = int(state["epoch"]), list(state["history"])
         per_epoch = math.ceil(len(data.x_train) / c.batch_size)
         total = per_epoch * c.epochs
