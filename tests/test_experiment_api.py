@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pytest
 
 from edgenas.errors import ConfigError
@@ -46,6 +48,25 @@ def test_tell_refuses_a_trial_that_is_not_waiting(tmp_path):
     with pytest.raises(ConfigError, match="not waiting"):
         exp.tell(trial, {"test_accuracy": 1.0})
     exp.close()
+
+
+def test_tell_refuses_a_result_without_the_objective_in_numbers(tmp_path):
+    """A misspelt metric or a string would be stored as a failed candidate and a whole search
+    would run blind; numpy scalars are numbers, stored as floats; NaN stays a failed value."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    exp = create_experiment(name="t", storage=url)
+    trial = exp.ask()
+    with pytest.raises(ConfigError, match="lacks 'test_accuracy', the objective \\(it holds: acc\\)"):
+        exp.tell(trial, {"acc": 90.0})
+    for bad in ("90", True, None):
+        with pytest.raises(ConfigError, match="metric 'test_accuracy' must be a number"):
+            exp.tell(trial, {"test_accuracy": bad})
+    assert exp.tell(trial, {"test_accuracy": np.float32(90.5)}).fitness == 90.5  # the trial still waited
+    nan = exp.tell(exp.ask(), {"test_accuracy": float("nan")})
+    assert nan.fitness == -math.inf and nan.state == "complete"
+    assert exp.tell(exp.ask(), error="out of memory").state == "failed"
+    exp.close()
+    assert [t.metrics for t in load_experiment("t", url).result().trials][0] == {"test_accuracy": 90.5}
 
 
 def test_load_experiment_names_what_is_stored(tmp_path):

@@ -8,6 +8,7 @@ pair in a loop, with an executor (local or Ray) evaluating the candidates.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -242,6 +243,17 @@ class Experiment:
         """Every metric of ``arch``: the costs', then the evaluator's."""
         return self._evaluation(arch)
 
+    def _check_told(self, metrics: dict[str, Any]) -> None:
+        """A result names the objective's metric, in numbers: a misspelt key or a string would
+        otherwise be stored as a failed candidate, and a whole search could run blind."""
+        for key, value in metrics.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"metric {key!r} must be a number, got {value!r}")
+            metrics[key] = float(value)  # numpy scalars included: the store writes JSON
+        if self.objective.metric not in metrics:
+            raise ConfigError(f"the result lacks {self.objective.metric!r}, the objective (it holds: "
+                              f"{', '.join(metrics) or 'nothing'}); tell it, or tell error=... for a failed evaluation")
+
     def _fitness(self, metrics: dict[str, float], error: str | None) -> float:
         if error or not all(c.ok(metrics) for c in self.late_constraints):
             return -math.inf
@@ -327,13 +339,16 @@ class Experiment:
     def tell(self, trial: Trial | int, metrics: dict[str, float] | None = None, *, error: str | None = None,
              attempts: int = 1) -> TrialRecord:
         """Store the result of an asked trial (its metrics, or the error that stopped it) and
-        teach the strategy; returns the stored record."""
+        teach the strategy; returns the stored record. Metrics are numbers and name the
+        objective's metric (a NaN one is a failed value: fitness -inf)."""
         state = self._open()
         number = trial.number if isinstance(trial, Trial) else int(trial)
         record = state.records.get(number)
         if record is None or record.state != "running":
             raise ConfigError(f"trial {number} of {self.name!r} is not waiting for a result")
         metrics = dict(metrics or {})
+        if error is None:
+            self._check_told(metrics)
         fitness = self._fitness(metrics, error)
         state.store.finish_trial(self.name, number, metrics=metrics, fitness=fitness, tell_seq=state.seq,
                                  error=error, attempts=attempts)
