@@ -95,8 +95,10 @@ class ArchPredictor:
     # -- scikit-learn protocol ----------------------------------------------------------
     def fit(self, archs: list[Arch], y: np.ndarray | list[float]) -> ArchPredictor:
         y = np.asarray(y, dtype=np.float64)
-        if len(archs) != len(y) or len(y) < 5:
-            raise DataError(f"need at least 5 (arch, value) pairs of equal count, got {len(archs)} and {len(y)}")
+        if len(archs) != len(y):
+            raise DataError(f"{len(archs)} architectures but {len(y)} values; give one value per architecture")
+        if len(y) < 5:
+            raise DataError(f"a predictor needs at least 5 measured networks, got {len(y)}; measure more")
         self._check_targets(y)
         kind = self.model
         self.validation_: dict[str, tuple[float, ...]] = {}

@@ -173,6 +173,10 @@ def test_predictor_file_errors(tmp_path, pi5):
         LatencyPredictor.load(tmp_path / "junk.pt")
     with pytest.raises(DataError, match="positive"):
         LatencyPredictor(space).fit(archs[:10], [-1.0] * 10)
+    with pytest.raises(DataError, match="needs at least 5 measured networks, got 2; measure more"):
+        LatencyPredictor(space).fit(archs[:2], y[:2])
+    with pytest.raises(DataError, match="6 architectures but 5 values"):
+        LatencyPredictor(space).fit(archs[:6], y[:5])
     for graph_model in ("graph", "paths"):  # no cell DAG to pass messages on
         with pytest.raises(ConfigError, match=f"unknown model '{graph_model}' for space mbconv"):
             LatencyPredictor(MBConvSpace(), graph_model)
