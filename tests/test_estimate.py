@@ -37,6 +37,30 @@ def test_npz_dataset_and_missing_paths(tmp_path):
         load_dataset(f"cifar10:{tmp_path}")
 
 
+def test_imagefolder_dataset_and_its_bad_files(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for label, name in enumerate(("cat", "dog")):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for i in range(12):  # a class's colour differs, so the labels follow the folders
+            pixels = np.clip(rng.normal(60 + 120 * label, 20, (10, 14, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "imgs" / name / f"{i}.png")
+    (tmp_path / "imgs" / "dog" / "notes.txt").write_text("not an image: skipped by its suffix")
+    data = load_dataset(f"imagefolder:{tmp_path / 'imgs'}", resolution=8)
+    assert data.num_classes == 2 and data.x_train.shape[1:] == (3, 8, 8)
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 24
+    x = np.concatenate([data.x_train, data.x_val, data.x_test])
+    y = np.concatenate([data.y_train, data.y_val, data.y_test])
+    assert x[y == 1].mean() > x[y == 0].mean() + 0.3  # dog (the second folder, label 1) is the brighter class
+    (tmp_path / "imgs" / "cat" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match="broken.png is not a readable image"):
+        load_dataset(f"imagefolder:{tmp_path / 'imgs'}", resolution=8)
+    (tmp_path / "flat").mkdir()
+    with pytest.raises(DataError, match="has no class sub-folders"):
+        load_dataset(f"imagefolder:{tmp_path / 'flat'}")
+
+
 def _tiny_model() -> nn.Module:
     torch.manual_seed(0)
     return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1),

@@ -249,7 +249,10 @@ def _imagefolder(path: Path, resolution: int) -> tuple[np.ndarray, np.ndarray]:
         for f in sorted(folder.iterdir()):
             if f.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
                 continue
-            img = Image.open(f).convert("RGB").resize((resolution, resolution))
+            try:
+                img = Image.open(f).convert("RGB").resize((resolution, resolution))
+            except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
+                raise DataError(f"{f} is not a readable image ({type(exc).__name__}); remove it or replace it") from None
             xs.append(np.asarray(img, dtype=np.float32).transpose(2, 0, 1) / 255.0)
             ys.append(label)
     if not xs:
