@@ -27,7 +27,7 @@ def test_profile_table_and_factory(cli):
     code, out, _ = cli("profile", "_factories:tiny", "--input", "1,3,8,8", "--sram-kb", "320")
     assert code == 0
     assert "peak activation memory" in out and "fits" in out
-    code, out, _ = cli("profile", "_factories:tiny", "--input", "1,3,8,8", "--bytes-per-element", "4", "--json")
+    code, out, _ = cli("profile", "_factories:tiny", "--input", "1x3x8x8", "--bytes-per-element", "4", "--json")
     assert json.loads(out)["peak_memory_bytes"] == 4 * (3 * 64 + 4 * 36)
 
 
@@ -37,6 +37,7 @@ def test_profile_table_and_factory(cli):
         (["profile", "nonet"], "unknown model 'nonet'"),
         (["profile", "mobilenet_v2", "--input", "1,3,a,224"], "not a comma-separated list"),
         (["profile", "mobilenet_v2", "--input", "1,3,0,224"], "input shape"),
+        (["profile", "mobilenet_v2", "--input", "1,3,x"], "'1,3,x' is not a comma-separated list"),  # not (1, 3)
         (["profile", "_factories:broken"], "raised RuntimeError: weights file not found"),
         (["profile", "_factories:not_a_model"], "not an nn.Module"),
         (["profile", "_factories:missing"], "has no attribute 'missing'"),

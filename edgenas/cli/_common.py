@@ -120,13 +120,13 @@ def print_json(data: Any) -> None:
 
 
 def parse_ints(text: str, what: str) -> list[int]:
+    """``1,3,224,224`` or ``1x3x224x224``; an empty item (``1,3,x``) is refused, not skipped."""
+    if not text.strip():
+        raise ConfigError(f"{what} is empty; give comma-separated integers, e.g. 1,3,224,224")
     try:
-        values = [int(v) for v in text.replace("x", ",").split(",") if v.strip()]
+        return [int(v) for v in text.replace("x", ",").split(",")]
     except ValueError:
         raise ConfigError(f"{what} {text!r} is not a comma-separated list of integers, e.g. 1,3,224,224") from None
-    if not values:
-        raise ConfigError(f"{what} is empty; give comma-separated integers, e.g. 1,3,224,224")
-    return values
 
 
 def parse_floats(text: str, what: str) -> list[float]:
