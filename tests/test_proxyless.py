@@ -9,7 +9,7 @@ from _factories import TINY_CLI
 
 from edgenas.errors import ConfigError
 from edgenas.oneshot.finder import layer_profile_costs
-from edgenas.oneshot.proxyless import PathSupernet, latency_loss
+from edgenas.oneshot.proxyless import PathSupernet, ProxylessConfig, latency_loss
 from edgenas.spaces import MBConvSpace
 
 SPACE = MBConvSpace(**TINY_CLI)
@@ -141,6 +141,9 @@ def test_latency_losses():
     assert latency_loss(ce, torch.tensor(t), t, "target") == ce
     with pytest.raises(ConfigError, match="unknown latency loss"):
         latency_loss(ce, high, t, "bogus")
+    with pytest.raises(ConfigError, match=r"warm-up \(warmup_epochs, --warmup-epochs: 2\) must be shorter than the "
+                                          r"search \(epochs, --epochs: 1\)"):
+        ProxylessConfig(epochs=1)  # the default warm-up
 
 
 def test_search_resumes_after_a_crash_to_the_same_result(tmp_path):

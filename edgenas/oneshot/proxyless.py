@@ -351,7 +351,9 @@ class ProxylessConfig:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or not 0 <= self.warmup_epochs < self.epochs:
-            raise ConfigError(f"need epochs >= 1 and 0 <= warmup_epochs < epochs, got {self.epochs}, {self.warmup_epochs}")
+            raise ConfigError(f"the weights-only warm-up (warmup_epochs, --warmup-epochs: {self.warmup_epochs}) must be "
+                              f"shorter than the search (epochs, --epochs: {self.epochs}); raise --epochs or lower "
+                              f"--warmup-epochs")
         if self.estimator not in ("two-path", "reinforce"):
             raise ConfigError(f"estimator must be two-path or reinforce, got {self.estimator!r}")
         latency_loss(torch.tensor(1.0), torch.tensor(1.0), 1.0, self.loss)  # names the bad loss kind
