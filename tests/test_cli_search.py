@@ -46,6 +46,10 @@ def test_search_with_profiled_constraints(cli, tmp_path):
     (["search", "--benchmark", "missing.csv"], "table 'missing.csv' not found"),
     (["search", "--strategy-params", "{bad"], "not JSON"),
     (["search", "--strategy-params", '{"topp": 3}'], "strategy 'guided' has no parameter 'topp'"),
+    (["search", "--objective", "latency_ms", "--latency-table", "nb201-pi5-onnx"],
+     "--objective latency_ms is a cost, and a search maximises its objective; limit it (--max-latency-ms"),
+    (["search", "--objective", "macs", "--max-macs", "1e9"], "limit it (--max-macs,"),
+    (["search", "--storage", "sqlite:///"], "storage URL 'sqlite:///' is not supported"),  # no file: nothing kept
     (["search", "--strategy-params", '{"top": "3"}'], "top takes int, got '3'"),
     (["search", "--strategy", "guided:top=3,prior=none"],
      """--strategy guided --strategy-params '{"top": 3, "prior": "none"}'"""),

@@ -59,6 +59,28 @@ def test_nb201_parse_errors_point_at_the_token(text, message):
         NB201Space().parse(text)
 
 
+@pytest.mark.parametrize("name, options, message", [
+    ("mbconv", {"widths": "abc"}, "mbconv: widths must be a non-empty list of positive numbers, got 'abc'"),
+    ("mbconv", {"resolutions": [0]}, "resolutions must be a non-empty list of positive integers, got \\[0\\]"),
+    ("mbconv", {"kernels": [3.5]}, "kernels must be a non-empty list of positive integers"),
+    ("mbconv", {"stages": [16]}, "stages must be a non-empty list of \\[channels, stride\\] pairs"),
+    ("mbconv", {"stages": [[16, 0]]}, "each stage's \\[channels, stride\\] must be"),
+    ("mbconv", {"head_channels": "x"}, "head_channels must be a positive integer, got 'x'"),
+    ("mbconv", {"scale_head": 1}, "scale_head must be true or false"),
+    ("vit", {"mlp_ratios": ["a"]}, "vit: mlp_ratios must be a non-empty list of positive numbers"),
+    ("vit", {"resolution": "32"}, "vit: resolution must be a positive integer, got '32'"),
+    ("autodeeplab", {"layers": 0}, "autodeeplab: layers must be a positive integer, got 0"),
+    ("nasnet", {"blocks": 0}, "nasnet: blocks must be a positive integer"),
+    ("nasnet", {"ops": "conv_3x3"}, "nasnet: ops must be a non-empty list of names"),
+])
+def test_space_options_of_the_wrong_kind_are_named(name, options, message):
+    """--space-config arrives as JSON: a string where a list is meant would become a space of
+    letters, a zero resolution a network that fails on every candidate."""
+    with pytest.raises(edgenas.errors.EdgeNASError, match=message):
+        create_space(name, **options)
+    assert create_space("mbconv", widths=[0.5, 1], resolutions=[32], stages=[[16, 1]]).widths == (0.5, 1)
+
+
 def test_validate_names_the_bad_choice():
     space = NB201Space()
     good = space.parse(BEST)

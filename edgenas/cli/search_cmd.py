@@ -91,12 +91,18 @@ def build_experiment(
             raise ConfigError("--reward-target-ms needs --latency-table, --latency-predictor or --device")
         scalar = {"cost_metric": "latency_ms", "cost_target": reward_target,
                   "weight_below": reward_weight, "weight_above": reward_weight}
-    return create_experiment(
+    experiment = create_experiment(
         name=name or f"{space_name}-{strategy}-seed{seed}", space=space, evaluator=evaluator,
         objective=Objective(metric, **scalar), costs=costs, constraints=constraints, strategy=strategy,
         strategy_params=strategy_params, seed=seed, storage=storage, executor=executor, workers=workers,
         address=address,
     )
+    if metric in experiment.cheap_metrics and metric not in evaluator.metrics:  # a search maximises it
+        limit = ("--max-latency-ms, or trade accuracy for it with --reward-target-ms" if metric == "latency_ms"
+                 else "--max-macs, --max-params, --max-peak-kb, --max-flash-kb")
+        raise ConfigError(f"--objective {metric} is a cost, and a search maximises its objective; limit it ({limit}), "
+                          f"or minimise it from Python with Objective({metric!r}, maximize=False)")
+    return experiment
 
 
 def _pairs(text: str) -> dict[str, Any]:

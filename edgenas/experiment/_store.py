@@ -61,7 +61,7 @@ def store_path(url: str) -> str:
     if url == "sqlite://:memory:":
         return ":memory:"
     prefix = "sqlite:///"
-    if not url.startswith(prefix):
+    if not url.startswith(prefix) or not url[len(prefix):].strip("/"):  # sqlite:/// alone: a throw-away temp file
         raise StoreError(f"storage URL {url!r} is not supported; use sqlite:///path/to/file.db")
     return url[len(prefix):]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,7 +17,22 @@ from edgenas.profile import profile
 from edgenas.spaces._arch import Arch, Value
 from edgenas.spaces._layers import NetworkCost, network_cost
 
-__all__ = ["SearchSpace"]
+__all__ = ["SearchSpace", "positive"]
+
+
+def positive(space: str, name: str, value: Any, *, integer: bool = True, many: bool = True) -> Any:
+    """A space option checked: a non-empty list of positive integers (or numbers), or with
+    ``many=False`` one; a list comes back as a tuple. Options arrive as JSON from
+    --space-config, where ``"widths": "abc"`` would otherwise become a space of letters."""
+    kind = numbers.Integral if integer else numbers.Real
+    items = value if isinstance(value, (list, tuple)) else None
+    if not many:
+        items = [value]
+    if not items or any(isinstance(v, bool) or not isinstance(v, kind) or not v > 0 for v in items):
+        what = "integer" if integer else "number"
+        raise ArchError(f"{space}: {name} must be {f'a non-empty list of positive {what}s' if many else f'a positive {what}'}, "
+                        f"got {value!r}")
+    return tuple(value) if many else value
 
 
 class SearchSpace:

@@ -31,7 +31,7 @@ from edgenas.spaces import nasnet as _nasnet  # noqa: F401 - registers the convo
 from edgenas.spaces._arch import Arch
 from edgenas.spaces._layers import Layer, LayerNetwork, register_op
 from edgenas.spaces._ops import ReLUConvBN
-from edgenas.spaces._space import SearchSpace
+from edgenas.spaces._space import SearchSpace, positive
 from edgenas.spaces.nb201 import EDGES, format_cell, parse_cell
 
 __all__ = ["AutoDeepLabSpace", "ADL_OPS", "RATES", "REGISTERED_OP", "aspp_rate", "level_channels"]
@@ -64,9 +64,8 @@ class AutoDeepLabSpace(SearchSpace):
     name = "autodeeplab"
 
     def __init__(self, layers: int = 8, resolution: int = 64) -> None:
-        if layers < 1:
-            raise ArchError(f"autodeeplab: layers must be positive, got {layers}")
-        if resolution < 32 or resolution % 32:
+        positive("autodeeplab", "layers", layers, many=False)
+        if positive("autodeeplab", "resolution", resolution, many=False) % 32:
             raise ArchError(f"autodeeplab: resolution must be a multiple of 32 (rates reach 1/32), got {resolution}")
         self.num_layers, self.resolution = layers, resolution
         super().__init__({**{f"rate{i}": RATES for i in range(layers)}, **{k: ADL_OPS for k in _CELL_KEYS}})

@@ -16,7 +16,7 @@ from edgenas.blocks import make_divisible
 from edgenas.errors import ArchError
 from edgenas.spaces._arch import Arch
 from edgenas.spaces._layers import Layer, LayerNetwork
-from edgenas.spaces._space import SearchSpace
+from edgenas.spaces._space import SearchSpace, positive
 
 __all__ = ["MBConvSpace"]
 
@@ -40,11 +40,17 @@ class MBConvSpace(SearchSpace):
         head_channels: int = 1280,
         scale_head: bool = False,
     ) -> None:
-        if not depths or min(depths) < 1:
-            raise ArchError(f"mbconv: depths must be positive, got {list(depths)}")
-        self.depths, self.kernels, self.expands = tuple(depths), tuple(kernels), tuple(expands)
-        self.widths, self.resolutions = tuple(widths), tuple(resolutions)
-        self.stages, self.head_channels = tuple(tuple(s) for s in stages), head_channels
+        self.depths, self.kernels = positive("mbconv", "depths", depths), positive("mbconv", "kernels", kernels)
+        self.expands = positive("mbconv", "expands", expands)
+        self.widths = positive("mbconv", "widths", widths, integer=False)
+        self.resolutions = positive("mbconv", "resolutions", resolutions)
+        if not isinstance(stages, (list, tuple)) or not stages or any(
+                not isinstance(st, (list, tuple)) or len(st) != 2 for st in stages):
+            raise ArchError(f"mbconv: stages must be a non-empty list of [channels, stride] pairs, got {stages!r}")
+        self.stages = tuple(positive("mbconv", "each stage's [channels, stride]", st) for st in stages)
+        self.head_channels = positive("mbconv", "head_channels", head_channels, many=False)
+        if not isinstance(scale_head, bool):
+            raise ArchError(f"mbconv: scale_head must be true or false, got {scale_head!r}")
         self.scale_head = scale_head
         self.max_depth = max(self.depths)
         choices: dict[str, tuple] = {"width": self.widths, "resolution": self.resolutions}

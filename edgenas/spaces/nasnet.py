@@ -15,7 +15,7 @@ from torch import nn
 from edgenas.errors import ConfigError
 from edgenas.spaces._arch import Arch
 from edgenas.spaces._layers import OPS, get_op, register_op
-from edgenas.spaces._space import SearchSpace
+from edgenas.spaces._space import SearchSpace, positive
 from edgenas.spaces.nasnet_size import nasnet_space_size
 
 __all__ = ["NASNetSpace", "NASNET_OPS", "COMBINERS"]
@@ -79,6 +79,10 @@ class NASNetSpace(SearchSpace):
 
     def __init__(self, ops: Sequence[str] = NASNET_OPS, combiners: Sequence[str] = COMBINERS,
                  blocks: int = 5) -> None:
+        for what, names in (("ops", ops), ("combiners", combiners)):
+            if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
+                raise ConfigError(f"nasnet: {what} must be a non-empty list of names, got {names!r}")
+        positive("nasnet", "blocks", blocks, many=False)
         for op in ops:
             make_op(op, 1)  # unknown names fail here, at construction
         for comb in combiners:

@@ -25,7 +25,7 @@ from torch import nn
 from edgenas.errors import ArchError
 from edgenas.spaces._arch import Arch
 from edgenas.spaces._layers import Layer, LayerNetwork, register_op
-from edgenas.spaces._space import SearchSpace
+from edgenas.spaces._space import SearchSpace, positive
 
 __all__ = ["ViTSpace", "ViTBlock", "PatchEmbed", "ViTHead"]
 
@@ -39,12 +39,11 @@ class ViTSpace(SearchSpace):
                  depths: Sequence[int] = (2, 3, 4, 5, 6), heads: Sequence[int] = (2, 4),
                  mlp_ratios: Sequence[float] = (2.0, 3.0, 4.0), qkv_dims: Sequence[int] | None = None,
                  resolution: int = 32) -> None:
-        self.patches, self.embeds, self.depths = tuple(patches), tuple(embeds), tuple(depths)
-        self.heads, self.mlp_ratios = tuple(heads), tuple(float(r) for r in mlp_ratios)
-        self.qkv_dims = tuple(qkv_dims) if qkv_dims else None
-        self.resolution = resolution
-        if not self.depths or min(self.depths) < 1:
-            raise ArchError(f"vit: depths must be positive, got {list(self.depths)}")
+        self.patches, self.embeds = positive("vit", "patches", patches), positive("vit", "embeds", embeds)
+        self.depths, self.heads = positive("vit", "depths", depths), positive("vit", "heads", heads)
+        self.mlp_ratios = tuple(float(r) for r in positive("vit", "mlp_ratios", mlp_ratios, integer=False))
+        self.qkv_dims = positive("vit", "qkv_dims", qkv_dims) if qkv_dims is not None else None
+        self.resolution = positive("vit", "resolution", resolution, many=False)
         for p in self.patches:
             if p < 1 or resolution % p:
                 raise ArchError(f"vit: patch size {p} does not divide the resolution {resolution}")
