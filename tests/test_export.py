@@ -11,7 +11,7 @@ import torch
 from _factories import TINY_CLI
 
 from edgenas.hardware.export import export_onnx, onnx_predict
-from edgenas.spaces import SPACES, create_space
+from edgenas.spaces import SPACES, NB201Space, create_space
 from edgenas.zoo import create_model, list_models
 
 pytest.importorskip("onnxruntime")
@@ -65,11 +65,14 @@ def test_trained_weights_export_and_int8_accuracy(cli, tmp_path):
                          "--space-config", json.dumps(small), "--save-weights", str(weights), "--json")
     assert code == 0, err
     trained = json.loads(out)
+    code, _, err = cli("export", "--weights", str(weights), "-o", str(tmp_path / "m.onnx"), "--quantize", "static",
+                       "--dataset", "scenes:digits")  # other images than the network learnt: refused, one line
+    assert code != 0 and "w.pt was trained on digits: calibrate and score it on the same kind" in err, err
     code, out, err = cli("export", "--weights", str(weights), "-o", str(tmp_path / "m.onnx"), "--quantize", "static",
-                         "--dataset", "digits", "--eval-images", "100000", "--json")
+                         "--eval-images", "100000", "--json")  # --dataset: the weights' own, digits
     assert code == 0, err
     report = json.loads(out)
-    assert report["arch"] == trained["arch"] and report["trained"]
+    assert report["arch"] == trained["arch"] and report["trained"] and report["int8"]["dataset"] == "digits"
     q = report["int8"]
     assert trained["test_accuracy"] > 80 and q["bytes"] < report["bytes"]
     # the whole test split: the float ONNX model scores what PyTorch's trainer scored on it
@@ -79,10 +82,10 @@ def test_trained_weights_export_and_int8_accuracy(cli, tmp_path):
 
 
 def test_dynamic_int8_without_data(cli, tmp_path):
-    arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
-    code, out, err = cli("export", "--space", "nb201", "--arch", arch, "-o", str(tmp_path / "m.onnx"),
-                         "--quantize", "dynamic", "--json")
+    code, out, err = cli("export", "--space", "nb201", "--arch", "random:1", "-o", str(tmp_path / "m.onnx"),
+                         "--quantize", "dynamic", "--json")  # random:SEED, as train takes it
     assert code == 0, err
+    assert json.loads(out)["arch"] == NB201Space().format(NB201Space().sample(np.random.default_rng(1)))
     q = json.loads(out)["int8"]
     assert (tmp_path / "m.int8.onnx").exists() and q["mode"] == "dynamic" and "float_accuracy" not in q
 

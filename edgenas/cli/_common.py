@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgenas.errors import ConfigError
 
-__all__ = ["app", "console", "print_json", "parse_ints", "parse_floats", "parse_json_object", "load_space_data", "load_object", "progress",
+__all__ = ["app", "console", "print_json", "parse_arch", "parse_ints", "parse_floats", "parse_json_object", "load_space_data", "load_object", "progress",
            "check_output", "interrupt_hint", "plot_suffixes"]
 
 app = typer.Typer(
@@ -148,6 +148,21 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{what} must be a JSON object of options, got {text}")
     return value
+
+
+def parse_arch(space: Any, text: str) -> Any:
+    """--arch: the space's string form, ``random:SEED`` (a seeded sample) or ``default`` (every
+    choice's first value)."""
+    import numpy as np
+
+    if text == "default":
+        return space.validate({key: values[0] for key, values in space.choices.items()})
+    if text.startswith("random:"):
+        seed_text = text.split(":", 1)[1]
+        if not seed_text.isdigit():
+            raise ConfigError(f"--arch {text!r}: write random:SEED with a non-negative integer seed, e.g. random:0")
+        return space.sample(np.random.default_rng(int(seed_text)))
+    return space.parse(text)
 
 
 def load_space_data(dataset: str, space: Any, seed: int, train_size: int = 0, resolution: int | None = None) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import typer
 
-from edgenas.cli._common import app, check_output, console, parse_json_object, print_json
+from edgenas.cli._common import app, check_output, console, parse_arch, parse_json_object, print_json
 from edgenas.errors import ConfigError, DataError
 from edgenas.hardware.export import ONNX_OPSET, QUANTIZE_MODES
 
@@ -75,7 +75,7 @@ def _network(space: str | None, arch: str | None, space_config: str | None, mode
         if space is None or arch is None:
             raise ConfigError("--space and --arch go together: give both (e.g. --space nb201 --arch '|nor_conv_3x3~0|+...')")
         sp = create_space(space, **parse_json_object(space_config or "{}", "--space-config"))
-        a = sp.parse(arch)
+        a = parse_arch(sp, arch)
         what = {"space": sp.name, "arch": sp.format(a)}
     kwargs: dict[str, Any] = {}
     if weights is not None:
@@ -99,7 +99,7 @@ def _accuracy(outputs: np.ndarray, labels: np.ndarray) -> float:
 def export(
     output: Path = typer.Option(..., "-o", "--output", help="the ONNX file"),
     space: str = typer.Option(None, help="a search space (with --arch)"),
-    arch: str = typer.Option(None, help="the architecture in the space's string form"),
+    arch: str = typer.Option(None, help="the architecture in the space's string form, random:SEED or default"),
     space_config: str = typer.Option(None, help="space options as JSON"),
     model: str = typer.Option(None, help="a zoo network by name (resnet18, mobilenet_v2, deit_tiny, ...)"),
     run: str = typer.Option(None, help="a stored search (with --best)"),
@@ -112,7 +112,8 @@ def export(
     quantize: str = typer.Option(None, help=f"also write int8 weights as OUTPUT's stem + .int8.onnx: "
                                  f"{' or '.join(QUANTIZE_MODES)}"),
     dataset: str = typer.Option(None, help="images to calibrate static quantisation and to score float vs int8 "
-                                "(digits, fashion-mnist[:DIR], scenes[:SOURCE], ...)"),
+                                "(digits, fashion-mnist[:DIR], scenes[:SOURCE], ...); default with --weights: "
+                                "the images it was trained on"),
     eval_images: int = typer.Option(1000, min=1, help="test images scored float vs int8"),
     json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -128,10 +129,16 @@ def export(
     saved = load_weights(weights) if weights is not None else None
     net, shape, what = _network(space, arch, space_config, model, run, best, storage, saved, resolution)
     data = None
+    trained_on = saved.get("dataset") if saved else None
+    if quantize == "static" and dataset is None:
+        dataset = trained_on  # the trained network's own images, where its file names them
     if dataset is not None:
-        from edgenas.data import check_dataset, load_dataset
+        from edgenas.data import check_dataset, dataset_kind, load_dataset
 
         check_dataset(dataset)
+        if trained_on and dataset_kind(trained_on) not in (None, dataset_kind(dataset)):
+            raise ConfigError(f"{weights} was trained on {trained_on}: calibrate and score it on the same kind of "
+                              f"images (--dataset {trained_on}, or another folder of them), not {dataset}")
         data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=0)
     if quantize == "static" and data is None:
         raise ConfigError("--quantize static calibrates activation ranges on images: give --dataset")

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json as jsonlib
 from pathlib import Path
 
-import numpy as np
 import typer
 
-from edgenas.cli._common import app, check_output, console, parse_json_object, print_json, progress
-from edgenas.errors import ConfigError
+from edgenas.cli._common import (
+    app,
+    check_output,
+    console,
+    parse_arch,
+    parse_json_object,
+    print_json,
+    progress,
+)
 
 __all__ = ["train", "SMALL_IMAGES"]
 
@@ -54,15 +60,7 @@ def train(
                          label_smoothing=label_smoothing, seed=seed)
     check_dataset(dataset)
     sp = create_space(space, **kwargs)
-    if arch == "default":
-        a = sp.validate({key: values[0] for key, values in sp.choices.items()})
-    elif arch.startswith("random:"):
-        seed_text = arch.split(":", 1)[1]
-        if not seed_text.isdigit():
-            raise ConfigError(f"--arch {arch!r}: write random:SEED with a non-negative integer seed, e.g. random:0")
-        a = sp.sample(np.random.default_rng(int(seed_text)))
-    else:
-        a = sp.parse(arch)
+    a = parse_arch(sp, arch)
     shape = sp.input_shape(a)
     data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=seed)
     torch.manual_seed(seed)

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from edgenas.errors import DataError
 
-__all__ = ["Dataset", "load_dataset", "check_dataset", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
+__all__ = ["Dataset", "load_dataset", "check_dataset", "dataset_kind", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 DATASETS = "digits, fashion-mnist[:DIR], scenes[:digits|fashion-mnist[:DIR]], cifar10:PATH, imagefolder:PATH, npz:PATH"
@@ -296,6 +296,19 @@ def check_dataset(spec: str) -> str:
     """Fail now, not at the first evaluation, when ``spec`` names no dataset that exists here."""
     _resolve(spec)
     return spec
+
+
+def dataset_kind(spec: str) -> str | None:
+    """Which images ``spec`` names, whatever their folder (``fashion-mnist`` and
+    ``fashion-mnist:DIR`` alike; scenes with their source): to tell a network's training data
+    from other data. None where that cannot be told here (a path this machine lacks)."""
+    try:
+        kind, _ = _resolve(spec)
+    except DataError:
+        return None
+    if kind == "scenes":
+        return f"scenes:{dataset_kind(spec.partition(':')[2] or 'digits')}"
+    return kind
 
 
 def load_dataset(spec: str = "digits", *, resolution: int | None = None, channels: int | None = 3,
