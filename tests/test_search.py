@@ -118,7 +118,7 @@ def test_resume_in_process_continues_and_never_reevaluates(tmp_path):
     assert first.evaluated == 25
     resumed = toy_experiment("reinforce", storage=url, name="part").run(60)
     assert [t.arch for t in resumed.trials] == full
-    with pytest.raises(StoreError, match="different settings"):
+    with pytest.raises(StoreError, match=r"different settings \(strategy: reinforce -> evolution\)"):
         toy_experiment("evolution", storage=url, name="part").run(60)
 
 
@@ -632,7 +632,7 @@ def test_a_run_stored_by_an_older_edgenas_resumes_as_it_was_run(tmp_path, nb201)
         db.execute("UPDATE experiments SET config=? WHERE name='old'", (json.dumps(config, sort_keys=True),))
     assert [t.arch for t in experiment("old").run(32).trials] == old_way[:32]
     assert [t.arch for t in load_experiment("old", url).run(40).trials] == old_way
-    with pytest.raises(StoreError, match="different settings"):
+    with pytest.raises(StoreError, match=r"different settings \(strategy smooth_parents: False -> True\)"):
         experiment("old", smooth_parents=True).run(41)
 
 

@@ -110,6 +110,29 @@ def load_result(name: str, storage: str | None = None, *, read_only: bool = Fals
     return SearchResult(name, space, objective, trials, cost), config
 
 
+def _differences(stored: dict[str, Any], given: dict[str, Any], prefix: str = "") -> list[str]:
+    """``strategy seed: 0 -> 3``, one item per setting that differs (nested settings by path)."""
+    out = []
+    for key in sorted(set(stored) | set(given)):
+        old, new = stored.get(key), given.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            kind = [d.get("name", d.get("type")) for d in (old, new)]
+            if kind[0] != kind[1]:  # another strategy or evaluator: its own settings would only add noise
+                out.append(f"{prefix}{key}: {_short(kind[0])} -> {_short(kind[1])}")
+            else:
+                out += _differences(old, new, f"{prefix}{key} ")
+        else:
+            out.append(f"{prefix}{key}: {_short(old)} -> {_short(new)}")
+    return out
+
+
+def _short(value: Any) -> str:
+    text = "unset" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class Experiment:
     """A named, stored search.
 
@@ -272,10 +295,10 @@ class Experiment:
             if stored is None:
                 store.create_experiment(self.name, config)
             elif stored != config:
-                diff = sorted(k for k in config if config[k] != stored.get(k))
                 raise StoreError(
                     f"experiment {self.name!r} in {self.storage} was run with different settings "
-                    f"({', '.join(diff)}); use another --name, or the same settings to continue it"
+                    f"({'; '.join(_differences(stored, config))}); use another --name, or the same settings to "
+                    f"continue it"
                 )
             trials = store.trials(self.name)
             strategy = self._new_strategy()
