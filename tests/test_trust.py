@@ -17,6 +17,7 @@ from edgenas.data import load_dataset
 from edgenas.errors import ConfigError, DataError, StoreError
 from edgenas.estimate import shipped_table
 from edgenas.experiment import Experiment, Objective, Store
+from edgenas.spaces import Arch, NB201Space
 
 TESTS = Path(__file__).parent
 
@@ -111,10 +112,42 @@ class Broken(Additive):
 def test_a_search_where_every_trial_fails_exits_non_zero(cli, tmp_path, monkeypatch):
     code, _, err = cli("search", "--benchmark", str(TESTS / "no-such.csv"), "--storage", f"sqlite:///{tmp_path}/a.db")
     assert code != 0
-    small = small_table("nb201-cifar10", tmp_path / "small.csv", slice(0, 29))  # lacks most cells: lookups miss
-    code, _, err = cli("search", "--strategy", "random", "--budget", "3", "--seed", "5", "--benchmark", str(small),
+    from edgenas.estimate import TabularBenchmark
+
+    def gone(self, arch):
+        raise RuntimeError("the table's disk went away")
+
+    monkeypatch.setattr(TabularBenchmark, "evaluate", gone)
+    code, _, err = cli("search", "--strategy", "random", "--budget", "3", "--seed", "5",
                        "--storage", f"sqlite:///{tmp_path}/b.db")
-    assert code != 0 and "all 3 evaluated candidates failed; the first error was: ArchError" in err
+    assert code != 0 and "all 3 evaluated candidates failed; the first error was: RuntimeError: the table's disk" in err
+
+
+def test_a_table_of_part_of_the_space_keeps_the_search_to_its_cells(cli, tmp_path):
+    """A user's table of 29 cells (26 networks): every strategy asks those, none of the cells no
+    table scores (each was a failed trial, a wasted query), and reaches all 26 (random draws
+    come from the table, not the space); the run says so."""
+    from edgenas.estimate import TabularBenchmark
+    from edgenas.experiment import load_experiment
+
+    space = NB201Space()
+    small = small_table("nb201-cifar10", tmp_path / "small.csv", slice(0, 29))
+    table = TabularBenchmark(small, space)
+    classes: dict[str, list] = {}
+    for a in table.archs():
+        classes.setdefault(space.equivalence_key(a), []).append(table.evaluate(a))
+    assert len(classes) == 26  # 29 cells, three pairs of them isomorphic
+    for strategy in ("guided", "local", "evolution", "random"):
+        url = f"sqlite:///{tmp_path}/{strategy}.db"
+        code, out, err = cli("search", "--strategy", strategy, "--budget", "30", "--benchmark", str(small),
+                             "--storage", url, "--name", strategy)
+        assert code == 0, err
+        assert "the tables given score 26 distinct networks of the space's 15,625 architectures" in out
+        assert "(strategy exhausted the feasible space)" in out  # all 26 asked, then no more
+        trials = load_experiment(strategy, url).result().trials
+        assert len(trials) == 26 and all(t.state == "complete" for t in trials)
+        for t in trials:  # a cell the table lacks is scored by a listed cell of its class
+            assert t.metrics in classes[space.equivalence_key(space.validate(Arch.from_json(t.arch)))]
 
 
 def test_a_configuration_error_stops_the_run_and_keeps_the_candidate(tmp_path):

@@ -244,6 +244,9 @@ def search(
         if experiment.pareto_metric() is None:
             raise ConfigError("--plot needs a cost to plot against: add --latency-table, --device, "
                               "--latency-predictor or a --max-* limit")
+    if experiment.scorable is not None and not json:
+        console.print(f"note: the tables given score {len(experiment.scorable):,} distinct networks of the space's "
+                      f"{experiment.space.size():,} architectures; the search keeps to them")
     if experiment.cheap_constraints:
         with progress("checking the limits are reachable", json) as bar:
             task = bar.add_task("f", total=None)

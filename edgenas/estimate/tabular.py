@@ -91,6 +91,7 @@ class TabularBenchmark(Evaluator):
         self.space = space
         self.cheap = cheap
         self.queried: set[Arch] = set()
+        self._classes: dict[str, Arch] | None = None  # equivalence key -> a listed arch, built on a miss
         key = table_stamp(self.path, space) + (None if metrics is None else tuple(metrics),)
         if key not in _PARSED:
             if len(_PARSED) >= _PARSED_KEEP:
@@ -152,12 +153,23 @@ class TabularBenchmark(Evaluator):
 
     # -- evaluator ------------------------------------------------------------------
     def evaluate(self, arch: Arch) -> dict[str, float]:
-        try:
-            values = self.rows[arch]
-        except KeyError:
-            raise ArchError(f"{self.space.format(arch)} is not in {self.path}") from None
+        """The row of ``arch``, or of a listed architecture that computes the same function (a
+        table of part of the space may list another cell of the class a search asks)."""
+        values = self.rows.get(arch)
+        if values is None:
+            listed = self._by_class().get(self.space.equivalence_key(arch))
+            if listed is None:
+                raise ArchError(f"{self.space.format(arch)} is not in {self.path}")
+            values = self.rows[listed]
         self.queried.add(arch)
         return dict(values)
+
+    def _by_class(self) -> dict[str, Arch]:
+        if self._classes is None:
+            self._classes = {}
+            for arch in self.rows:
+                self._classes.setdefault(self.space.equivalence_key(arch), arch)
+        return self._classes
 
     def __contains__(self, arch: object) -> bool:
         return arch in self.rows

@@ -184,6 +184,7 @@ class Experiment:
         if objective.cost_metric is not None and objective.cost_metric not in known:
             raise InfeasibleError(f"reward cost metric {objective.cost_metric!r} is not provided "
                                   f"(available: {', '.join(sorted(known))})")
+        self.scorable = self._scorable()
         self._strategy = self._new_strategy()
         self._evaluation = _Evaluation(self.costs, evaluator)  # what an executor runs
         self._state: _RunState | None = None
@@ -221,15 +222,33 @@ class Experiment:
 
     def _new_strategy(self) -> Strategy:
         known = self.objective.cost_metric is not None and self.objective.cost_metric in self.cheap_metrics
-        return create_strategy(self.strategy_name, self.space, seed=self.seed, feasible=self.feasible,
-                               fitness_factor=self.fitness_factor if known else None, **self.strategy_params)
+        strategy = create_strategy(self.strategy_name, self.space, seed=self.seed, feasible=self.feasible,
+                                   fitness_factor=self.fitness_factor if known else None, **self.strategy_params)
+        if self.scorable is not None:
+            strategy.keep_to(list(self.scorable.values()))
+        return strategy
 
     def fitness_factor(self, arch: Arch) -> float | None:
         """The fitness's factor known before evaluation: the objective's cost, from the cheap
         evaluators (the strategy then learns only the metric)."""
         return self.objective.cost_factor(self.costs.evaluate(arch))
 
+    def _scorable(self) -> dict[str, Arch] | None:
+        """The networks (equivalence key -> a listed architecture) every table among the
+        evaluator and the costs scores, where one leaves out part of the space (a user's table
+        of 400 cells): the search keeps to them instead of spending its budget on cells no
+        table can score. None: no table, or every one lists the whole space."""
+        parts = [p for e in (self.evaluator, self.costs) if e is not None
+                 for p in (e.parts if isinstance(e, Combined) else [e])]
+        lists = [c for c in (p.candidates() for p in parts) if c is not None]
+        if all(len(listed) >= self.space.size() for listed in lists):
+            return None
+        keyed = [{self.space.equivalence_key(a): a for a in reversed(listed)} for listed in lists]
+        return {key: arch for key, arch in keyed[0].items() if all(key in other for other in keyed[1:])}
+
     def feasible(self, arch: Arch) -> bool:
+        if self.scorable is not None and self.space.equivalence_key(arch) not in self.scorable:
+            return False
         if not self.cheap_constraints:
             return True
         metrics = self.costs.evaluate(arch)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,13 @@ class Strategy:
         self._keys: dict[Arch, str] = {}
         self.pending: set[Arch] = set()
         self.history: list[tuple[Arch, float]] = []
+        self.listed: list[Arch] | None = None  # `keep_to`
+
+    def keep_to(self, archs: Sequence[Arch]) -> None:
+        """Ask only among ``archs`` (a table of part of the space; ``feasible`` refuses the
+        rest): random draws come from them, so the last of a few listed networks is reached,
+        not hoped for among the space's samples."""
+        self.listed = list(archs)
 
     def get_params(self) -> dict[str, Any]:
         """Hyper-parameters, stored with the experiment (seed excluded)."""
@@ -110,13 +117,23 @@ class Strategy:
         for _ in range(n * 20):
             if len(pool) == n:
                 break
-            arch = self.space.sample(self.rng)
+            arch = self._draw()
             key = self.key(arch)
             if key not in pool and self.is_new(arch):
                 pool[key] = arch
         return list(pool.values())
 
+    def _draw(self) -> Arch:
+        if self.listed is None:
+            return self.space.sample(self.rng)
+        return self.listed[int(self.rng.integers(len(self.listed)))]
+
     def random_fresh(self) -> Arch:
+        if self.listed is not None:
+            left = [arch for arch in self.listed if self.is_new(arch)]
+            if not left:
+                raise SpaceExhausted(f"{self.name}: every architecture the tables list has been asked")
+            return left[int(self.rng.integers(len(left)))]
         arch = self.fresh(lambda: self.space.sample(self.rng))
         if arch is None:
             raise SpaceExhausted(

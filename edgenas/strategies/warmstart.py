@@ -3,6 +3,8 @@ first, then local search continues from the best of them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from edgenas.spaces import Arch, SearchSpace
 from edgenas.strategies._base import Feasible, FitnessFactor, Strategy
 from edgenas.strategies.local import LocalSearch
@@ -26,6 +28,10 @@ class ProxyWarmStart(Strategy):
 
     def get_params(self) -> dict:
         return {"proxy": self.proxy, "pool": self.pool, "top": self.top, "data": self.data}
+
+    def keep_to(self, archs: Sequence[Arch]) -> None:
+        super().keep_to(archs)
+        self.inner.keep_to(archs)
 
     def _rank_pool(self) -> list[Arch]:
         from edgenas.estimate.proxies import ProxyEvaluator
