@@ -304,11 +304,22 @@ def test_search_under_microcontroller_memory_limits(cli, tmp_path):
 
 def test_latency_measure_resumes(cli, tmp_path):
     out = tmp_path / "m.csv"
-    args = ("latency", "measure", "--space", "nb201", "--device", "table:nb201-pi5-onnx", "--n", "5", "-o", str(out))
-    assert cli(*args)[0] == 0
+
+    def measure(device: str = "table:nb201-pi5-onnx", *extra: str) -> tuple[int, str, str]:
+        return cli("latency", "measure", "--space", "nb201", "--device", device, "--n", "5", "-o", str(out), *extra)
+
+    assert measure()[0] == 0
     first = out.read_text()
-    assert cli(*args)[0] == 0
+    assert measure()[0] == 0
     assert out.read_text() == first and len(first.splitlines()) == 6
+    # another device or thread count would add its timings to these, or count these as its own
+    for code, _, err in (measure("table:nb201-x86-onnx"), measure("table:nb201-pi5-onnx", "--threads", "2")):
+        assert code != 0 and "m.csv was measured with other settings (" in err, err
+    assert "(device: table:nb201-pi5-onnx -> table:nb201-x86-onnx)" in measure("table:nb201-x86-onnx")[2]
+    assert "(threads: 1 -> 2)" in measure("table:nb201-pi5-onnx", "--threads", "2")[2]
+    assert out.read_text() == first
+    code, _, err = cli("latency", "measure", "--space", "nb201", "--resolution", "64", "-o", str(tmp_path / "r.csv"))
+    assert code != 0 and "--resolution sets mbconv's input size; nb201's networks have a fixed input" in err
 
 
 def test_latency_measure_passes_keep_the_median_and_resume(cli, tmp_path, quick_timing):

@@ -134,7 +134,31 @@ def _space(name: str, resolution: int | None, config: dict[str, Any] | None = No
 
     if name == "mbconv" and resolution:
         return create_space("mbconv", **({"resolutions": (resolution,)} | (config or {})))
-    return create_space(name, **(config or {}))
+    space = create_space(name, **(config or {}))
+    if resolution:
+        raise ConfigError(f"--resolution sets mbconv's input size; {name}'s networks have a fixed input")
+    return space
+
+
+def _same_settings(output: Path, settings: dict[str, Any]) -> None:
+    """A measurement file resumes only with the device, threads and space it was begun with
+    (kept in OUTPUT.settings.json): other settings would add other timings to it, or count
+    its timings as theirs."""
+    import json as jsonlib
+
+    path = output.with_name(output.name + ".settings.json")
+    if path.exists():
+        try:
+            stored = jsonlib.loads(path.read_text())
+        except ValueError:
+            raise DataError(f"{path} is not readable JSON; restore it, or measure into another -o") from None
+        if stored != settings:
+            changed = "; ".join(f"{k}: {stored.get(k)} -> {settings.get(k)}" for k in sorted(set(stored) | set(settings))
+                                if stored.get(k) != settings.get(k))
+            raise ConfigError(f"{output} was measured with other settings ({changed}); give another -o, or the "
+                              "same settings to continue it")
+    else:  # a new file, or one begun before the settings were kept: from now on they are
+        atomic_write(path, lambda tmp: Path(tmp).write_text(jsonlib.dumps(settings, sort_keys=True)))
 
 
 @latency_app.command("measure")
@@ -156,13 +180,15 @@ def measure(space: str = typer.Option("mbconv"), device: str = typer.Option("tor
     check_output(output, "-o", (".csv",))
     sp = _space(space, resolution)
     dev = _device(device, sp, threads)
-    if calibrate:
-        dev = _calibration(dev, sp, output, device)
-    archs = sp.sample_distinct(n, seed)
     try:
         name, done = open_log(str(output), passes, _MEASURE_HEADER, option="-o")
     except KitError as exc:  # a file of another command or a broken row: one line
         raise DataError(str(exc)) from None
+    _same_settings(output, {"space": sp.name, **sp.get_params(), "device": device, "threads": threads,
+                            "calibrate": calibrate})
+    if calibrate:
+        dev = _calibration(dev, sp, output, device)
+    archs = sp.sample_distinct(n, seed)
     log = Path(name)
     todo = plan(archs, done, passes, sp.format)
     total = len(archs) * passes
@@ -301,7 +327,9 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
               table: str = typer.Option(None, help="a latency CSV instead of measuring"),
               predictor: Path = typer.Option(None, help="also rank a saved latency predictor"),
               n: int = typer.Option(300, min=2), seed: int = typer.Option(0, min=0), threads: int = typer.Option(1, min=1),
-              resolution: int = typer.Option(160, min=1), plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
+              resolution: int = typer.Option(None, min=1, help="mbconv input resolution: of the sampled networks "
+                                             "(--space mbconv) and of the width/depth families (default 160)"),
+              plot: Path = typer.Option(Path("runs/macs_vs_latency.png")),
               budget_s: float = typer.Option(2.0, min=0.1, help="seconds at most to time one network (it stops "
                                              "earlier once its rounds agree); lower it on a busy machine"),
               json: bool = typer.Option(False, "--json")) -> None:
@@ -321,7 +349,7 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
         pick = rng.permutation(len(archs))[:n]
         archs, y = [archs[i] for i in pick], y[pick]
     else:
-        sp = _space(space, resolution)
+        sp = _space(space, (resolution or 160) if space == "mbconv" else None)  # also the families' input
         dev = _device(device, sp, threads, budget_s)
         archs = [sp.sample(rng) for _ in range(n)]
         with progress("measuring", json) as bar:
@@ -340,7 +368,7 @@ def correlate(space: str = typer.Option("nb201"), device: str = typer.Option(Non
     if device:
         with progress("width/depth families", json) as bar:
             task = bar.add_task("s", total=None)
-            report["scaling"] = scaling_families(_device(device, sp, threads, budget_s), resolution=resolution,
+            report["scaling"] = scaling_families(_device(device, sp, threads, budget_s), resolution=resolution or 160,
                                                  progress=lambda i, t: bar.update(task, completed=i, total=t))
         _plot_scaling(report["scaling"], plot, device)
     if json:
