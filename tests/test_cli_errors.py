@@ -335,6 +335,23 @@ def test_malformed_value_is_one_line(cli, folder, monkeypatch, command, option):
     assert words.lower() in err.lower() or f"'{option}'" in err, err  # says what is wrong, or names the option
 
 
+@pytest.mark.parametrize("args, words", [
+    (["train", "--space", "nb201", "--arch", "random:0", "--dataset", "scenes:digits", "--epochs", "1"],
+     "the nb201 space's network classifies images, but scenes:digits is a segmentation dataset; give fashion-mnist"),
+    (["train", "--space", "autodeeplab", "--arch", "random:0", "--dataset", "digits", "--epochs", "1"],
+     "the autodeeplab space's network labels every pixel, but digits is a classification dataset; give scenes:"),
+    (["search", "--evaluator", "train", "--dataset", "scenes:digits", "--epochs", "1", "--budget", "1"],
+     "the nb201 space's network classifies images"),
+    (["ofa", "train", "--dataset", "scenes:digits", "--full-epochs", "1"], "the Once-for-All supernet classifies"),
+    (["oneshot", "train", "--space", "vit", "--dataset", "scenes:digits"], "the ViT supernet classifies images"),
+])
+def test_a_dataset_of_the_other_task_is_one_line(cli, tmp_path, monkeypatch, args, words):
+    """A classifier fed per-pixel labels (or the reverse) failed deep inside the loss."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(*args, *(["-o", str(tmp_path / "s.pt")] if args[1] == "train" and args[0] != "train" else []))
+    assert code != 0 and words in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_a_kit_folder_that_cannot_be_made_is_one_line(cli):
     code, _, err = cli("latency", "kit", "--n", "2", "-o", "/proc/edgenas-kit")
     assert code != 0 and "cannot write -o '/proc/edgenas-kit/manifest.json'" in err and len(err.strip().splitlines()) == 1, err

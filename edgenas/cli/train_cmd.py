@@ -63,6 +63,7 @@ def train(
     a = parse_arch(sp, arch)
     shape = sp.input_shape(a)
     data = load_dataset(dataset, resolution=shape[-1], channels=shape[1], seed=seed)
+    data.expect(sp.task, f"the {sp.name} space's network")
     torch.manual_seed(seed)
     model = sp.build(a, num_classes=data.num_classes)
     with progress(f"training {epochs} epochs", json) as bar:

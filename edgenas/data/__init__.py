@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from edgenas.errors import DataError
+from edgenas.errors import ConfigError, DataError
 
 __all__ = ["Dataset", "load_dataset", "check_dataset", "dataset_kind", "proxy_batch", "FASHION_MNIST_DIR", "DATASETS"]
 
@@ -62,6 +62,14 @@ class Dataset:
     def task(self) -> str:
         """``classification`` or ``segmentation`` (labels per pixel)."""
         return "segmentation" if self.y_train.dim() == 3 else "classification"
+
+    def expect(self, task: str, what: str) -> None:
+        """Fail in one line where ``what`` (a network, a supernet) is built for the other task:
+        a classifier fed per-pixel labels, or the reverse, fails deep inside the loss."""
+        if task != self.task:
+            fix = "scenes:fashion-mnist or scenes:digits" if task == "segmentation" else "fashion-mnist or digits"
+            raise ConfigError(f"{what} {'labels every pixel' if task == 'segmentation' else 'classifies images'}, "
+                              f"but {self.name} is a {self.task} dataset; give {fix}")
 
     def batch(self, size: int, seed: int = 0, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
         """A deterministic random batch of ``size`` examples from a split."""

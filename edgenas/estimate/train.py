@@ -204,8 +204,10 @@ class TrainEvaluator(Evaluator):
         shape = self.space.input_shape(arch)
         key = (shape[1], shape[-1])
         if key not in self._data:
-            self._data[key] = load_dataset(self.dataset_spec, resolution=shape[-1], channels=shape[1],
-                                           seed=self.train_config.seed)
+            data = load_dataset(self.dataset_spec, resolution=shape[-1], channels=shape[1],
+                                seed=self.train_config.seed)
+            data.expect(self.space.task, f"the {self.space.name} space's network")  # a ConfigError: stops the run
+            self._data[key] = data
         return self._data[key]
 
     def evaluate(self, arch: Arch) -> dict[str, float]:

@@ -226,10 +226,7 @@ def cell_search(space: SearchSpace, data: Dataset, config: DartsConfig | None = 
     tensors); ``device`` trains there (``cuda``)."""
     config = config or DartsConfig()
     trellis = config.method == "autodeeplab"
-    if (data.task == "segmentation") != trellis:
-        raise ConfigError(f"--method {config.method} searches a {'segmentation' if trellis else 'classification'} "
-                          f"network, but {data.name} is a {data.task} dataset; give "
-                          f"{'scenes:fashion-mnist or scenes:digits' if trellis else 'fashion-mnist or digits'}")
+    data.expect("segmentation" if trellis else "classification", f"--method {config.method}'s network")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         net = _supernet(space, data.num_classes, config)

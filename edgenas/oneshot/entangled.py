@@ -66,6 +66,7 @@ def train_entangled(space: ViTSpace, data: Dataset, config: EntangledConfig | No
                     checkpoint: str | Path | None = None,
                     progress: Callable[[dict[str, Any]], None] | None = None) -> tuple[ViTSupernet, list[dict]]:
     """Train the supernet, one random sub-network per step; resumes from ``checkpoint``."""
+    data.expect("classification", "the ViT supernet")
     config = config or EntangledConfig()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
@@ -135,6 +136,7 @@ def load_entangled(path: str | Path) -> tuple[ViTSupernet, dict[str, Any]]:
 def inherited_accuracy(supernet: ViTSupernet, arch: Arch, data: Dataset, split: str = "val",
                        limit: int | None = None) -> float:
     """Accuracy (%) of ``arch`` with the supernet's weights (no BatchNorm to recalibrate)."""
+    data.expect("classification", "the ViT supernet")
     was_training = supernet.training
     supernet.eval()
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")

@@ -155,6 +155,7 @@ def subnet_accuracy(supernet: ElasticSupernet, arch: Arch, data: Dataset, bn_ima
                     split: str = "val", limit: int | None = None, seed: int = 0) -> float:
     """Accuracy (%) of ``arch`` with inherited weights after BatchNorm recalibration on
     ``bn_images`` training images (a fixed, seeded subset)."""
+    data.expect("classification", "the Once-for-All supernet")
     device = next(supernet.parameters()).device
     r = int(supernet.space.validate(arch)["resolution"])
     net = supernet.extract(arch, calibrate=data.batch(bn_images, seed=seed)[0])
@@ -189,6 +190,7 @@ def train_supernet(space: MBConvSpace, data: Dataset, config: OFAConfig | None =
     (phase, epoch, step, steps, loss) and every epoch (plus the phase's largest and smallest
     sub-networks' validation accuracy). ``device`` runs the training there (``cuda``); the
     checkpoint is always written from CPU tensors."""
+    data.expect("classification", "the Once-for-All supernet")
     config = config or OFAConfig()
     checkpoint = Path(checkpoint) if checkpoint else None
     with torch.random.fork_rng(devices=[]):

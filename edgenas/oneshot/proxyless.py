@@ -370,6 +370,7 @@ def proxyless_search(space: MBConvSpace, data: Dataset, latency: LayerCost, targ
     ``latency`` (a `LayerCost`: a device LUT, or MACs) meets ``target_ms`` through the latency
     loss; returns the derived (argmax) architecture. Resumes from ``checkpoint``. ``device``
     trains there (``cuda``); the checkpoint holds CPU tensors."""
+    data.expect("classification", "ProxylessNAS's network")
     config = config or ProxylessConfig()
     low, _ = latency.minimum()
     if low > target_ms:

@@ -53,6 +53,7 @@ class SearchSpace:
     """
 
     name = "space"
+    task = "classification"  # or "segmentation": what its networks' outputs are (`Dataset.expect`)
     cell_edges: tuple[tuple[int, int], ...] | None = None
     cheap_structure_features = False
 

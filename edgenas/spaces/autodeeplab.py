@@ -62,6 +62,7 @@ class AutoDeepLabSpace(SearchSpace):
     """A resolution path of ``layers`` layers and one cell, for ``resolution``-pixel inputs."""
 
     name = "autodeeplab"
+    task = "segmentation"
 
     def __init__(self, layers: int = 8, resolution: int = 64) -> None:
         positive("autodeeplab", "layers", layers, many=False)
