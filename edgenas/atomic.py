@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from edgenas.errors import ConfigError
+
 __all__ = ["atomic_path", "atomic_write"]
 
 
@@ -16,6 +18,8 @@ __all__ = ["atomic_path", "atomic_write"]
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; it replaces ``path`` only when the block succeeds."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give a file name to write")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from edgenas.errors import DataError
 from edgenas.threads import torch_threads
 
 __all__ = ["Regressor", "Ridge", "GradientBoosting", "MLP", "DagRegressor", "PathRegressor", "REGRESSORS", "regression_metrics"]
@@ -484,6 +485,9 @@ def regression_metrics(pred: np.ndarray, true: np.ndarray) -> dict[str, float]:
     from scipy import stats  # here, not at the top: it cost every command ~0.6 s to start
 
     pred, true = np.asarray(pred, dtype=np.float64), np.asarray(true, dtype=np.float64)
+    if pred.shape != true.shape or len(true) < 2:
+        raise DataError(f"{len(pred)} predictions against {len(true)} measured values; give two or more, one per "
+                        "architecture")
     rel = np.abs(pred - true) / np.abs(true)
     return {
         "rmse": float(np.sqrt(np.mean((pred - true) ** 2))),

@@ -172,7 +172,14 @@ class ArchPredictor:
 
     def predict(self, archs: list[Arch]) -> np.ndarray:
         self._check_fitted()
-        return self._predict_members(self.kind_, self.parts_, archs)
+        if not len(archs):
+            return np.zeros(0)
+        try:
+            return self._predict_members(self.kind_, self.parts_, archs)
+        except (KeyError, TypeError, AttributeError):  # checked only on failure: predict is on the search path
+            for arch in archs:
+                self.space.validate(arch)  # names what is wrong with a foreign architecture
+            raise
 
     # -- persistence ------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

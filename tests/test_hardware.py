@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from edgenas.errors import ConfigError, DataError, InfeasibleError
+from edgenas.errors import ArchError, ConfigError, DataError, InfeasibleError
 from edgenas.estimate import TabularBenchmark
 from edgenas.hardware import LatencyPredictor, Microcontroller, ProfileCost, create_device, measured_networks
 from edgenas.hardware.analysis import design_space
@@ -177,6 +177,14 @@ def test_predictor_file_errors(tmp_path, pi5):
         LatencyPredictor(space).fit(archs[:2], y[:2])
     with pytest.raises(DataError, match="6 architectures but 5 values"):
         LatencyPredictor(space).fit(archs[:6], y[:5])
+    fitted = LatencyPredictor(space, "linear").fit(archs[:20], y[:20])
+    assert fitted.predict([]).shape == (0,)
+    with pytest.raises(ArchError, match="nb201: architecture lacks choice"):  # another space's network
+        fitted.predict(MBConvSpace().sample_distinct(2, seed=0))
+    with pytest.raises(DataError, match="5 predictions against 4 measured values"):
+        fitted.score(archs[:5], y[:4])
+    with pytest.raises(ConfigError, match="is a folder; give a file name"):
+        fitted.save(tmp_path)
     for graph_model in ("graph", "paths"):  # no cell DAG to pass messages on
         with pytest.raises(ConfigError, match=f"unknown model '{graph_model}' for space mbconv"):
             LatencyPredictor(MBConvSpace(), graph_model)

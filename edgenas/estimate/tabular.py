@@ -157,7 +157,12 @@ class TabularBenchmark(Evaluator):
         table of part of the space may list another cell of the class a search asks)."""
         values = self.rows.get(arch)
         if values is None:
-            listed = self._by_class().get(self.space.equivalence_key(arch))
+            try:
+                key = self.space.equivalence_key(arch)
+            except (KeyError, TypeError):  # not an architecture of this space: say what it lacks
+                self.space.validate(arch)
+                raise
+            listed = self._by_class().get(key)
             if listed is None:
                 raise ArchError(f"{self.space.format(arch)} is not in {self.path}")
             values = self.rows[listed]
