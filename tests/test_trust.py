@@ -150,6 +150,23 @@ def test_a_table_of_part_of_the_space_keeps_the_search_to_its_cells(cli, tmp_pat
             assert t.metrics in classes[space.equivalence_key(space.validate(Arch.from_json(t.arch)))]
 
 
+def test_a_search_kept_to_a_partial_table_resumes_to_the_same_history(tmp_path):
+    """The draws from the listed networks (`Strategy.keep_to`) replay like the space's own."""
+    from edgenas.experiment import create_experiment
+
+    small = small_table("nb201-cifar10", tmp_path / "task.csv", slice(0, 400))
+
+    def run(name: str, strategy: str, budget: int) -> list[str]:
+        exp = create_experiment(name=name, space=NB201Space(), evaluator=f"table:{small}", strategy=strategy,
+                                storage=f"sqlite:///{tmp_path}/{name}.db")
+        return [t.arch for t in exp.run(budget).trials]
+
+    for strategy in ("guided", "random"):
+        straight = run(f"s-{strategy}", strategy, 30)
+        run(f"r-{strategy}", strategy, 11)
+        assert run(f"r-{strategy}", strategy, 30) == straight
+
+
 def test_a_configuration_error_stops_the_run_and_keeps_the_candidate(tmp_path):
     class Misconfigured(Additive):
         broken = True
